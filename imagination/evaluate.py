@@ -1,0 +1,111 @@
+"""Score a model on a fixed, seeded eval set: every number in eval.json and the model card.
+
+The eval set is regenerated from its seed rather than stored, so a checkpoint folder plus this
+module is enough to reproduce its scores anywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import torch
+
+from imagination import life, metrics
+from imagination.model import ImaginationModel, ModelConfig, summary_targets
+
+EVAL_SEED = 20240510
+EVAL_EPISODES = 2000
+EVAL_SIZE = 20
+
+
+@dataclass(frozen=True)
+class EvalSet:
+    """Which episodes a score was measured on (saved beside the score)."""
+
+    episodes: int = EVAL_EPISODES
+    size: int = EVAL_SIZE
+    seed: int = EVAL_SEED
+    sampler: str = "reference"
+
+
+def eval_episodes(config: ModelConfig, eval_set: EvalSet = EvalSet()) -> torch.Tensor:
+    """The fixed eval episodes for a model's game: [N, G+1, size, size]."""
+    return life.sample_episodes(
+        eval_set.episodes, config.game_steps, eval_set.size, eval_set.seed, config.rule, config.wrap
+    )
+
+
+@torch.no_grad()
+def decode_episodes(
+    model: ImaginationModel,
+    starts: torch.Tensor,
+    steps: int | None = None,
+    batch: int = 500,
+    decoder: torch.nn.Module | None = None,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Board decodings [N, M+1, H, W] (and summary predictions for summary tasks), in batches."""
+    boards, summaries = [], []
+    for i in range(0, len(starts), batch):
+        hidden = model(starts[i : i + batch], steps)
+        boards.append(model.decode_all(hidden, decoder))
+        if model.task_head is not None:
+            summaries.append(model.summarize(hidden))
+    return torch.cat(boards), (torch.cat(summaries) if summaries else None)
+
+
+def board_scores(config: ModelConfig, episodes: torch.Tensor, decoded: torch.Tensor) -> dict[str, Any]:
+    """Every board-decoding score of one set of decodings (shared by the evaluator and probes)."""
+    m, g = decoded.shape[1] - 1, episodes.shape[1] - 1
+    trained = set(config.trained_steps)
+    trained_game = metrics.trained_game_steps(trained, m, g)
+    scores = metrics.score_matrix(episodes, decoded)
+    untrained_m = metrics.untrained_steps(m, trained)
+    untrained_g = metrics.untrained_steps(g, trained_game)
+    inner_m, inner_g = list(range(1, m)), list(range(1, g))
+    return {
+        "interpretability": metrics.interpretability_from_matrix(scores, untrained_m, untrained_g),
+        "interpretability_intermediate": (
+            metrics.interpretability_from_matrix(scores, inner_m, inner_g) if inner_m and inner_g else None
+        ),
+        "scored_model_steps": untrained_m,
+        "scored_game_steps": untrained_g,
+        "final_error": metrics.final_error(episodes[:, -1], decoded[:, -1]),
+        "per_step_accuracy": metrics.per_step_accuracy(episodes, decoded),
+        "score_matrix": scores.tolist(),
+        "accuracy_matrix": metrics.accuracy_matrix(episodes, decoded).tolist(),
+    }
+
+
+def summary_scores(config: ModelConfig, episodes: torch.Tensor, predicted: torch.Tensor) -> dict[str, Any]:
+    """Task error of a summary head at the final step, rounded to whole cells per region."""
+    target = summary_targets(episodes[:, -1], config.task, config.task_size)
+    final = predicted[:, -1]
+    cells = episodes.shape[-1] * episodes.shape[-2] if config.task == "count" else config.task_size**2
+    wrong = (final * cells).round() != (target * cells).round()
+    return {
+        "task_error": float(wrong.float().mean()),
+        "task_mae_cells": float(((final - target).abs() * cells).mean()),
+        "cells_per_region": cells,
+    }
+
+
+def evaluate(
+    model: ImaginationModel, eval_set: EvalSet = EvalSet(), episodes: torch.Tensor | None = None
+) -> dict[str, Any]:
+    """All scores of a model on its fixed eval set (what eval.json and the card hold)."""
+    cfg = model.config
+    if episodes is None:
+        episodes = eval_episodes(cfg, eval_set)
+    was_training = model.training
+    model.eval()
+    decoded, summaries = decode_episodes(model, episodes[:, 0])
+    model.train(was_training)
+    out: dict[str, Any] = {"eval_set": asdict(eval_set), "trained_steps": list(cfg.trained_steps)}
+    out.update(board_scores(cfg, episodes, decoded))
+    if cfg.task == "board":
+        out["task_error"] = out["final_error"]
+    else:
+        assert summaries is not None
+        out.update(summary_scores(cfg, episodes, summaries))
+    return out

@@ -1,0 +1,139 @@
+"""The paper's interpretability metric and the per-step scores reported beside it.
+
+Inputs are true boards [N, G+1, H, W] (0/1) and decoded board probabilities [N, M+1, H, W];
+decodings are thresholded at 0.5. Everything is pooled over the whole eval set, as in the
+reference, rather than averaged per board.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import torch
+
+THRESHOLD = 0.5
+
+
+def _as_bool(x: torch.Tensor | np.ndarray, threshold: float = THRESHOLD) -> torch.Tensor:
+    t = torch.as_tensor(x)
+    return t > threshold if t.is_floating_point() else t.bool()
+
+
+def mcc(true: torch.Tensor | np.ndarray, decoded: torch.Tensor | np.ndarray) -> float:
+    """Matthews correlation between true cells and decoded cells (thresholded), clipped at 0.
+
+    Exactly 1.0 where the two binary arrays are identical (MCC itself is undefined when one side
+    is constant, e.g. an all-dead board decoded as all dead); 0.0 where it is otherwise undefined.
+    """
+    t = _as_bool(true).reshape(-1)
+    p = _as_bool(decoded).reshape(-1)
+    if t.shape != p.shape:
+        raise ValueError(f"shapes differ: {tuple(t.shape)} vs {tuple(p.shape)}")
+    if torch.equal(t, p):
+        return 1.0
+    tp = float((t & p).sum())
+    tn = float((~t & ~p).sum())
+    fp = float((~t & p).sum())
+    fn = float((t & ~p).sum())
+    denom = ((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn)) ** 0.5
+    if denom == 0.0:
+        return 0.0
+    return max(0.0, (tp * tn - fp * fn) / denom)
+
+
+def score_matrix(true: torch.Tensor | np.ndarray, decoded: torch.Tensor | np.ndarray) -> np.ndarray:
+    """MCC of every model step i against every game step j: [M+1, G+1]."""
+    t = _as_bool(true)
+    d = _as_bool(decoded)
+    out = np.zeros((d.shape[1], t.shape[1]))
+    for i in range(d.shape[1]):
+        for j in range(t.shape[1]):
+            out[i, j] = mcc(t[:, j], d[:, i])
+    return out
+
+
+def accuracy_matrix(true: torch.Tensor | np.ndarray, decoded: torch.Tensor | np.ndarray) -> np.ndarray:
+    """Pixel accuracy of every model step i against every game step j: [M+1, G+1]."""
+    t = _as_bool(true)
+    d = _as_bool(decoded)
+    out = np.zeros((d.shape[1], t.shape[1]))
+    for i in range(d.shape[1]):
+        for j in range(t.shape[1]):
+            out[i, j] = float((t[:, j] == d[:, i]).float().mean())
+    return out
+
+
+def aligned_game_step(model_step: int, model_steps: int, game_steps: int) -> int:
+    """The game step a model step stands for when the model runs fewer steps than the game.
+
+    METHOD.md pairs game step j with model step j * T_model // T_game; the first game step paired
+    with model step i is ceil(i * T_game / T_model), so step 0 stays 0 and the last stays the last.
+    """
+    return -(-model_step * game_steps // model_steps)
+
+
+def per_step_accuracy(true: torch.Tensor | np.ndarray, decoded: torch.Tensor | np.ndarray) -> list[float]:
+    """Pixel accuracy of decoder(h_i) against the game step that model step i stands for."""
+    acc = accuracy_matrix(true, decoded)
+    m, g = acc.shape[0] - 1, acc.shape[1] - 1
+    return [float(acc[i, aligned_game_step(i, m, g)]) for i in range(m + 1)]
+
+
+def final_error(true_final: torch.Tensor | np.ndarray, decoded_final: torch.Tensor | np.ndarray) -> float:
+    """1 - accuracy of the rounded final board (the task metric)."""
+    t = _as_bool(true_final)
+    d = _as_bool(decoded_final)
+    return 1.0 - float((t == d).float().mean())
+
+
+def interpretability_from_matrix(scores: np.ndarray, model_steps: Sequence[int], game_steps: Sequence[int]) -> float:
+    """The reference's aggregation of a score matrix over the untrained steps.
+
+    Each untrained game step j takes its best score over the untrained model steps i, and the
+    sum is divided by the smaller of the two counts. When there are fewer model steps than game
+    steps, the roles swap (each model step takes its best game step) so the score stays in
+    [0, 1] and no model step is credited more than once.
+    """
+    model_steps, game_steps = list(model_steps), list(game_steps)
+    if not model_steps or not game_steps:
+        raise ValueError("no untrained steps to score (every step was trained against a board)")
+    sub = scores[np.ix_(model_steps, game_steps)]
+    best = sub.max(axis=0) if len(game_steps) <= len(model_steps) else sub.max(axis=1)
+    return float(best.sum() / min(len(model_steps), len(game_steps)))
+
+
+def untrained_steps(total: int, trained: Iterable[int]) -> list[int]:
+    trained = set(trained)
+    return [i for i in range(total + 1) if i not in trained]
+
+
+def trained_game_steps(trained_model_steps: Iterable[int], model_steps: int, game_steps: int) -> set[int]:
+    """The game steps a model's board supervision covered: model step 0 sees game step 0 and
+    the last model step is trained against the last game step, whatever the step counts."""
+    trained = set(trained_model_steps)
+    if model_steps == game_steps:
+        return trained
+    return ({0} if 0 in trained else set()) | ({game_steps} if model_steps in trained else set())
+
+
+def interpretability(
+    true: torch.Tensor | np.ndarray,
+    decoded: torch.Tensor | np.ndarray,
+    trained_steps: Iterable[int] | None = None,
+    *,
+    trained_game: Iterable[int] | None = None,
+) -> float:
+    """How well the decoded hidden states show the intermediate boards (0: not at all, 1: exactly).
+
+    ``trained_steps`` are the model steps whose decodings were trained against a board (e.g.
+    {0, T} for the autoencoder regime); the other steps are scored. ``trained_game``
+    defaults to the same steps, and to {0, G} when the model runs a different number of steps
+    than the game.
+    """
+    m, g = decoded.shape[1] - 1, true.shape[1] - 1
+    trained = {0, m} if trained_steps is None else set(trained_steps)
+    if trained_game is None:
+        trained_game = trained_game_steps(trained, m, g)
+    scores = score_matrix(true, decoded)
+    return interpretability_from_matrix(scores, untrained_steps(m, trained), untrained_steps(g, trained_game))

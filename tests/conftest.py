@@ -1,0 +1,40 @@
+"""Hermetic test environment: no network, no telemetry, every cache in a temporary folder.
+
+These variables must be set before gradio or huggingface_hub is imported (both read them at
+import time), hence at the top of conftest rather than in a fixture.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import tempfile
+from pathlib import Path
+
+_TMP = Path(tempfile.mkdtemp(prefix="imagination-tests-"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+HUB_PORT = _free_port()
+os.environ.update(
+    GRADIO_ANALYTICS_ENABLED="False",
+    HF_HUB_DISABLE_TELEMETRY="1",
+    HF_HUB_DISABLE_XET="1",
+    HF_HUB_DISABLE_PROGRESS_BARS="1",
+    GRADIO_SSR_MODE="False",
+    MPLBACKEND="Agg",
+    NO_PROXY="127.0.0.1,localhost",
+    no_proxy="127.0.0.1,localhost",
+    GRADIO_TEMP_DIR=str(_TMP / "gradio"),
+    MPLCONFIGDIR=str(_TMP / "mpl"),
+    HF_HOME=str(_TMP / "hf"),
+    XDG_CACHE_HOME=str(_TMP / "cache"),
+    HF_ENDPOINT=f"http://127.0.0.1:{HUB_PORT}",
+)
+os.environ.pop("HF_TOKEN", None)
+os.environ.pop("HF_HUB_OFFLINE", None)

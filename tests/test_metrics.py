@@ -1,0 +1,115 @@
+"""The interpretability metric's properties, as METHOD.md lists them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from imagination import life, metrics
+
+
+@pytest.fixture(scope="module")
+def episodes() -> torch.Tensor:
+    return life.sample_episodes(300, 3, 20, seed=0)
+
+
+def test_mcc_identical_is_exactly_one_even_when_constant() -> None:
+    zeros = torch.zeros(10, 5, 5)
+    assert metrics.mcc(zeros, zeros) == 1.0
+    b = life.random_boards(10, 5, 0.5, torch.Generator().manual_seed(0))
+    assert metrics.mcc(b, b) == 1.0
+
+
+def test_mcc_constant_decoding_scores_zero_and_inverse_is_clipped(episodes: torch.Tensor) -> None:
+    real = episodes[:, 1]
+    assert metrics.mcc(real, torch.zeros_like(real)) == 0.0
+    assert metrics.mcc(real, 1 - real) == 0.0  # MCC of -1, clipped at 0
+
+
+def test_mcc_matches_numpy_formula() -> None:
+    g = np.random.default_rng(0)
+    t = g.random(1000) < 0.4
+    p = np.where(g.random(1000) < 0.8, t, ~t)
+    tp, tn = np.sum(t & p), np.sum(~t & ~p)
+    fp, fn = np.sum(~t & p), np.sum(t & ~p)
+    expected = (tp * tn - fp * fn) / np.sqrt(float((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn)))
+    assert metrics.mcc(torch.tensor(t), torch.tensor(p.astype(np.float32))) == pytest.approx(expected)
+
+
+def test_threshold_is_half() -> None:
+    t = torch.tensor([0.0, 1.0, 1.0, 0.0])
+    assert metrics.mcc(t, torch.tensor([0.49, 0.51, 0.9, 0.1])) == 1.0
+    assert metrics.mcc(t, torch.tensor([0.51, 0.51, 0.9, 0.1])) < 1.0
+
+
+def test_correct_intermediate_states_score_one(episodes: torch.Tensor) -> None:
+    assert metrics.interpretability(episodes, episodes.clone(), trained_steps={0, 3}) == 1.0
+
+
+def test_reordered_correct_states_still_score_one(episodes: torch.Tensor) -> None:
+    decoded = episodes.clone()
+    decoded[:, [1, 2]] = episodes[:, [2, 1]]
+    assert metrics.interpretability(episodes, decoded, trained_steps={0, 3}) == 1.0
+
+
+def test_repeating_one_correct_state_gets_credit_once(episodes: torch.Tensor) -> None:
+    ep = life.sample_episodes(300, 4, 20, seed=1)
+    decoded = ep.clone()
+    decoded[:, 1:4] = ep[:, 1:2]  # step 1 shown at every untrained step
+    score = metrics.interpretability(ep, decoded, trained_steps={0, 4})
+    cross = metrics.score_matrix(ep, decoded)
+    # full credit for game step 1, and for steps 2, 3 only the (weak) similarity of board 1 to them
+    assert score == pytest.approx((1.0 + cross[1, 2] + cross[1, 3]) / 3)
+    assert score < 0.75
+
+
+@pytest.mark.parametrize("copy", [0, 3])
+def test_copying_start_or_final_board_scores_near_baseline(episodes: torch.Tensor, copy: int) -> None:
+    decoded = episodes[:, [copy] * 4]
+    score = metrics.interpretability(episodes, decoded, trained_steps={0, 3})
+    assert 0.1 < score < 0.4  # METHOD.md: about 0.27, "near 0" compared with 1
+
+
+def test_all_zero_decodings_score_zero(episodes: torch.Tensor) -> None:
+    assert metrics.interpretability(episodes, torch.zeros_like(episodes), trained_steps={0, 3}) == 0.0
+
+
+def test_denominator_is_the_smaller_count() -> None:
+    scores = np.array([[0, 0, 0, 0], [0, 0.9, 0.2, 0], [0, 0.1, 0.6, 0], [0, 0, 0, 0], [0, 0.3, 0.5, 0]])
+    # 3 untrained model steps (1, 2, 4... here 1, 2, 3) vs 2 untrained game steps: per game step best
+    assert metrics.interpretability_from_matrix(scores, [1, 2, 3], [1, 2]) == pytest.approx((0.9 + 0.6) / 2)
+    # 1 model step vs 2 game steps: the model step is credited once, with its best game step
+    assert metrics.interpretability_from_matrix(scores, [1], [1, 2]) == pytest.approx(0.9)
+
+
+def test_different_timesteps_pairs_steps_as_method_says() -> None:
+    ep = life.sample_episodes(100, 3, 16, seed=2)
+    decoded = ep[:, [0, 2, 3]]  # a 2-step model whose middle step shows game step 2
+    assert metrics.interpretability(ep, decoded, trained_steps={0, 2}) == 1.0
+    assert metrics.per_step_accuracy(ep, decoded) == [1.0, 1.0, 1.0]
+    assert [metrics.aligned_game_step(i, 2, 3) for i in range(3)] == [0, 2, 3]
+    assert [metrics.aligned_game_step(i, 2, 4) for i in range(3)] == [0, 2, 4]
+    assert [metrics.aligned_game_step(i, 3, 3) for i in range(4)] == [0, 1, 2, 3]
+
+
+def test_final_error_and_per_step_accuracy(episodes: torch.Tensor) -> None:
+    decoded = episodes.clone()
+    decoded[:, 3, 0, 0] = 1 - decoded[:, 3, 0, 0]
+    assert metrics.final_error(episodes[:, 3], decoded[:, 3]) == pytest.approx(1 / 400)
+    acc = metrics.per_step_accuracy(episodes, decoded)
+    assert acc[:3] == [1.0, 1.0, 1.0] and acc[3] == pytest.approx(1 - 1 / 400)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**31 - 1), st.floats(0.0, 1.0))
+def test_metric_is_bounded(seed: int, noise: float) -> None:
+    g = torch.Generator().manual_seed(seed)
+    ep = life.sample_episodes(20, 3, 8, seed=seed % 1000)
+    decoded = torch.where(torch.rand(ep.shape, generator=g) < noise, torch.rand(ep.shape, generator=g), ep)
+    s = metrics.interpretability(ep, decoded, trained_steps={0, 3})
+    assert 0.0 <= s <= 1.0
+    m = metrics.score_matrix(ep, decoded)
+    assert ((m >= 0) & (m <= 1)).all()

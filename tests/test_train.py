@@ -1,0 +1,254 @@
+"""End to end: the training CLI on tiny budgets, for every regime, and exact resumption."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from huggingface_hub import ModelCard
+from safetensors.torch import load_file
+
+from imagination import ImaginationModel, hub
+from imagination.evaluate import EvalSet, evaluate
+from training import train
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY = [
+    "--channels",
+    "4",
+    "--core-hidden",
+    "8",
+    "--batch-size",
+    "16",
+    "--steps",
+    "12",
+    "--eval-episodes",
+    "48",
+    "--log-every",
+    "6",
+    "--log-episodes",
+    "16",
+    "--checkpoint-every",
+    "5",
+    "--train-size",
+    "8",
+    "--decoder-steps",
+    "6",
+    "--adver-steps",
+    "6",
+    "--probe-steps",
+    "6",
+    "--threads",
+    "1",
+]
+
+REGIMES = {
+    "baseline": ["--regime", "baseline"],
+    "autoencoder": ["--regime", "autoencoder"],
+    "adversarial": ["--regime", "adversarial"],
+    "untied": ["--untied"],
+    "different-timesteps": ["--game-steps", "3", "--model-steps", "2"],
+    "consistency": ["--consistency-weight", "0.01"],
+    "count": ["--task", "count", "--game-steps", "2"],
+    "patch": ["--task", "patch", "--task-size", "2", "--game-steps", "2"],
+    "grid": ["--task", "grid", "--task-size", "5", "--train-size", "10", "--eval-size", "10", "--game-steps", "2"],
+}
+
+
+def run_cli(out: Path, *args: str) -> dict:
+    train.main(["--out", str(out), *TINY, *args])
+    return json.loads((out / "eval.json").read_text())
+
+
+def check_folder(folder: Path) -> dict:
+    """The folder is Hub-ready, its card holds eval.json's numbers, and the weights re-score to them."""
+    names = {p.name for p in folder.iterdir()}
+    assert {"config.json", "model.safetensors", "README.md", "train_config.json", "eval.json"} <= names
+    assert train.STATE_FILE not in names
+    scores = json.loads((folder / "eval.json").read_text())
+    card = ModelCard.load(folder / "README.md")
+    got = hub.card_eval_metrics(card)
+    assert got["interpretability"] == scores["interpretability"]
+    assert got["final_error"] == scores["final_error"]
+    for i, acc in enumerate(scores["per_step_accuracy"]):
+        assert got[f"accuracy_step_{i}"] == acc
+    model = ImaginationModel.from_pretrained(folder)
+    again = evaluate(model, EvalSet(**scores["eval_set"]))
+    for key in ("interpretability", "final_error", "per_step_accuracy", "score_matrix", "task_error"):
+        assert again[key] == scores[key], key
+    return scores
+
+
+@pytest.mark.parametrize("regime", list(REGIMES))
+def test_every_regime_writes_a_scored_hub_folder(tmp_path: Path, regime: str) -> None:
+    scores = run_cli(tmp_path / regime, *REGIMES[regime])
+    check_folder(tmp_path / regime)
+    cfg = json.loads((tmp_path / regime / "config.json").read_text())
+    tc = json.loads((tmp_path / regime / "train_config.json").read_text())
+    assert tc["steps"] == 12 and tc["command"]
+    log = [json.loads(line) for line in (tmp_path / regime / "log.jsonl").read_text().splitlines()]
+    assert log and all("interpretability" in r for r in log)
+    if regime == "untied":
+        assert not cfg["tied"] and len(ImaginationModel.from_pretrained(tmp_path / regime).core) == 3
+    if regime == "different-timesteps":
+        assert (cfg["model_steps"], cfg["game_steps"]) == (2, 3)
+        assert scores["scored_model_steps"] == [1] and scores["scored_game_steps"] == [1, 2]
+    if regime == "adversarial":
+        assert cfg["regime"] == "adversarial" and "base_model" in scores
+        assert [r["phase"] for r in log][-1] == "adversarial"
+    if regime in ("count", "patch", "grid"):
+        assert cfg["trained_steps"] == [0] and scores["scored_model_steps"] == [1, 2]
+        assert 0.0 <= scores["task_error"] <= 1.0
+    if regime == "baseline":
+        assert cfg["trained_steps"] == [3] and scores["scored_model_steps"] == [0, 1, 2]
+
+
+def test_probes_on_a_frozen_model(tmp_path: Path) -> None:
+    run_cli(tmp_path / "base")
+    before = load_file(str(tmp_path / "base" / "model.safetensors"))
+    scores = run_cli(tmp_path / "probes", "--regime", "probes", "--init", str(tmp_path / "base"))
+    check_folder(tmp_path / "probes")
+    after = load_file(str(tmp_path / "probes" / "model.safetensors"))
+    assert before.keys() == after.keys() and all(torch.equal(before[k], after[k]) for k in before)
+    assert set(scores["probes"]) == {"first_last", "all", "step_0", "step_1", "step_2", "step_3"}
+    assert scores["probes"]["step_2"]["fitted_steps"] == [2]
+    assert "Decoder probes" in (tmp_path / "probes" / "README.md").read_text()
+
+
+def test_adversarial_on_an_existing_checkpoint_keeps_the_core(tmp_path: Path) -> None:
+    run_cli(tmp_path / "base")
+    run_cli(tmp_path / "adv", "--regime", "adversarial", "--init", str(tmp_path / "base"))
+    base = load_file(str(tmp_path / "base" / "model.safetensors"))
+    adv = load_file(str(tmp_path / "adv" / "model.safetensors"))
+    assert all(torch.equal(base[k], adv[k]) for k in base if not k.startswith("decoder"))
+    assert not torch.equal(base["decoder.0.weight"], adv["decoder.0.weight"])
+
+
+def test_bad_combinations_are_refused() -> None:
+    with pytest.raises(ValueError, match="autoencoder"):
+        train.TrainConfig(regime="baseline", task="count")
+    with pytest.raises(ValueError, match="model-steps"):
+        train.TrainConfig(game_steps=2, model_steps=3)
+    with pytest.raises(SystemExit):
+        train.main(["--regime", "nonsense"])
+
+
+def _weights(folder: Path) -> dict[str, torch.Tensor]:
+    return load_file(str(folder / "model.safetensors"))
+
+
+@pytest.mark.parametrize("regime, stop_at", [("autoencoder", 8), ("adversarial", 12), ("adversarial", 21)])
+def test_interrupted_run_resumes_to_the_same_state(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, regime: str, stop_at: int
+) -> None:
+    args = ["--regime", regime]
+    full = run_cli(tmp_path / "full", *args)
+    real_sample = train.sample_batch
+
+    def crash_at(tc: train.TrainConfig, cfg: object, step: int, rank: int):  # type: ignore[no-untyped-def]
+        if step == stop_at:
+            raise KeyboardInterrupt
+        return real_sample(tc, cfg, step, rank)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(train, "sample_batch", crash_at)
+    with pytest.raises(KeyboardInterrupt):
+        run_cli(tmp_path / "resumed", *args)
+    assert (tmp_path / "resumed" / train.STATE_FILE).exists()
+    monkeypatch.setattr(train, "sample_batch", real_sample)
+    train.main(["--out", str(tmp_path / "resumed"), *TINY, *args, "--resume"])
+    resumed = json.loads((tmp_path / "resumed" / "eval.json").read_text())
+    a, b = _weights(tmp_path / "full"), _weights(tmp_path / "resumed")
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    for key in ("interpretability", "final_error", "per_step_accuracy", "score_matrix"):
+        assert full[key] == resumed[key]
+
+
+def test_killed_process_resumes_to_the_same_state(tmp_path: Path) -> None:
+    """A real SIGKILL at an arbitrary moment, through the command line."""
+    args = [*TINY, "--steps", "60", "--checkpoint-every", "7"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    cmd = [sys.executable, "-m", "training.train", *args]
+    subprocess.run([*cmd, "--out", str(tmp_path / "full")], check=True, env=env, cwd=ROOT, capture_output=True)
+    proc = subprocess.Popen(
+        [*cmd, "--out", str(tmp_path / "killed")],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    state = tmp_path / "killed" / train.STATE_FILE
+    deadline = time.time() + 60
+    while not state.exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not (tmp_path / "killed" / "eval.json").exists(), "the run finished before it could be killed"
+    subprocess.run(
+        [*cmd, "--out", str(tmp_path / "killed"), "--resume"], check=True, env=env, cwd=ROOT, capture_output=True
+    )
+    a, b = _weights(tmp_path / "full"), _weights(tmp_path / "killed")
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_same_seed_same_weights_other_seed_differs(tmp_path: Path) -> None:
+    run_cli(tmp_path / "a", "--seed", "3")
+    run_cli(tmp_path / "b", "--seed", "3")
+    run_cli(tmp_path / "c", "--seed", "4")
+    a, b, c = _weights(tmp_path / "a"), _weights(tmp_path / "b"), _weights(tmp_path / "c")
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert not all(torch.equal(a[k], c[k]) for k in a)
+
+
+def test_torchrun_two_processes_agree(tmp_path: Path) -> None:
+    out = tmp_path / "ddp"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node",
+        "2",
+        "-m",
+        "training.train",
+        "--out",
+        str(out),
+        *TINY,
+    ]
+    done = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    log = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
+    check = [r for r in log if r.get("event") == "ranks_agree"]
+    assert len(check) == 1 and check[0]["world_size"] == 2
+    assert check[0]["checksums"][0] == check[0]["checksums"][1]
+    check_folder(out)
+
+
+def test_cli_help_lists_every_regime() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "training.train", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert done.returncode == 0
+    for word in (
+        "baseline",
+        "autoencoder",
+        "adversarial",
+        "probes",
+        "--untied",
+        "--model-steps",
+        "--task",
+        "--consistency-weight",
+        "--resume",
+    ):
+        assert word in done.stdout

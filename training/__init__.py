@@ -1,0 +1,1 @@
+"""Training, evaluation and publishing scripts for imagination checkpoints."""

@@ -1,0 +1,584 @@
+"""Train one imagination checkpoint, in any regime, and write a Hub-ready folder.
+
+    python -m training.train --regime autoencoder --game-steps 3 --out runs/gol3-ae
+
+The folder gets config.json + model.safetensors (loadable with ImaginationModel.from_pretrained),
+train_config.json (every setting), eval.json (every score, measured from the saved weights on the
+fixed eval set), log.jsonl (the learning curve) and README.md (a model card whose model-index
+holds the scores). A run killed at any moment continues with --resume, losing at most one
+checkpoint interval; the same seed gives the same weights. Under
+``torchrun --nproc_per_node N`` the same command trains with DistributedDataParallel.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import time
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+from torch import nn
+from torch.func import functional_call
+from tqdm import tqdm
+
+from imagination import hub, life
+from imagination.evaluate import (
+    EVAL_EPISODES,
+    EVAL_SEED,
+    EVAL_SIZE,
+    EvalSet,
+    board_scores,
+    decode_episodes,
+    eval_episodes,
+    evaluate,
+)
+from imagination.model import ImaginationModel, ModelConfig, make_decoder, summary_targets
+from training.state import load_state, read_info, save_state
+
+REGIMES = ("baseline", "autoencoder", "adversarial", "probes")
+STATE_FILE = "resume_state.safetensors"
+
+
+@dataclass
+class TrainConfig:
+    """Every setting of a run; saved as train_config.json so it can be reproduced exactly."""
+
+    out: str = "runs/gol3-ae"
+    regime: str = "autoencoder"
+    task: str = "board"
+    task_size: int = 2
+    game_steps: int = 3
+    model_steps: int = 0  # 0: same as game_steps
+    rule: str = "B3/S23"
+    wrap: bool = False
+    untied: bool = False
+    consistency_weight: float = 0.0
+    init: str = ""  # frozen base model (zoo name, folder or repo id) for adversarial / probes
+    # architecture (see ModelConfig)
+    channels: int = 16
+    core_hidden: int = 64
+    core_layers: int = 3
+    encoder_layers: int = 1
+    decoder_layers: int = 1
+    decoder_kernel: int = 1
+    loss: str = "bce"  # bce (logit output) | mse (value output, as the reference)
+    # optimisation
+    steps: int = 7000
+    batch_size: int = 256
+    lr: float = 3e-3
+    lr_final: float = 3e-3  # exponential decay from lr to lr_final over each phase
+    grad_clip: float = 0.0  # clip gradient values to +-grad_clip (the reference uses 0.1); 0: off
+    train_size: int = 12
+    density_lo: float = 0.15
+    density_hi: float = 0.65
+    warmup_max: int = 3
+    bf16: bool = False
+    # adversarial decoder / probes
+    decoder_steps: int = 1500
+    adver_steps: int = 1500
+    adver_weight: float = 0.05
+    disc_lr: float = 1e-3
+    probe_steps: int = 1500
+    # evaluation and bookkeeping
+    eval_episodes: int = EVAL_EPISODES
+    eval_size: int = EVAL_SIZE
+    eval_seed: int = EVAL_SEED
+    log_every: int = 250
+    log_episodes: int = 256
+    checkpoint_every: int = 250
+    seed: int = 0
+    threads: int = 0  # torch threads per process; 0: torch's default
+    max_minutes: float = 0.0  # stop the model phase after this wall time (breaks determinism); 0: off
+    name: str = ""  # model name for the card; default: the output folder's name
+    command: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.regime not in REGIMES:
+            raise ValueError(f"--regime must be one of {REGIMES}")
+        if self.task != "board" and self.regime == "baseline":
+            raise ValueError("summary tasks train the board decoder on h_0 only: use --regime autoencoder")
+        if self.model_steps <= 0:
+            self.model_steps = self.game_steps
+        if self.model_steps > self.game_steps:
+            raise ValueError("--model-steps may not exceed --game-steps")
+
+
+# -- the model and its losses ----------------------------------------------------------------
+def model_config(tc: TrainConfig) -> ModelConfig:
+    m = tc.model_steps
+    if tc.task != "board":
+        trained = [0]
+    elif tc.regime == "baseline":
+        trained = [m]
+    else:
+        trained = [0, m]
+    return ModelConfig(
+        channels=tc.channels,
+        core_hidden=tc.core_hidden,
+        core_layers=tc.core_layers,
+        encoder_layers=tc.encoder_layers,
+        decoder_layers=tc.decoder_layers,
+        decoder_kernel=tc.decoder_kernel,
+        model_steps=m,
+        tied=not tc.untied,
+        output="logit" if tc.loss == "bce" else "value",
+        task=tc.task,
+        task_size=tc.task_size,
+        game_steps=tc.game_steps,
+        rule=tc.rule,
+        wrap=tc.wrap,
+        trained_steps=trained,
+        regime=regime_name(tc),
+    )
+
+
+def regime_name(tc: TrainConfig) -> str:
+    parts = [tc.regime if tc.task == "board" else f"{tc.task}-autoencoder"]
+    if tc.untied:
+        parts.append("untied")
+    if tc.model_steps != tc.game_steps:
+        parts.append(f"{tc.model_steps}-model-steps")
+    if tc.consistency_weight > 0:
+        parts.append("consistency")
+    return "+".join(parts)
+
+
+def board_loss(model: ImaginationModel, raw: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    if model.config.output == "logit":
+        return F.binary_cross_entropy_with_logits(raw, target)
+    return F.mse_loss(raw, target)
+
+
+class Discriminator(nn.Module):
+    """Tells real boards from decodings: 3 strided convs (4/8/16 channels), dropout 0.3, a linear head."""
+
+    def __init__(self, size: int, slope: float = 0.1) -> None:
+        super().__init__()
+        layers: list[nn.Module] = []
+        ch = 1
+        for out in (4, 8, 16):
+            layers += [nn.Conv2d(ch, out, 3, stride=2, padding=1), nn.LeakyReLU(slope), nn.Dropout(0.3)]
+            ch = out
+            size = (size + 1) // 2
+        self.body = nn.Sequential(*layers, nn.Flatten())
+        self.head = nn.Linear(16 * size * size, 1)
+
+    def forward(self, boards: torch.Tensor) -> torch.Tensor:
+        return self.head(self.body(boards.reshape(-1, 1, *boards.shape[-2:]))).squeeze(-1)
+
+
+class Objective(nn.Module):
+    """One phase's loss as a module, so DistributedDataParallel can wrap it whole.
+
+    Phases: "model" trains encoder, core and decoders on the regime's losses; "decoder" fits a new
+    decoder on a frozen model at the trained steps; "adversarial" continues that decoder against a
+    discriminator at the intermediate steps; "probes" fits fresh decoders on chosen steps.
+    """
+
+    def __init__(self, tc: TrainConfig, model: ImaginationModel, extra: nn.ModuleDict) -> None:
+        super().__init__()
+        self.tc = tc
+        self.model = model
+        self.extra = extra
+        self.phase = "model"
+
+    def forward(
+        self, ep: torch.Tensor, real: torch.Tensor, adver_weight: float
+    ) -> tuple[torch.Tensor, dict[str, float]]:
+        return getattr(self, "_" + self.phase)(ep, real, adver_weight)
+
+    def _model(self, ep: torch.Tensor, real: torch.Tensor, w: float) -> tuple[torch.Tensor, dict[str, float]]:
+        tc, model = self.tc, self.model
+        m = model.config.model_steps
+        hidden = model(ep[:, 0])
+        stats: dict[str, float] = {}
+        if tc.task == "board":
+            raw_last = model.decode_logits(hidden[:, m])
+            loss = board_loss(model, raw_last, ep[:, -1])
+            if tc.regime != "baseline":
+                loss = loss + board_loss(model, model.decode_logits(hidden[:, 0]), ep[:, 0])
+            stats["acc"] = float(((model.to_probs(raw_last) > 0.5) == (ep[:, -1] > 0.5)).float().mean())
+        else:
+            # board decoder: h_0 only; task head: the summary at h_T and (its autoencoder) at h_0
+            loss = board_loss(model, model.decode_logits(hidden[:, 0]), ep[:, 0])
+            summ = model.summarize_logits(hidden[:, [0, m]])
+            target = summary_targets(ep[:, [0, -1]], tc.task, tc.task_size)
+            loss = loss + F.binary_cross_entropy_with_logits(summ, target)
+            stats["mae"] = float((torch.sigmoid(summ[:, 1].detach()) - target[:, 1]).abs().mean())
+        if tc.consistency_weight > 0:
+            flat = hidden.flatten(0, 1)
+            again = model.encode(model.decode(flat))
+            cos = F.cosine_similarity(flat.flatten(1), again.flatten(1), dim=1)
+            loss = loss + tc.consistency_weight * (1 - cos).mean()
+        return loss, stats
+
+    def _frozen_hidden(self, ep: torch.Tensor) -> torch.Tensor:
+        with torch.no_grad():
+            return self.model(ep[:, 0])
+
+    def _decoder(self, ep: torch.Tensor, real: torch.Tensor, w: float) -> tuple[torch.Tensor, dict[str, float]]:
+        hidden = self._frozen_hidden(ep)
+        m = self.model.config.model_steps
+        raw = self.model.decode_logits(hidden[:, [0, m]], self.extra["decoder"])
+        loss = board_loss(self.model, raw, ep[:, [0, -1]])
+        acc = float(((self.model.to_probs(raw[:, 1]) > 0.5) == (ep[:, -1] > 0.5)).float().mean())
+        return loss, {"acc": acc}
+
+    def _adversarial(self, ep: torch.Tensor, real: torch.Tensor, w: float) -> tuple[torch.Tensor, dict[str, float]]:
+        loss, stats = self._decoder(ep, real, w)
+        hidden = self._frozen_hidden(ep)
+        m = self.model.config.model_steps
+        disc = self.extra["discriminator"]
+        fake = self.model.decode(hidden[:, 1:m], self.extra["decoder"]).flatten(0, 1)
+        # The decoder learns to fool a frozen copy of the discriminator's weights ...
+        frozen = {k: v.detach() for k, v in disc.named_parameters()}
+        gen_logits = functional_call(disc, frozen, (fake,))
+        gen_loss = F.binary_cross_entropy_with_logits(gen_logits, torch.ones_like(gen_logits))
+        # ... while the discriminator learns from detached decodings, so one backward serves both.
+        d_real = disc(real)
+        d_fake = disc(fake.detach())
+        disc_loss = F.binary_cross_entropy_with_logits(
+            d_real, torch.ones_like(d_real)
+        ) + F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))
+        stats["disc_acc"] = float(((d_real > 0).float().mean() + (d_fake < 0).float().mean()) / 2)
+        return loss + w * gen_loss + disc_loss, stats
+
+    def _probes(self, ep: torch.Tensor, real: torch.Tensor, w: float) -> tuple[torch.Tensor, dict[str, float]]:
+        hidden = self._frozen_hidden(ep)
+        loss = hidden.new_zeros(())
+        for name, probe in self.extra.items():
+            steps = probe_steps(name, self.model.config.model_steps)
+            raw = self.model.decode_logits(hidden[:, steps], probe)
+            target = ep[:, [game_step(self.model.config, i) for i in steps]]
+            loss = loss + board_loss(self.model, raw, target)
+        return loss, {}
+
+
+def game_step(cfg: ModelConfig, model_step: int) -> int:
+    from imagination.metrics import aligned_game_step
+
+    return aligned_game_step(model_step, cfg.model_steps, cfg.game_steps)
+
+
+def probe_names(model_steps: int) -> list[str]:
+    return ["first_last", "all"] + [f"step_{i}" for i in range(model_steps + 1)]
+
+
+def probe_steps(name: str, model_steps: int) -> list[int]:
+    if name == "first_last":
+        return [0, model_steps]
+    if name == "all":
+        return list(range(model_steps + 1))
+    return [int(name.split("_")[1])]
+
+
+# -- the run ---------------------------------------------------------------------------------
+def phases(tc: TrainConfig) -> list[tuple[str, int]]:
+    out: list[tuple[str, int]] = []
+    if not tc.init:
+        out.append(("model", tc.steps))
+    if tc.regime == "adversarial":
+        out += [("decoder", tc.decoder_steps), ("adversarial", tc.adver_steps)]
+    elif tc.regime == "probes":
+        out.append(("probes", tc.probe_steps))
+    elif tc.init:
+        raise ValueError("--init is for the adversarial and probes regimes (they train on a frozen model)")
+    return out
+
+
+def lr_at(tc: TrainConfig, step_in_phase: int, phase_len: int) -> float:
+    frac = step_in_phase / max(1, phase_len)
+    return tc.lr * (tc.lr_final / tc.lr) ** frac
+
+
+def build(tc: TrainConfig) -> tuple[ImaginationModel, nn.ModuleDict]:
+    torch.manual_seed(tc.seed)
+    if tc.init:
+        model = ImaginationModel.from_pretrained(tc.init)
+        if model.config.task != "board":
+            raise ValueError("adversarial decoders and probes are trained on board-task models")
+    else:
+        model = ImaginationModel(model_config(tc))
+    extra = nn.ModuleDict()
+    if tc.regime == "adversarial":
+        extra["decoder"] = make_decoder(model.config)
+        extra["discriminator"] = Discriminator(tc.train_size, model.config.negative_slope)
+    elif tc.regime == "probes":
+        for name in probe_names(model.config.model_steps):
+            extra[name] = make_decoder(model.config)
+    return model, extra
+
+
+def phase_params(phase: str, model: ImaginationModel, extra: nn.ModuleDict, tc: TrainConfig) -> list[dict[str, Any]]:
+    for p in model.parameters():
+        p.requires_grad_(phase == "model")
+    if phase == "model":
+        return [{"params": list(model.parameters())}]
+    if phase == "decoder":
+        return [{"params": list(extra["decoder"].parameters())}]
+    if phase == "adversarial":
+        return [
+            {"params": list(extra["decoder"].parameters())},
+            {"params": list(extra["discriminator"].parameters()), "lr": tc.disc_lr, "fixed_lr": True},
+        ]
+    return [{"params": list(extra.parameters())}]
+
+
+def step_seed(tc: TrainConfig, step: int, rank: int) -> int:
+    """Data and dropout randomness is a pure function of (seed, step, rank): resuming needs no RNG state."""
+    return (tc.seed * 1_000_003 + step * 7919 + rank * 104_729) % (2**63 - 1)
+
+
+def sample_batch(tc: TrainConfig, cfg: ModelConfig, step: int, rank: int) -> tuple[torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(step_seed(tc, step, rank))
+    kw = dict(rule=cfg.rule, wrap=cfg.wrap, density=(tc.density_lo, tc.density_hi), warmup=(0, tc.warmup_max))
+    ep = life.sample_training_episodes(tc.batch_size, cfg.game_steps, tc.train_size, g, **kw)
+    real = torch.empty(0)
+    if tc.regime == "adversarial":
+        other = life.sample_training_episodes(tc.batch_size, cfg.game_steps, tc.train_size, g, **kw)
+        pick = torch.randint(0, cfg.game_steps + 1, (tc.batch_size,), generator=g)
+        real = other[torch.arange(tc.batch_size), pick]
+    torch.manual_seed(step_seed(tc, step, rank) + 1)
+    return ep, real
+
+
+def quick_eval(model: ImaginationModel, episodes: torch.Tensor, decoder: nn.Module | None = None) -> dict[str, Any]:
+    decoded, _ = decode_episodes(model, episodes[:, 0], decoder=decoder)
+    s = board_scores(model.config, episodes, decoded)
+    return {k: s[k] for k in ("final_error", "interpretability", "per_step_accuracy")}
+
+
+def distributed() -> tuple[int, int]:
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not dist.is_initialized():
+        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+    if dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+def train(tc: TrainConfig, resume: bool = False) -> dict[str, Any] | None:
+    """Run every phase of ``tc`` and write the output folder; returns eval.json's contents on rank 0."""
+    rank, world = distributed()
+    if tc.threads:
+        torch.set_num_threads(tc.threads)
+    out = Path(tc.out)
+    state_path = out / STATE_FILE
+    model, extra = build(tc)
+    objective = Objective(tc, model, extra)
+    plan = phases(tc)
+    info = read_info(state_path) if resume and state_path.exists() else None
+    if resume and info is None and rank == 0:
+        print(f"--resume: no {state_path}; starting from scratch", file=sys.stderr)
+    step, elapsed0 = (info["step"], info["elapsed"]) if info else (0, 0.0)
+    modules = {"model": model, "extra": extra}
+    if rank == 0:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "train_config.json").write_text(json.dumps(asdict(tc), indent=2) + "\n")
+        if info is None:
+            (out / "log.jsonl").write_text("")
+    log_eps = None
+    if rank == 0:
+        log_eps = eval_episodes(model.config, EvalSet(tc.log_episodes, tc.eval_size, tc.eval_seed + 1))
+    bar = tqdm(
+        total=sum(n for _, n in plan), initial=step, disable=rank != 0, desc=out.name, dynamic_ncols=True, mininterval=2
+    )
+    start_time = time.perf_counter()
+    phase_start = 0
+    for phase, n in plan:
+        phase_end = phase_start + n
+        if step >= phase_end:
+            phase_start = phase_end
+            continue
+        objective.phase = phase
+        groups = phase_params(phase, model, extra, tc)
+        opt = torch.optim.Adam(groups, lr=tc.lr)
+        if info is not None:
+            # A checkpoint inside this phase restores the optimiser too; one written at the end of
+            # the previous phase holds only the weights this phase starts from.
+            load_state(state_path, modules, {"opt": opt} if info["phase"] == phase else {})
+            info = None
+        runner: nn.Module = objective
+        if world > 1:
+            runner = nn.parallel.DistributedDataParallel(objective, find_unused_parameters=True)
+        objective.train()
+        model.train(phase == "model")
+        while step < phase_end:
+            for g in opt.param_groups:
+                if not g.get("fixed_lr"):
+                    g["lr"] = lr_at(tc, step - phase_start, n)
+            ep, real = sample_batch(tc, model.config, step, rank)
+            w = tc.adver_weight * (step - phase_start) / max(1, n) if phase == "adversarial" else 0.0
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=tc.bf16):
+                loss, stats = runner(ep, real, w)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            if tc.grad_clip > 0:
+                for grp in groups:
+                    torch.nn.utils.clip_grad_value_(grp["params"], tc.grad_clip)
+            opt.step()
+            step += 1
+            bar.update(1)
+            bar.set_postfix(
+                phase=phase, loss=f"{loss.item():.4f}", refresh=False, **{k: f"{v:.4f}" for k, v in stats.items()}
+            )
+            now = elapsed0 + time.perf_counter() - start_time
+            if log_eps is not None and (step % tc.log_every == 0 or step == phase_end):
+                record: dict[str, Any] = {
+                    "step": step,
+                    "phase": phase,
+                    "minutes": now / 60,
+                    "loss": loss.item(),
+                    **stats,
+                }
+                model.eval()
+                record.update(
+                    quick_eval(model, log_eps, extra["decoder"] if phase in ("decoder", "adversarial") else None)
+                )
+                model.train(phase == "model")
+                bar.write(
+                    f"step {step}: final error {record['final_error']:.4f}, interpretability "
+                    f"{record['interpretability']:.3f}, per-step acc "
+                    + " ".join(f"{a:.3f}" for a in record["per_step_accuracy"])
+                )
+                with open(out / "log.jsonl", "a") as f:
+                    f.write(json.dumps(record) + "\n")
+            timed_out = tc.max_minutes > 0 and phase == "model" and now > tc.max_minutes * 60
+            if step % tc.checkpoint_every == 0 or step == phase_end or timed_out:
+                if rank == 0:
+                    save_state(state_path, modules, {"opt": opt}, {"step": step, "phase": phase, "elapsed": now})
+                if world > 1:
+                    dist.barrier()
+            if timed_out:
+                bar.write(f"stopping the model phase at its --max-minutes budget ({tc.max_minutes} min)")
+                step = phase_end
+        phase_start = phase_end
+    if info is not None:  # every phase had finished; only the final write was missing
+        load_state(state_path, modules, {})
+    elapsed = elapsed0 + time.perf_counter() - start_time
+    if world > 1:
+        check_ranks_agree(model, extra, out, rank, world)
+    bar.close()
+    if world > 1:
+        dist.barrier()
+    result, base_eval = None, None
+    if rank == 0:
+        if tc.regime == "adversarial":
+            base_eval = evaluate(model, EvalSet(tc.eval_episodes, tc.eval_size, tc.eval_seed))
+            model.decoder = extra["decoder"]
+            model.config.regime = "adversarial"
+            model.config.trained_steps = [0, model.config.model_steps]
+        for p in model.parameters():
+            p.requires_grad_(True)
+        result = finish(tc, model, extra, out, elapsed, base_eval)
+    if world > 1:
+        dist.barrier()
+        dist.destroy_process_group()
+    return result
+
+
+def check_ranks_agree(model: nn.Module, extra: nn.ModuleDict, out: Path, rank: int, world: int) -> None:
+    """Every rank must end with the same weights; log each rank's checksum and fail loudly if not."""
+    flat = torch.cat([p.detach().double().flatten() for p in [*model.parameters(), *extra.parameters()]])
+    mine = torch.stack([flat.sum(), (flat * torch.arange(len(flat), dtype=torch.float64)).sum()])
+    gathered = [torch.zeros_like(mine) for _ in range(world)]
+    dist.all_gather(gathered, mine)
+    sums = [g.tolist() for g in gathered]
+    if rank == 0:
+        with open(out / "log.jsonl", "a") as f:
+            f.write(json.dumps({"event": "ranks_agree", "world_size": world, "checksums": sums}) + "\n")
+    if any(s != sums[0] for s in sums):
+        raise RuntimeError(f"ranks disagree after training: {sums}")
+
+
+def probe_table(model: ImaginationModel, extra: nn.ModuleDict, eval_set: EvalSet) -> dict[str, Any]:
+    """Per probe: which steps it was fitted on, and the board scores of its decodings."""
+    episodes = eval_episodes(model.config, eval_set)
+    table = {}
+    for name, probe in extra.items():
+        decoded, _ = decode_episodes(model, episodes[:, 0], decoder=probe)
+        s = board_scores(model.config, episodes, decoded)
+        table[name] = {
+            "fitted_steps": probe_steps(name, model.config.model_steps),
+            **{k: s[k] for k in ("per_step_accuracy", "interpretability", "final_error")},
+        }
+    return table
+
+
+def finish(
+    tc: TrainConfig,
+    model: ImaginationModel,
+    extra: nn.ModuleDict,
+    out: Path,
+    elapsed: float,
+    base_eval: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """Save the weights, then score what was saved (not the in-memory model) and write the card."""
+    model.eval()
+    tmp = out / ".weights-tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    model.save_pretrained(tmp)
+    for f in ("config.json", "model.safetensors"):
+        os.replace(tmp / f, out / f)
+    shutil.rmtree(tmp, ignore_errors=True)
+    saved = ImaginationModel.from_pretrained(out)
+    eval_set = EvalSet(tc.eval_episodes, tc.eval_size, tc.eval_seed)
+    result = evaluate(saved, eval_set)
+    result["train_minutes"] = elapsed / 60
+    result["train_steps"] = sum(n for _, n in phases(tc))
+    if base_eval is not None:
+        result["base_model"] = {k: base_eval[k] for k in ("interpretability", "final_error", "per_step_accuracy")}
+    if tc.regime == "probes":
+        result["probes"] = probe_table(saved, extra, eval_set)
+    (out / "eval.json").write_text(json.dumps(result, indent=2) + "\n")
+    hub.write_card(out, name=tc.name or out.name)
+    (out / STATE_FILE).unlink(missing_ok=True)
+    return result
+
+
+# -- command line ------------------------------------------------------------------------------
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m training.train", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    for f in fields(TrainConfig):
+        if f.name == "command":
+            continue
+        flag = "--" + f.name.replace("_", "-")
+        default = f.default  # the declared default, before __post_init__ fills anything in
+        if isinstance(default, bool):
+            p.add_argument(flag, action=argparse.BooleanOptionalAction, default=default)
+        else:
+            kw: dict[str, Any] = {"type": type(default), "default": default}
+            if f.name == "regime":
+                kw["choices"] = REGIMES
+            elif f.name == "task":
+                kw["choices"] = ("board", "count", "patch", "grid")
+            elif f.name == "loss":
+                kw["choices"] = ("bce", "mse")
+            p.add_argument(flag, **kw)
+    p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
+    return p
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = vars(parser().parse_args(argv))
+    resume = args.pop("resume")
+    tc = TrainConfig(**args, command=list(sys.argv if argv is None else ["python", "-m", "training.train", *argv]))
+    result = train(tc, resume=resume)
+    if result is not None:
+        msg = f"{tc.out}: final error {result['final_error']:.4f}, interpretability {result['interpretability']:.3f}"
+        if tc.task != "board":
+            msg += f", task error {result['task_error']:.4f}"
+        print(msg + f", {result['train_minutes']:.1f} min")
+
+
+if __name__ == "__main__":
+    main()
