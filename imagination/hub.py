@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
-ZOO_DIR = Path(__file__).resolve().parent.parent / "zoo"
+# The bundled catalogue; IMAGINATION_ZOO points elsewhere (a contributor's own zoo, a test's).
+ZOO_DIR = Path(os.environ.get("IMAGINATION_ZOO") or Path(__file__).resolve().parent.parent / "zoo")
 
 
 def resolve(name_or_path: str) -> str:

@@ -16,6 +16,7 @@ import base64
 import hashlib
 import json
 import logging
+import re
 import threading
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -147,6 +148,11 @@ class HubStub:
         with self._lock:
             return self._repos[(repo_type, repo_id)].branches[branch]
 
+    def commits(self, repo_id: str, repo_type: str = "model") -> list[str]:
+        """Every commit sha of a repo, oldest first (the first is the empty commit made by create_repo)."""
+        with self._lock:
+            return list(self._repos[(repo_type, repo_id)].commits)
+
     # -- storage ------------------------------------------------------------------------------
 
     def _dir(self, repo: Repo) -> Path:
@@ -189,6 +195,8 @@ class HubStub:
                 return _json({**user, "auth": {"type": "access_token", "accessToken": {"role": "write"}}})
             if segs == ["api", "repos", "create"] and method == "POST":
                 return self._create(req)
+            if segs == ["api", "agent-harnesses"] and method == "GET":  # fetched once per process by the client
+                return _json({"standardEnvVars": [], "harnesses": {}})
             if segs == ["api", "validate-yaml"] and method == "POST":
                 return _json({"errors": [], "warnings": []})
             if len(segs) >= 3 and segs[1] in _API_TYPES:
@@ -199,7 +207,8 @@ class HubStub:
             for n in (2, 1):
                 if len(rest) >= n + 3 and rest[n] == "resolve":
                     repo_id = "/".join(unquote(s) for s in rest[:n])
-                    return self._resolve(req, repo_type, repo_id, unquote(rest[n + 1]), unquote("/".join(rest[n + 2 :])))
+                    rev, path = unquote(rest[n + 1]), unquote("/".join(rest[n + 2 :]))
+                    return self._resolve(req, repo_type, repo_id, rev, path)
         return self._unhandled(req, "no route")
 
     def _unhandled(self, req: _Request, why: str) -> _Response:
@@ -224,16 +233,11 @@ class HubStub:
         if "create_pr" in req.query:
             return self._unhandled(req, "pull requests are not supported")
         if req.method == "POST" and action == ["preupload"]:
-            files = repo.resolve(rev).files
-            return _json(
-                {
-                    "files": [
-                        {"path": f["path"], "uploadMode": "regular", "shouldIgnore": False, "oid": files.get(f["path"])}
-                        for f in req.json().get("files", [])
-                    ],
-                    "commitOid": repo.resolve(rev).sha,
-                }
-            )
+            # Always "regular" (inline base64 in the commit, no LFS); "oid" lets the client skip unchanged files.
+            head = repo.resolve(rev)
+            regular = {"uploadMode": "regular", "shouldIgnore": False}
+            files = [{"path": f["path"], **regular, "oid": head.files.get(f["path"])} for f in req.json()["files"]]
+            return _json({"files": files, "commitOid": head.sha})
         if req.method == "POST" and action == ["commit"]:
             commit = self._commit(req, repo, rev)
             url = f"{self._repo_url(repo)}/commit/{commit.sha}"
@@ -246,15 +250,15 @@ class HubStub:
         payload = req.json()
         repo_type = payload.get("type") or "model"
         repo_id = f"{payload.get('organization') or USER}/{payload['name']}"
-        if repo_type not in _URL_PREFIX:
-            raise HubError(400, None, f"Invalid repo type {repo_type}")
+        if repo_type not in _URL_PREFIX or not re.fullmatch(r"[\w-]+(\.[\w-]+)*/[\w-]+(\.[\w-]+)*", repo_id):
+            raise HubError(400, None, f"Invalid repo type or id: {repo_type} {repo_id}")
         with self._lock:
             if (repo_type, repo_id) in self._repos:
                 url = self._repo_url(self._repos[(repo_type, repo_id)])
                 return _json({"error": "You already created this repo", "url": url}, 409)
             repo = Repo(repo_type, repo_id, _now())
-            initial = Commit(hashlib.sha1(f"{repo_type}/{repo_id} {repo.created}".encode()).hexdigest(), None,
-                             "initial commit", repo.created, {})
+            sha = hashlib.sha1(f"{repo_type}/{repo_id} {repo.created}".encode()).hexdigest()
+            initial = Commit(sha, None, "initial commit", repo.created, {})  # empty: no .gitattributes
             repo.commits[initial.sha], repo.branches["main"] = initial, initial.sha
             self._repos[(repo_type, repo_id)] = repo
             self._save(repo)
@@ -268,12 +272,7 @@ class HubStub:
             "sha": commit.sha,
             "lastModified": commit.date,
             "createdAt": repo.created,
-            "private": False,
-            "disabled": False,
-            "gated": False,
-            "downloads": 0,
-            "likes": 0,
-            "tags": [],
+            **{"private": False, "disabled": False, "gated": False, "downloads": 0, "likes": 0, "tags": []},
             "siblings": [{"rfilename": path} for path in sorted(commit.files)],
         }
         if repo.repo_type == "model":

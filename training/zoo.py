@@ -1,0 +1,174 @@
+"""Build, index and document the model zoo.
+
+    python -m training.zoo list                 # the planned checkpoints and their commands
+    python -m training.zoo train gol3-autoencoder [--resume]
+    python -m training.zoo train --all          # every missing checkpoint, in dependency order
+    python -m training.zoo index                # zoo/index.json from each folder's eval.json
+    python -m training.zoo table                # the README results table, from the cards
+    python -m training.zoo figures              # docs/figures/<name>.png, true vs imagined
+
+Every number written by ``index`` and ``table`` is read from eval.json / the model card, which the
+evaluator wrote from the saved weights.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+
+from imagination.hub import ZOO_DIR, card_eval_metrics
+from imagination.zoo import HUB_ORG, INDEX
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNS = ROOT / "runs" / "zoo"
+BAR = 0.01  # the reference's stopping bar: task error <= 1%
+
+# The CPU recipe (docs/training.md): wide core block, BCE on logits, 12x12 training boards.
+RECIPE = ["--channels", "16", "--core-hidden", "64", "--lr", "3e-3", "--batch-size", "256", "--train-size", "12"]
+
+# name -> (extra arguments, base checkpoint it needs first or None)
+PLAN: dict[str, tuple[list[str], str | None]] = {}
+for t in (2, 3, 4):
+    PLAN[f"gol{t}-baseline"] = (["--regime", "baseline", "--game-steps", str(t)], None)
+    PLAN[f"gol{t}-autoencoder"] = (["--regime", "autoencoder", "--game-steps", str(t)], None)
+    PLAN[f"gol{t}-adversarial"] = (["--regime", "adversarial", "--game-steps", str(t)], f"gol{t}-autoencoder")
+PLAN["gol3-untied"] = (["--untied", "--game-steps", "3"], None)
+PLAN["gol3-model2"] = (["--game-steps", "3", "--model-steps", "2"], None)
+PLAN["gol3-consistency"] = (["--game-steps", "3", "--consistency-weight", "0.01"], None)
+for t in (2, 4):
+    PLAN[f"count-{t}"] = (["--task", "count", "--game-steps", str(t)], None)
+    PLAN[f"patch2-{t}"] = (["--task", "patch", "--task-size", "2", "--game-steps", str(t)], None)
+    PLAN[f"grid2-{t}"] = (["--task", "grid", "--task-size", "2", "--game-steps", str(t)], None)
+
+
+def command(name: str, out: Path, extra: list[str] | None = None) -> list[str]:
+    args, base = PLAN[name]
+    cmd = ["--out", str(out), *RECIPE, *args, "--name", name]
+    if base is not None:
+        cmd += ["--init", str(ZOO_DIR / base)]
+    return cmd + (extra or [])
+
+
+def train_one(name: str, extra: list[str]) -> None:
+    from training import train
+
+    _, base = PLAN[name]
+    if base is not None and not (ZOO_DIR / base / "model.safetensors").exists():
+        print(f"{name} needs {base} first", file=sys.stderr)
+        train_one(base, [a for a in extra if a == "--resume"])
+    out = RUNS / name
+    train.main(command(name, out, extra))
+    install(out, name)
+
+
+def install(run: Path, name: str) -> None:
+    """Copy a finished run into zoo/<name> (Hub layout, no resume state)."""
+    dest = ZOO_DIR / name
+    dest.mkdir(parents=True, exist_ok=True)
+    for f in ("config.json", "model.safetensors", "README.md", "train_config.json", "eval.json", "log.jsonl"):
+        shutil.copy2(run / f, dest / f)
+    tc = json.loads((dest / "train_config.json").read_text())
+    tc["out"] = f"runs/zoo/{name}"
+    (dest / "train_config.json").write_text(json.dumps(tc, indent=2) + "\n")
+
+
+def index() -> list[dict]:
+    """Write zoo/index.json from every zoo folder's config.json and eval.json."""
+    models = []
+    order = list(PLAN) + sorted(p.name for p in ZOO_DIR.iterdir() if p.is_dir() and p.name not in PLAN)
+    for name in order:
+        folder = ZOO_DIR / name
+        if not (folder / "eval.json").exists():
+            continue
+        cfg = json.loads((folder / "config.json").read_text())
+        ev = json.loads((folder / "eval.json").read_text())
+        models.append({
+            "name": name, "regime": cfg["regime"], "task": cfg["task"], "game_steps": cfg["game_steps"],
+            "model_steps": cfg["model_steps"], "rule": cfg["rule"], "repo_id": f"{HUB_ORG}/{name}",
+            "folder": f"zoo/{name}", "interpretability": ev["interpretability"], "final_error": ev["final_error"],
+            "task_error": ev["task_error"], "per_step_accuracy": ev["per_step_accuracy"],
+            "meets_bar": ev["task_error"] <= BAR, "train_minutes": round(ev.get("train_minutes", 0.0), 2),
+        })
+    INDEX.write_text(json.dumps({"models": models}, indent=2) + "\n")
+    return models
+
+
+TABLE_START, TABLE_END = "<!-- zoo-table:start -->", "<!-- zoo-table:end -->"
+
+
+def table() -> str:
+    """The README results table, read from each checkpoint's model card."""
+    from huggingface_hub import ModelCard
+
+    lines = ["| checkpoint | regime | steps (game/model) | interpretability | per-step decoded accuracy | "
+             "final-board error | task error | bar (<= 1%) |", "|---|---|---|---|---|---|---|---|"]
+    for e in json.loads(INDEX.read_text())["models"]:
+        m = card_eval_metrics(ModelCard.load(ZOO_DIR / e["name"] / "README.md"))
+        accs = " / ".join(f"{m[f'accuracy_step_{i}']:.3f}" for i in range(e["model_steps"] + 1))
+        task = f"{m['task_error']:.4f}" if "task_error" in m else f"{m['final_error']:.4f}"
+        ok = "yes" if float(task) <= BAR else "**no**"
+        lines.append(f"| `{e['name']}` | {e['regime']} | {e['game_steps']}/{e['model_steps']} | "
+                     f"{m['interpretability']:.3f} | {accs} | {m['final_error']:.4f} | {task} | {ok} |")
+    return "\n".join(lines)
+
+
+def write_table(readme: Path = ROOT / "README.md") -> None:
+    text = readme.read_text()
+    if TABLE_START not in text:
+        raise SystemExit(f"{readme} has no {TABLE_START} marker")
+    head, rest = text.split(TABLE_START, 1)
+    _, tail = rest.split(TABLE_END, 1)
+    readme.write_text(f"{head}{TABLE_START}\n{table()}\n{TABLE_END}{tail}")
+
+
+def figures(out_dir: Path = ROOT / "docs" / "figures") -> None:
+    """One figure per checkpoint: an eval episode's true frames beside the decoded hidden states."""
+    from imagination import life, viz, zoo
+    from imagination.episode import run_episode
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for e in zoo.list():
+        model = zoo.load(e.name)
+        board = life.sample_episodes(8, 1, 20, seed=7, rule=e.rule)[5, 0]
+        ep = run_episode(model, board)
+        (out_dir / f"{e.name}.png").write_bytes(viz.figure_png(viz.episode_figure(ep), dpi=80))
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="python -m training.zoo", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("list")
+    t = sub.add_parser("train")
+    t.add_argument("names", nargs="*")
+    t.add_argument("--all", action="store_true")
+    sub.add_parser("index")
+    sub.add_parser("table")
+    sub.add_parser("figures")
+    args, extra = p.parse_known_args(argv)
+    if args.cmd == "list":
+        for name in PLAN:
+            print(name, "python -m training.train", " ".join(command(name, RUNS / name)))
+    elif args.cmd == "train":
+        names = [n for n in PLAN if not (ZOO_DIR / n / "eval.json").exists()] if args.all else args.names
+        unknown = [n for n in names if n not in PLAN]
+        if unknown:
+            raise SystemExit(f"unknown zoo names {unknown}; see `python -m training.zoo list`")
+        for name in names:
+            train_one(name, extra)
+        index()
+    elif args.cmd == "index":
+        for m in index():
+            print(f"{m['name']}: interpretability {m['interpretability']:.3f}, task error {m['task_error']:.4f}")
+    elif args.cmd == "table":
+        write_table()
+        print(table())
+    elif args.cmd == "figures":
+        figures()
+
+
+if __name__ == "__main__":
+    main()
