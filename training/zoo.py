@@ -85,13 +85,24 @@ def index() -> list[dict]:
             continue
         cfg = json.loads((folder / "config.json").read_text())
         ev = json.loads((folder / "eval.json").read_text())
-        models.append({
-            "name": name, "regime": cfg["regime"], "task": cfg["task"], "game_steps": cfg["game_steps"],
-            "model_steps": cfg["model_steps"], "rule": cfg["rule"], "repo_id": f"{HUB_ORG}/{name}",
-            "folder": f"zoo/{name}", "interpretability": ev["interpretability"], "final_error": ev["final_error"],
-            "task_error": ev["task_error"], "per_step_accuracy": ev["per_step_accuracy"],
-            "meets_bar": ev["task_error"] <= BAR, "train_minutes": round(ev.get("train_minutes", 0.0), 2),
-        })
+        models.append(
+            {
+                "name": name,
+                "regime": cfg["regime"],
+                "task": cfg["task"],
+                "game_steps": cfg["game_steps"],
+                "model_steps": cfg["model_steps"],
+                "rule": cfg["rule"],
+                "repo_id": f"{HUB_ORG}/{name}",
+                "folder": f"zoo/{name}",
+                "interpretability": ev["interpretability"],
+                "final_error": ev["final_error"],
+                "task_error": ev["task_error"],
+                "per_step_accuracy": ev["per_step_accuracy"],
+                "meets_bar": ev["task_error"] <= BAR,
+                "train_minutes": round(ev.get("train_minutes", 0.0), 2),
+            }
+        )
     INDEX.write_text(json.dumps({"models": models}, indent=2) + "\n")
     return models
 
@@ -103,15 +114,20 @@ def table() -> str:
     """The README results table, read from each checkpoint's model card."""
     from huggingface_hub import ModelCard
 
-    lines = ["| checkpoint | regime | steps (game/model) | interpretability | per-step decoded accuracy | "
-             "final-board error | task error | bar (<= 1%) |", "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| checkpoint | regime | steps (game/model) | interpretability | per-step decoded accuracy | "
+        "final-board error | task error | bar (<= 1%) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for e in json.loads(INDEX.read_text())["models"]:
         m = card_eval_metrics(ModelCard.load(ZOO_DIR / e["name"] / "README.md"))
         accs = " / ".join(f"{m[f'accuracy_step_{i}']:.3f}" for i in range(e["model_steps"] + 1))
         task = f"{m['task_error']:.4f}" if "task_error" in m else f"{m['final_error']:.4f}"
         ok = "yes" if float(task) <= BAR else "**no**"
-        lines.append(f"| `{e['name']}` | {e['regime']} | {e['game_steps']}/{e['model_steps']} | "
-                     f"{m['interpretability']:.3f} | {accs} | {m['final_error']:.4f} | {task} | {ok} |")
+        lines.append(
+            f"| `{e['name']}` | {e['regime']} | {e['game_steps']}/{e['model_steps']} | "
+            f"{m['interpretability']:.3f} | {accs} | {m['final_error']:.4f} | {task} | {ok} |"
+        )
     return "\n".join(lines)
 
 
@@ -138,8 +154,9 @@ def figures(out_dir: Path = ROOT / "docs" / "figures") -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="python -m training.zoo", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m training.zoo", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = p.add_subparsers(dest="cmd", required=True)
     sub.add_parser("list")
     t = sub.add_parser("train")
