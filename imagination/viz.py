@@ -6,8 +6,12 @@ place looks the same everywhere. Callers close the figures they get (``plt.close
 
 from __future__ import annotations
 
+import functools
 import io
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import matplotlib
 
@@ -16,7 +20,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.colors import ListedColormap  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from PIL import Image, ImageDraw  # noqa: E402
+from PIL import Image, ImageDraw, ImageFont  # noqa: E402
 
 from imagination.episode import Episode  # noqa: E402
 
@@ -165,4 +169,248 @@ def episode_gif(ep: Episode, scale: int = 10, ms_per_frame: int = 700) -> bytes:
         frames.append(img)
     buf = io.BytesIO()
     frames[0].save(buf, format="GIF", save_all=True, append_images=frames[1:], duration=ms_per_frame, loop=0)
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# Fast renderers for the demo: the same pictures as above, drawn in a few milliseconds.
+#
+# ``episode_figure`` and ``score_matrix_figure`` take 0.1-0.5 s each in matplotlib, mostly laying
+# out and rasterising text, which is too slow for an interactive demo served on two cores. The
+# helpers below draw the per-step panel with numpy + PIL, and the score-matrix heatmap from a
+# matplotlib frame (axes, ticks, labels, colour bar) rendered once per matrix shape and cached, so
+# a call only paints the cells and their values. All of them are thread-safe.
+
+_TEXT = (17, 24, 39)
+_MUTED = (75, 85, 99)
+_KIND_COLOURS = {"trained": (107, 114, 128), "imagined": (29, 78, 216), "beyond training": (180, 83, 9)}
+_DEAD_RGB = np.array([247, 247, 247])
+_ALIVE_RGB = np.array([31, 41, 55])
+_WRONG_RGB = np.array([220, 38, 38])
+_GRID_RGB = 205
+
+
+@functools.lru_cache(maxsize=16)
+def _font(px: int, bold: bool = False) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """DejaVu Sans (matplotlib's own font, so panel text matches the figures) at ``px`` pixels."""
+    from matplotlib import font_manager
+
+    try:
+        path = font_manager.findfont(font_manager.FontProperties(family="DejaVu Sans", weight="bold" if bold else None))
+        return ImageFont.truetype(path, px)
+    except (OSError, ValueError):  # pragma: no cover - matplotlib always ships DejaVu Sans
+        return ImageFont.load_default(px)
+
+
+def step_kind(ep: Episode, i: int) -> str:
+    """'trained' (a decoding trained against the board), 'imagined', or 'beyond training'."""
+    if i > ep.trained_horizon:
+        return "beyond training"
+    return "trained" if i in ep.trained_steps else "imagined"
+
+
+def _text_width(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.ImageFont) -> int:
+    left, _, right, _ = draw.textbbox((0, 0), text, font=font)
+    return int(right - left)
+
+
+def panel_scale(board_shape: tuple[int, int], columns: int, max_width: int = 2000) -> int:
+    """Pixels per cell so a board is about 160 px wide and ``columns`` boards fit in ``max_width``."""
+    h, w = board_shape
+    scale = max(2, min(12, 160 // max(h, w, 1)))
+    while scale > 2 and columns * (w * scale + 10) + 190 > max_width:
+        scale -= 1
+    return scale
+
+
+def episode_panel(ep: Episode, steps: Sequence[int] | None = None, scale: int | None = None) -> np.ndarray:
+    """The per-step grid as one RGB uint8 image: rows true / decoded P(alive) / imagined / error.
+
+    Each column is a model step, headed by its step number, the game step it stands for and its
+    kind (trained, imagined, beyond training); under it the step's accuracy and MCC. A colour bar
+    gives the scale of the decoded probabilities and a key the colour of the error row. This is
+    ``episode_figure`` drawn with numpy and PIL (a few ms instead of ~0.5 s), for the demo.
+    """
+    cols = list(range(ep.steps + 1)) if steps is None else [int(i) for i in steps]
+    if not cols or min(cols) < 0 or max(cols) > ep.steps:
+        raise ValueError(f"steps must be within 0..{ep.steps}, got {cols}")
+    h, w = ep.true.shape[-2:]
+    scale = panel_scale((h, w), len(cols)) if scale is None else int(scale)
+    rows = [
+        ("true", ep.true, "board"),
+        ("decoded P", ep.decoded, "board"),
+        ("imagined", ep.imagined, "board"),
+        ("error", ep.errors, "error"),
+    ]
+    f_title, f_head, f_small = _font(13, bold=True), _font(12), _font(11)
+    bw, bh = w * scale, h * scale
+    col_w = max(bw, 84)
+    gap, row_gap = 12, 8
+    left, top_title, head_h, foot_h, right = 84, 24, 34, 34, 96
+    width = left + len(cols) * col_w + (len(cols) - 1) * gap + right
+    grid_top = top_title + head_h
+    height = grid_top + len(rows) * bh + (len(rows) - 1) * row_gap + foot_h + 6
+    img = np.full((height, width, 3), 255, np.uint8)
+    col_x = [left + k * (col_w + gap) + (col_w - bw) // 2 for k in range(len(cols))]
+    row_y = [grid_top + r * (bh + row_gap) for r in range(len(rows))]
+    for r, (_, data, cmap) in enumerate(rows):
+        for k, i in enumerate(cols):
+            img[row_y[r] : row_y[r] + bh, col_x[k] : col_x[k] + bw] = board_image(data[i], scale, cmap)
+    # colour bar for P(alive), beside the decoded row
+    cb_x, cb_y, cb_h = width - right + 14, row_y[1], bh
+    ramp = np.linspace(1.0, 0.0, cb_h)[:, None, None]
+    img[cb_y : cb_y + cb_h, cb_x : cb_x + 12] = (_DEAD_RGB + (_ALIVE_RGB - _DEAD_RGB) * ramp).astype(np.uint8)
+    img[row_y[3] + 2 : row_y[3] + 14, cb_x : cb_x + 12] = _WRONG_RGB.astype(np.uint8)
+    img[row_y[3] + 20 : row_y[3] + 32, cb_x : cb_x + 12] = _DEAD_RGB.astype(np.uint8)
+
+    pil = Image.fromarray(img)
+    draw = ImageDraw.Draw(pil)
+    title = f"True vs imagined boards, rule {ep.rule}; trained for {ep.trained_horizon} model steps"
+    draw.text((6, 4), title, fill=_TEXT, font=f_title)
+    for r, (name, _, _) in enumerate(rows):
+        draw.text((6, row_y[r] + bh // 2), name, fill=_TEXT, font=f_head, anchor="lm")
+    for k, i in enumerate(cols):
+        cx = col_x[k] + bw // 2
+        kind = step_kind(ep, i)
+        game = f" (game {ep.game_steps[i]})" if ep.game_steps[i] != i else ""
+        draw.text((cx, top_title + 2), f"step {i}{game}", fill=_TEXT, font=f_head, anchor="ma")
+        draw.text((cx, top_title + 17), kind, fill=_KIND_COLOURS[kind], font=f_small, anchor="ma")
+        fy = row_y[-1] + bh + 4
+        draw.text((cx, fy), f"acc {ep.accuracy[i]:.3f}", fill=_TEXT, font=f_small, anchor="ma")
+        draw.text((cx, fy + 15), f"MCC {ep.mcc[i]:.3f}", fill=_TEXT, font=f_small, anchor="ma")
+    for frac, label in ((0.0, "1.0"), (0.5, "0.5"), (1.0, "0.0")):
+        y = cb_y + int(frac * (cb_h - 1))
+        draw.line([(cb_x + 12, y), (cb_x + 15, y)], fill=_MUTED)
+        draw.text((cb_x + 17, y), label, fill=_MUTED, font=f_small, anchor="lm")
+    draw.text((cb_x, cb_y - 2), "P(alive)", fill=_MUTED, font=f_small, anchor="ld")
+    draw.text((cb_x + 16, row_y[3] + 8), "wrong", fill=_MUTED, font=f_small, anchor="lm")
+    draw.text((cb_x + 16, row_y[3] + 26), "right", fill=_MUTED, font=f_small, anchor="lm")
+    draw.rectangle([cb_x, row_y[3] + 20, cb_x + 11, row_y[3] + 31], outline=(_GRID_RGB,) * 3)
+    return np.asarray(pil)
+
+
+def _palette_image() -> Image.Image:
+    """A fixed 256-colour palette holding every colour the panels use (for fast GIF frames)."""
+    t = np.linspace(0.0, 1.0, 160)[:, None]
+    greys = _DEAD_RGB + (_ALIVE_RGB - _DEAD_RGB) * t
+    reds = _DEAD_RGB + (_WRONG_RGB - _DEAD_RGB) * np.linspace(0.0, 1.0, 24)[:, None]
+    text = [np.array(c) * s + 255 * (1 - s) for c in (_TEXT, *_KIND_COLOURS.values()) for s in np.linspace(0.2, 1, 14)]
+    colours = np.concatenate([greys, reds, np.array(text), [[255, 255, 255], [_GRID_RGB] * 3, [0, 0, 0]]])
+    colours = np.clip(np.round(colours), 0, 255).astype(np.uint8)[:256]
+    pal = Image.new("P", (1, 1))
+    flat = colours.reshape(-1).tolist()
+    pal.putpalette(flat + [0] * (768 - len(flat)))
+    return pal
+
+
+_PALETTE: Image.Image | None = None
+
+
+def episode_animation(ep: Episode, scale: int | None = None, ms_per_frame: int = 800) -> bytes:
+    """An animated GIF of the episode, one frame per step, each frame one column of ``episode_panel``.
+
+    Frames are mapped onto a fixed palette instead of being quantised one by one, which keeps a
+    whole animation to a few milliseconds (``episode_gif`` takes ~0.1 s).
+    """
+    global _PALETTE
+    if _PALETTE is None:
+        _PALETTE = _palette_image()
+    h, w = ep.true.shape[-2:]
+    scale = max(2, min(10, 200 // max(h, w, 1))) if scale is None else int(scale)
+    frames = [
+        Image.fromarray(episode_panel(ep, [i], scale)).quantize(palette=_PALETTE, dither=Image.Dither.NONE)
+        for i in range(ep.steps + 1)
+    ]
+    buf = io.BytesIO()
+    frames[0].save(buf, format="GIF", save_all=True, append_images=frames[1:], duration=ms_per_frame, loop=0)
+    return buf.getvalue()
+
+
+@dataclass
+class _HeatmapFrame:
+    background: np.ndarray  # RGB, the figure with the cells left blank
+    x_edges: np.ndarray  # pixel column of each cell boundary, left to right
+    y_edges: np.ndarray  # pixel row of each cell boundary, top to bottom
+    paintable: np.ndarray  # bool mask: pixels inside the cell area not covered by the frame
+    font_px: int
+
+
+_HEATMAP_FRAMES: OrderedDict[tuple, _HeatmapFrame] = OrderedDict()
+_MPL_LOCK = threading.Lock()  # pyplot keeps global state: one figure is built at a time
+
+
+def _heatmap_frame(shape: tuple[int, int], trained: tuple[int, ...], title: str, dpi: int) -> _HeatmapFrame:
+    key = (shape, trained, title, dpi)
+    with _MPL_LOCK:
+        frame = _HEATMAP_FRAMES.get(key)
+        if frame is not None:
+            _HEATMAP_FRAMES.move_to_end(key)
+            return frame
+        fig = score_matrix_figure(np.zeros(shape), trained, title)
+        ax = fig.axes[0]
+        for text in list(ax.texts):
+            text.remove()
+        ax.images[0].set_visible(False)
+        fig.set_dpi(dpi)
+        fig.canvas.draw()
+        background = np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
+        height = background.shape[0]
+        m, g = shape
+        xs = ax.transData.transform(np.column_stack([np.arange(g + 1) - 0.5, np.zeros(g + 1)]))[:, 0]
+        ys = ax.transData.transform(np.column_stack([np.zeros(m + 1), np.arange(m + 1) - 0.5]))[:, 1]
+        plt.close(fig)
+        x_edges = np.round(xs).astype(int)
+        y_edges = np.round(height - ys).astype(int)
+        paintable = np.zeros(background.shape[:2], bool)
+        y0, y1 = sorted((y_edges[0], y_edges[-1]))
+        paintable[y0:y1, x_edges[0] : x_edges[-1]] = True
+        paintable &= (background == 255).all(axis=-1)
+        frame = _HeatmapFrame(background, x_edges, y_edges, paintable, max(6, round(8 * dpi / 72)))
+        _HEATMAP_FRAMES[key] = frame
+        while len(_HEATMAP_FRAMES) > 32:
+            _HEATMAP_FRAMES.popitem(last=False)
+        return frame
+
+
+def score_matrix_image(
+    scores: np.ndarray,
+    trained_model_steps: Sequence[int] = (),
+    title: str = "MCC: model step x game step",
+    dpi: int = 100,
+) -> np.ndarray:
+    """``score_matrix_figure`` as an RGB uint8 image in a few ms (the frame is drawn once per shape).
+
+    Same axes, labels, viridis colours on [0, 1], colour bar and cell values as the figure.
+    """
+    scores = np.asarray(scores, dtype=float)
+    if scores.ndim != 2 or 0 in scores.shape:
+        raise ValueError(f"scores must be a non-empty 2-D matrix, got shape {scores.shape}")
+    frame = _heatmap_frame(scores.shape, tuple(int(t) for t in trained_model_steps), title, int(dpi))
+    img = frame.background.copy()
+    colours = matplotlib.colormaps["viridis"](np.clip(np.nan_to_num(scores), 0.0, 1.0), bytes=True)[..., :3]
+    ys, xs = frame.y_edges, frame.x_edges
+    cell_rows = np.clip(np.searchsorted(ys, np.arange(img.shape[0]), side="right") - 1, 0, scores.shape[0] - 1)
+    cell_cols = np.clip(np.searchsorted(xs, np.arange(img.shape[1]), side="right") - 1, 0, scores.shape[1] - 1)
+    painted = colours[cell_rows[:, None], cell_cols[None, :]]
+    img[frame.paintable] = painted[frame.paintable]
+    pil = Image.fromarray(img)
+    draw = ImageDraw.Draw(pil)
+    font = _font(frame.font_px)
+    for i in range(scores.shape[0]):
+        for j in range(scores.shape[1]):
+            v = scores[i, j]
+            draw.text(
+                ((xs[j] + xs[j + 1]) / 2, (ys[i] + ys[i + 1]) / 2),
+                f"{v:.2f}",
+                fill=(255, 255, 255) if v < 0.6 else (0, 0, 0),
+                font=font,
+                anchor="mm",
+            )
+    return np.asarray(pil)
+
+
+def png_bytes(image: np.ndarray, compress_level: int = 1) -> bytes:
+    """An RGB uint8 array as PNG bytes (fast, lossless)."""
+    buf = io.BytesIO()
+    Image.fromarray(image).save(buf, format="PNG", compress_level=compress_level)
     return buf.getvalue()

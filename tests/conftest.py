@@ -38,3 +38,36 @@ os.environ.update(
 )
 os.environ.pop("HF_TOKEN", None)
 os.environ.pop("HF_HUB_OFFLINE", None)
+
+
+# Imported after the environment is set, on purpose.
+from collections.abc import Iterator  # noqa: E402
+
+import pytest  # noqa: E402
+from hub_stub import HubStub  # noqa: E402
+
+
+@pytest.fixture(scope="session", autouse=True)
+def loopback_only() -> Iterator[list[object]]:
+    """Refuse (and remember) any connection from the test process that is not to loopback."""
+    attempts: list[object] = []
+    real_connect = socket.socket.connect
+
+    def guarded(self: socket.socket, address: object) -> None:
+        host = address[0] if isinstance(address, tuple) else None
+        if self.family in (socket.AF_INET, socket.AF_INET6) and host not in ("127.0.0.1", "::1", "localhost"):
+            attempts.append(address)
+            raise OSError(f"tests: connection to {address!r} refused, only loopback is allowed")
+        real_connect(self, address)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(socket.socket, "connect", guarded)
+        yield attempts
+    assert attempts == [], f"non-loopback connections were attempted: {attempts}"
+
+
+@pytest.fixture(scope="session")
+def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubStub]:
+    """A local Hugging Face Hub stand-in at HF_ENDPOINT (see hub_stub.py)."""
+    with HubStub(tmp_path_factory.mktemp("hub"), HUB_PORT) as stub:
+        yield stub

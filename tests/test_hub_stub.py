@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -38,31 +36,6 @@ tags:
 
 A checkpoint served by the local Hub stub.
 """
-
-
-@pytest.fixture(scope="session")
-def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubStub]:
-    with HubStub(tmp_path_factory.mktemp("hub"), HUB_PORT) as stub:
-        yield stub
-
-
-@pytest.fixture(scope="module", autouse=True)
-def loopback_only() -> Iterator[list[object]]:
-    """Refuse (and remember) any socket connection that is not to 127.0.0.1 while these tests run."""
-    attempts: list[object] = []
-    real_connect = socket.socket.connect
-
-    def guarded(self: socket.socket, address: object) -> None:
-        host = address[0] if isinstance(address, tuple) else None
-        if self.family in (socket.AF_INET, socket.AF_INET6) and host not in ("127.0.0.1", "::1"):
-            attempts.append(address)
-            raise OSError(f"test_hub_stub: connection to {address!r} refused, only loopback is allowed")
-        real_connect(self, address)
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(socket.socket, "connect", guarded)
-        yield attempts
-    assert attempts == [], f"non-loopback connections were attempted: {attempts}"
 
 
 def _write_folder(folder: Path, blob_size: int = 100_000, seed: bytes = b"") -> dict[str, bytes]:

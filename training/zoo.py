@@ -19,7 +19,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from imagination.hub import ZOO_DIR, card_eval_metrics
+from imagination.hub import ZOO_DIR, card_eval_metrics, write_card
 from imagination.zoo import HUB_ORG, INDEX
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,6 +73,7 @@ def install(run: Path, name: str) -> None:
     tc = json.loads((dest / "train_config.json").read_text())
     tc["out"] = f"runs/zoo/{name}"
     (dest / "train_config.json").write_text(json.dumps(tc, indent=2) + "\n")
+    write_card(dest, name=name, repo_id=f"{HUB_ORG}/{name}")
 
 
 def index() -> list[dict]:

@@ -1,0 +1,117 @@
+"""Beyond decodability: does the network *use* what it imagines, and how far does it reach?
+
+- extrapolation: run the tied core past its trained horizon and score each decoded step
+  against the true game;
+- patching: replace h_i by the encoding of the true board i and watch the final error;
+- editing: flip k cells of the imagined board at step i, re-encode it, continue the core, and
+  ask whether the final answer follows the Game of Life continuation of the *edited* board.
+
+Definitions and the faithfulness score are written out in docs/analysis.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from imagination import life, metrics
+from imagination.model import ImaginationModel
+
+ACCURACY_BAR = 0.99
+
+
+@torch.no_grad()
+def extrapolation(model: ImaginationModel, episodes_start: torch.Tensor, factor: int = 4, batch: int = 500) -> dict:
+    """Per-step decoded accuracy and MCC for up to ``factor`` x the trained model steps.
+
+    ``steps_above_bar`` is how many steps (counting step 0's successors) the imagination stays at
+    or above 99% accuracy: the number to compare between checkpoints.
+    """
+    cfg = model.config
+    if not cfg.tied:
+        return {"steps": [], "accuracy": [], "mcc": [], "steps_above_99": None, "note": "untied core: fixed steps"}
+    steps = cfg.model_steps * factor
+    game = [metrics.aligned_game_step(i, cfg.model_steps, cfg.game_steps) for i in range(steps + 1)]
+    true = life.rollout(episodes_start, game[-1], cfg.rule, cfg.wrap)[:, game]
+    decoded = []
+    for i in range(0, len(episodes_start), batch):
+        decoded.append(model.decode_all(model(episodes_start[i : i + batch], steps)))
+    dec = torch.cat(decoded)
+    acc = [1.0 - metrics.final_error(true[:, i], dec[:, i]) for i in range(steps + 1)]
+    mcc = [metrics.mcc(true[:, i], dec[:, i]) for i in range(steps + 1)]
+    above = 0
+    while above + 1 <= steps and acc[above + 1] >= ACCURACY_BAR:
+        above += 1
+    return {
+        "steps": list(range(steps + 1)),
+        "game_steps": game,
+        "accuracy": acc,
+        "mcc": mcc,
+        "steps_above_99": above,
+        "trained_steps": cfg.model_steps,
+    }
+
+
+@torch.no_grad()
+def patching(model: ImaginationModel, episodes: torch.Tensor) -> list[dict[str, float]]:
+    """Final-board error when h_i is replaced by encoder(true board i), for each inner step i."""
+    cfg = model.config
+    m = cfg.model_steps
+    hidden = model(episodes[:, 0])
+    base = metrics.final_error(episodes[:, -1], model.decode(hidden[:, m]))
+    out = []
+    for i in range(1, m):
+        g = metrics.aligned_game_step(i, m, cfg.game_steps)
+        h = model.encode(episodes[:, g])
+        final = model.decode(model.continue_from(h, i, m - i)[:, -1])
+        err = metrics.final_error(episodes[:, -1], final)
+        out.append({"step": i, "final_error": err, "baseline_error": base, "delta": err - base})
+    return out
+
+
+@torch.no_grad()
+def editing(model: ImaginationModel, episodes: torch.Tensor, flips: int = 3, seed: int = 0) -> list[dict[str, Any]]:
+    """How often the final answer follows the game continuation of an edited imagined board.
+
+    At each inner step i, ``flips`` random cells of the thresholded decoding are flipped, the
+    edited board is encoded and the core continues from there. On the cells where the game
+    continuations of the edited and of the unedited imagined board differ at the final step, the
+    *follow rate* is the fraction the model predicts as the edited continuation does (on those
+    cells the two continuations disagree, so 1 - follow rate is how often it ignored the edit).
+    """
+    cfg = model.config
+    m, G = cfg.model_steps, cfg.game_steps
+    g = torch.Generator().manual_seed(seed)
+    hidden = model(episodes[:, 0])
+    out = []
+    for i in range(1, m):
+        gi = metrics.aligned_game_step(i, m, G)
+        imagined = (model.decode(hidden[:, i]) > metrics.THRESHOLD).float()
+        n, hgt, wid = imagined.shape
+        idx = torch.stack([torch.randperm(hgt * wid, generator=g)[:flips] for _ in range(n)])
+        edited = imagined.flatten(1).clone()
+        edited.scatter_(1, idx, 1 - edited.gather(1, idx))
+        edited = edited.reshape(n, hgt, wid)
+        final = model.decode(model.continue_from(model.encode(edited), i, m - i)[:, -1]) > metrics.THRESHOLD
+        follow_edit = life.rollout(edited, G - gi, cfg.rule, cfg.wrap)[:, -1] > 0.5
+        follow_orig = life.rollout(imagined, G - gi, cfg.rule, cfg.wrap)[:, -1] > 0.5
+        differ = follow_edit != follow_orig
+        k = int(differ.sum())
+        follow = float((final == follow_edit)[differ].float().mean()) if k else None
+        out.append({"step": i, "flips": flips, "differing_cells": k, "follow_rate": follow})
+    return out
+
+
+def faithfulness(model: ImaginationModel, episodes: torch.Tensor, flips: int = 3, seed: int = 0) -> dict[str, Any]:
+    """Patching and editing results, and one score: the mean follow rate over inner steps.
+
+    1.0: the final answer always follows an edit of the imagined board as the game would; 0.0:
+    it ignores the edit. Board-task models with at least one inner step only.
+    """
+    if model.config.task != "board" or model.config.model_steps < 2:
+        return {"score": None, "note": "needs a board-task model with an inner step"}
+    patch = patching(model, episodes)
+    edit = editing(model, episodes, flips, seed)
+    rates = [e["follow_rate"] for e in edit if e["follow_rate"] is not None]
+    return {"score": sum(rates) / len(rates) if rates else None, "flips": flips, "patching": patch, "editing": edit}

@@ -1,0 +1,58 @@
+"""Every bundled checkpoint: loads strictly, carries its scores, and re-scores to them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from huggingface_hub import ModelCard
+
+from imagination import ImaginationModel, zoo
+from imagination.evaluate import EvalSet, evaluate
+from imagination.hub import ZOO_DIR, card_eval_metrics
+from training import zoo as zoo_builder
+
+ENTRIES = zoo.names()
+
+
+def test_zoo_is_bundled_and_indexed() -> None:
+    assert ENTRIES, f"{ZOO_DIR / 'index.json'} lists no checkpoints"
+    on_disk = sorted(p.name for p in ZOO_DIR.iterdir() if (p / "eval.json").exists())
+    assert sorted(ENTRIES) == on_disk
+
+
+@pytest.mark.parametrize("name", ENTRIES)
+def test_entry_rescores_to_its_card(name: str) -> None:
+    e = zoo.entry(name)
+    folder = e.path
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        ["config.json", "model.safetensors", "README.md", "train_config.json", "eval.json", "log.jsonl"]
+    )
+    assert (folder / "model.safetensors").stat().st_size < 1_000_000
+    model = zoo.load(name)  # strict keys, safetensors only
+    assert isinstance(model, ImaginationModel)
+    assert ImaginationModel.from_pretrained(name).config == model.config  # a zoo name resolves too
+    card = ModelCard.load(folder / "README.md")
+    assert card.data.to_dict().get("model-index") or card.data.eval_results, "the card has no model-index"
+    metrics = card_eval_metrics(card)
+    scores = json.loads((folder / "eval.json").read_text())
+    again = evaluate(model, EvalSet(**scores["eval_set"]))
+    assert again["interpretability"] == pytest.approx(metrics["interpretability"], abs=1e-6)
+    assert again["final_error"] == pytest.approx(metrics["final_error"], abs=1e-6)
+    for i, acc in enumerate(again["per_step_accuracy"]):
+        assert acc == pytest.approx(metrics[f"accuracy_step_{i}"], abs=1e-6)
+    if "task_error" in metrics:
+        assert again["task_error"] == pytest.approx(metrics["task_error"], abs=1e-6)
+    # the index's headline numbers are eval.json's
+    assert (e.interpretability, e.final_error, e.task_error) == (
+        scores["interpretability"],
+        scores["final_error"],
+        scores["task_error"],
+    )
+    assert e.meets_bar == (scores["task_error"] <= zoo_builder.BAR)
+    assert e.regime == model.config.regime and e.game_steps == model.config.game_steps
+
+
+def test_unknown_name_is_a_clear_error() -> None:
+    with pytest.raises(KeyError, match="no zoo checkpoint named"):
+        zoo.load("no-such-model")

@@ -1,0 +1,159 @@
+"""Measure what goes beyond the paper, per checkpoint, and write it where users read it.
+
+    python -m training.analyze zoo/gol3-autoencoder            # print faithfulness + extrapolation
+    python -m training.analyze zoo/gol3-autoencoder --write    # ... and add them to eval.json + card
+    python -m training.analyze --all --write [--probes]        # every zoo entry, figures, docs table
+
+Faithfulness (patching and editing), extrapolation to 4x the trained steps, and, with
+``--probes``, fresh decoders fitted on a frozen model (``training.train --regime probes``). All are
+computed on the checkpoint's fixed eval set, so rerunning gives the same numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from imagination import analysis, hub, viz
+from imagination.evaluate import EvalSet, eval_episodes
+from imagination.model import ImaginationModel
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+ANALYSIS_EPISODES = 1000  # of the eval set; the edits and patches are cheap but not free
+
+
+def analyze(folder: Path, flips: int = 3) -> dict[str, Any]:
+    model = ImaginationModel.from_pretrained(folder)
+    scores = json.loads((folder / "eval.json").read_text())
+    es = EvalSet(**scores["eval_set"])
+    episodes = eval_episodes(model.config, EvalSet(min(es.episodes, ANALYSIS_EPISODES), es.size, es.seed))
+    return {
+        "faithfulness": analysis.faithfulness(model, episodes, flips=flips),
+        "extrapolation": analysis.extrapolation(model, episodes[:, 0]),
+    }
+
+
+def fit_probes(folder: Path, steps: int) -> dict[str, Any]:
+    from training import train
+
+    out = ROOT / "runs" / "probes" / folder.name
+    train.main(["--regime", "probes", "--init", str(folder), "--out", str(out), "--probe-steps", str(steps)])
+    return json.loads((out / "eval.json").read_text())["probes"]
+
+
+def write(folder: Path, results: dict[str, Any]) -> None:
+    """Merge results into eval.json and regenerate the card from it."""
+    scores = json.loads((folder / "eval.json").read_text())
+    scores.update(results)
+    (folder / "eval.json").write_text(json.dumps(scores, indent=2) + "\n")
+    hub.write_card(folder, name=folder.name, repo_id=_repo_id(folder))
+
+
+def _repo_id(folder: Path) -> str | None:
+    from imagination.zoo import HUB_ORG
+
+    return f"{HUB_ORG}/{folder.name}" if folder.parent.resolve() == hub.ZOO_DIR.resolve() else None
+
+
+def _fmt(x: float | None) -> str:
+    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.3f}"
+
+
+def docs_table(folders: list[Path]) -> str:
+    lines = [
+        "| checkpoint | regime | faithfulness (follow rate) | patch delta error per inner step | "
+        "steps >= 99% (trained) |",
+        "|---|---|---|---|---|",
+    ]
+    for f in folders:
+        s = json.loads((f / "eval.json").read_text())
+        cfg = json.loads((f / "config.json").read_text())
+        fa, ex = s.get("faithfulness", {}), s.get("extrapolation", {})
+        patch = ", ".join(f"{p['delta']:+.4f}" for p in fa.get("patching", [])) or "n/a"
+        above = ex.get("steps_above_99")
+        lines.append(
+            f"| `{f.name}` | {cfg['regime']} | {_fmt(fa.get('score'))} | {patch} | "
+            f"{'n/a' if above is None else above} ({cfg['model_steps']}) |"
+        )
+    return "\n".join(lines)
+
+
+def probes_table(folders: list[Path]) -> str:
+    out = []
+    for f in folders:
+        s = json.loads((f / "eval.json").read_text())
+        if "probes" not in s:
+            continue
+        out += [
+            f"**`{f.name}`** (shared decoder: per-step accuracy "
+            + " / ".join(f"{a:.3f}" for a in s["per_step_accuracy"])
+            + ")",
+            "",
+            "| probe | fitted on steps | per-step accuracy | interpretability |",
+            "|---|---|---|---|",
+        ]
+        for name, p in s["probes"].items():
+            accs = " / ".join(f"{a:.3f}" for a in p["per_step_accuracy"])
+            out.append(f"| {name} | {p['fitted_steps']} | {accs} | {p['interpretability']:.3f} |")
+        out.append("")
+    return "\n".join(out)
+
+
+def replace_block(path: Path, marker: str, body: str) -> None:
+    start, end = f"<!-- {marker}:start -->", f"<!-- {marker}:end -->"
+    text = path.read_text()
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    path.write_text(f"{head}{start}\n{body}\n{end}{tail}")
+
+
+def extrapolation_figure(folders: list[Path], out: Path) -> None:
+    curves, horizons = {}, {}
+    for f in folders:
+        ex = json.loads((f / "eval.json").read_text()).get("extrapolation", {})
+        if ex.get("accuracy"):
+            curves[f.name] = ex["accuracy"]
+            horizons[f.name] = ex["trained_steps"]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(viz.figure_png(viz.curves_figure(curves, horizons), dpi=100))
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(
+        prog="python -m training.analyze", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("folders", nargs="*", type=Path)
+    p.add_argument("--all", action="store_true", help="every zoo entry; also writes figures and docs tables")
+    p.add_argument("--write", action="store_true", help="add the results to eval.json and the card")
+    p.add_argument("--probes", action="store_true", help="also fit decoder probes (board-task models)")
+    p.add_argument("--probe-steps", type=int, default=1500)
+    p.add_argument("--flips", type=int, default=3)
+    args = p.parse_args(argv)
+    folders = list(args.folders)
+    if args.all:
+        from imagination import zoo
+
+        folders = [e.path for e in zoo.list()]
+    if not folders:
+        p.error("give checkpoint folders or --all")
+    for f in folders:
+        results = analyze(f, args.flips)
+        cfg = json.loads((f / "config.json").read_text())
+        if args.probes and cfg["task"] == "board":
+            results["probes"] = fit_probes(f, args.probe_steps)
+        fa, ex = results["faithfulness"], results["extrapolation"]
+        print(f"{f.name}: faithfulness {_fmt(fa.get('score'))}, steps >= 99%: {ex.get('steps_above_99')}")
+        if args.write:
+            write(f, results)
+    if args.all and args.write:
+        extrapolation_figure(folders, DOCS / "figures" / "extrapolation.png")
+        replace_block(DOCS / "analysis.md", "faithfulness-table", docs_table(folders))
+        replace_block(DOCS / "analysis.md", "probes-table", probes_table(folders))
+
+
+if __name__ == "__main__":
+    main()
