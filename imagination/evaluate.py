@@ -12,7 +12,7 @@ from typing import Any
 import torch
 
 from imagination import life, metrics
-from imagination.model import ImaginationModel, ModelConfig, summary_targets
+from imagination.model import ImaginationModel, ModelConfig, summary_cells, summary_targets
 
 EVAL_SEED = 20240510
 EVAL_EPISODES = 2000
@@ -81,7 +81,7 @@ def summary_scores(config: ModelConfig, episodes: torch.Tensor, predicted: torch
     """Task error of a summary head at the final step, rounded to whole cells per region."""
     target = summary_targets(episodes[:, -1], config.task, config.task_size)
     final = predicted[:, -1]
-    cells = episodes.shape[-1] * episodes.shape[-2] if config.task == "count" else config.task_size**2
+    cells = summary_cells(config.task, config.task_size, episodes.shape[-2:])
     wrong = (final * cells).round() != (target * cells).round()
     return {
         "task_error": float(wrong.float().mean()),

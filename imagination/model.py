@@ -201,12 +201,13 @@ class ImaginationModel(
         """Board probabilities at every step: [B, T+1, C, H, W] -> [B, T+1, H, W]."""
         return self.decode(hidden, decoder)
 
-    def summarize_logits(self, hidden: torch.Tensor) -> torch.Tensor:
-        """Summary-task logits for hidden states [..., C, H, W].
+    def summarize_raw(self, hidden: torch.Tensor) -> torch.Tensor:
+        """Unclamped summary-task outputs (fractions of live cells) for hidden states [..., C, H, W].
 
-        The task head maps each hidden cell to a logit map which is averaged over each summary
-        region (whole board, k x k patch, or g x g grid cell), so the head stays convolutional
-        and works at any board size.
+        The task head maps each hidden cell to one value, averaged linearly over each summary
+        region (whole board, k x k patch, or g x g grid cell): the head stays convolutional, works
+        at any board size, and a sum of per-cell values can represent a count exactly, which a
+        sigmoid of pooled logits could not. Trained with MSE, as the reference's count task.
         """
         if self.task_head is None:
             raise ValueError("this model was trained on the board task; it has no summary head")
@@ -217,7 +218,7 @@ class ImaginationModel(
 
     def summarize(self, hidden: torch.Tensor) -> torch.Tensor:
         """Summary-task predictions (fractions of live cells per region)."""
-        return torch.sigmoid(self.summarize_logits(hidden))
+        return self.summarize_raw(hidden).clamp(0.0, 1.0)
 
     # -- I/O --------------------------------------------------------------------------------
     def _save_pretrained(self, save_directory: Path) -> None:
@@ -308,6 +309,11 @@ def pool_summary(maps: torch.Tensor, task: str, size: int) -> torch.Tensor:
     else:
         raise ValueError(f"not a summary task: {task!r}")
     return out[:, 0]
+
+
+def summary_cells(task: str, size: int, board_shape: tuple[int, int] | torch.Size) -> int:
+    """How many board cells one summary value covers (the unit its rounding is judged in)."""
+    return int(board_shape[-1] * board_shape[-2]) if task == "count" else size * size
 
 
 def summary_targets(boards: torch.Tensor, task: str, size: int) -> torch.Tensor:

@@ -190,16 +190,22 @@ _WRONG_RGB = np.array([220, 38, 38])
 _GRID_RGB = 205
 
 
-@functools.lru_cache(maxsize=16)
+_FONTS = threading.local()  # FreeType faces are not shared between threads
+
+
 def _font(px: int, bold: bool = False) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     """DejaVu Sans (matplotlib's own font, so panel text matches the figures) at ``px`` pixels."""
-    from matplotlib import font_manager
+    cache = _FONTS.__dict__.setdefault("fonts", {})
+    key = (px, bold)
+    if key not in cache:
+        from matplotlib import font_manager
 
-    try:
-        path = font_manager.findfont(font_manager.FontProperties(family="DejaVu Sans", weight="bold" if bold else None))
-        return ImageFont.truetype(path, px)
-    except (OSError, ValueError):  # pragma: no cover - matplotlib always ships DejaVu Sans
-        return ImageFont.load_default(px)
+        try:
+            props = font_manager.FontProperties(family="DejaVu Sans", weight="bold" if bold else "normal")
+            cache[key] = ImageFont.truetype(font_manager.findfont(props), px)
+        except (OSError, ValueError):  # pragma: no cover - matplotlib always ships DejaVu Sans
+            cache[key] = ImageFont.load_default(px)
+    return cache[key]
 
 
 def step_kind(ep: Episode, i: int) -> str:
@@ -266,6 +272,8 @@ def episode_panel(ep: Episode, steps: Sequence[int] | None = None, scale: int | 
     pil = Image.fromarray(img)
     draw = ImageDraw.Draw(pil)
     title = f"True vs imagined boards, rule {ep.rule}; trained for {ep.trained_horizon} model steps"
+    if _text_width(draw, title, f_title) > width - 12:
+        title = f"rule {ep.rule}"
     draw.text((6, 4), title, fill=_TEXT, font=f_title)
     for r, (name, _, _) in enumerate(rows):
         draw.text((6, row_y[r] + bh // 2), name, fill=_TEXT, font=f_head, anchor="lm")
@@ -281,7 +289,7 @@ def episode_panel(ep: Episode, steps: Sequence[int] | None = None, scale: int | 
     for frac, label in ((0.0, "1.0"), (0.5, "0.5"), (1.0, "0.0")):
         y = cb_y + int(frac * (cb_h - 1))
         draw.line([(cb_x + 12, y), (cb_x + 15, y)], fill=_MUTED)
-        draw.text((cb_x + 17, y), label, fill=_MUTED, font=f_small, anchor="lm")
+        draw.text((cb_x + 19, y), label, fill=_MUTED, font=f_small, anchor="lm")
     draw.text((cb_x, cb_y - 2), "P(alive)", fill=_MUTED, font=f_small, anchor="ld")
     draw.text((cb_x + 16, row_y[3] + 8), "wrong", fill=_MUTED, font=f_small, anchor="lm")
     draw.text((cb_x + 16, row_y[3] + 26), "right", fill=_MUTED, font=f_small, anchor="lm")
@@ -289,40 +297,82 @@ def episode_panel(ep: Episode, steps: Sequence[int] | None = None, scale: int | 
     return np.asarray(pil)
 
 
-def _palette_image() -> Image.Image:
-    """A fixed 256-colour palette holding every colour the panels use (for fast GIF frames)."""
-    t = np.linspace(0.0, 1.0, 160)[:, None]
-    greys = _DEAD_RGB + (_ALIVE_RGB - _DEAD_RGB) * t
+@functools.lru_cache(maxsize=1)
+def _gif_palette() -> tuple[np.ndarray, np.ndarray]:
+    """A fixed palette holding the panel colours, and a 32x32x32 RGB -> palette index lookup.
+
+    Mapping frames through the lookup takes ~1 ms where PIL's per-frame quantisation takes ~20.
+    """
+    greys = _DEAD_RGB + (_ALIVE_RGB - _DEAD_RGB) * np.linspace(0.0, 1.0, 128)[:, None]
     reds = _DEAD_RGB + (_WRONG_RGB - _DEAD_RGB) * np.linspace(0.0, 1.0, 24)[:, None]
-    text = [np.array(c) * s + 255 * (1 - s) for c in (_TEXT, *_KIND_COLOURS.values()) for s in np.linspace(0.2, 1, 14)]
-    colours = np.concatenate([greys, reds, np.array(text), [[255, 255, 255], [_GRID_RGB] * 3, [0, 0, 0]]])
-    colours = np.clip(np.round(colours), 0, 255).astype(np.uint8)[:256]
-    pal = Image.new("P", (1, 1))
+    inks = [
+        np.array(c) * a + 255 * (1 - a)
+        for c in (_TEXT, _MUTED, *_KIND_COLOURS.values(), (0, 0, 0))
+        for a in np.linspace(0.1, 1.0, 16)
+    ]
+    colours = np.concatenate([greys, reds, np.array(inks), [[255, 255, 255], [_GRID_RGB] * 3]])
+    colours = np.clip(np.round(colours), 0, 255).astype(np.int32)[:256]
+    levels = np.arange(32) * 8 + 4
+    cube = np.stack(np.meshgrid(levels, levels, levels, indexing="ij"), axis=-1).reshape(-1, 1, 3)
+    lut = np.empty(len(cube), np.uint8)
+    for a in range(0, len(cube), 4096):  # nearest palette colour, in chunks to bound memory
+        lut[a : a + 4096] = ((cube[a : a + 4096] - colours[None]) ** 2).sum(-1).argmin(-1)
+    return colours.astype(np.uint8), lut.reshape(32, 32, 32)
+
+
+def _to_palette(rgb: np.ndarray) -> Image.Image:
+    colours, lut = _gif_palette()
+    q = rgb >> 3
+    img = Image.fromarray(lut[q[..., 0], q[..., 1], q[..., 2]], mode="P")
     flat = colours.reshape(-1).tolist()
-    pal.putpalette(flat + [0] * (768 - len(flat)))
-    return pal
+    img.putpalette(flat + [0] * (768 - len(flat)))
+    return img
 
 
-_PALETTE: Image.Image | None = None
+def animation_frame(ep: Episode, i: int, scale: int | None = None) -> np.ndarray:
+    """Step ``i`` side by side: true | decoded P(alive) | imagined | error, with its scores (RGB uint8)."""
+    h, w = ep.true.shape[-2:]
+    scale = max(2, min(10, 200 // max(h, w, 1))) if scale is None else int(scale)
+    names = ("true", "decoded P(alive)", "imagined", "error")
+    boards = [
+        board_image(ep.true[i], scale),
+        board_image(ep.decoded[i], scale),
+        board_image(ep.imagined[i], scale),
+        board_image(ep.errors[i], scale, "error"),
+    ]
+    bw, bh = w * scale, h * scale
+    col_w, gap, pad, head_h, label_h = max(bw, 104), 10, 8, 40, 18
+    width = 2 * pad + 4 * col_w + 3 * gap
+    height = head_h + label_h + bh + pad
+    img = np.full((height, width, 3), 255, np.uint8)
+    xs = [pad + k * (col_w + gap) + (col_w - bw) // 2 for k in range(4)]
+    for x, board in zip(xs, boards, strict=True):
+        img[head_h + label_h : head_h + label_h + bh, x : x + bw] = board
+    pil = Image.fromarray(img)
+    draw = ImageDraw.Draw(pil)
+    kind = step_kind(ep, i)
+    game = f" (game {ep.game_steps[i]})" if ep.game_steps[i] != i else ""
+    draw.text((pad, 4), f"step {i}{game}", fill=_TEXT, font=_font(13, bold=True))
+    draw.text((pad, 22), kind, fill=_KIND_COLOURS[kind], font=_font(12))
+    scores = f"accuracy {ep.accuracy[i]:.3f}   MCC {ep.mcc[i]:.3f}"
+    draw.text((width - pad, 4), scores, fill=_TEXT, font=_font(12), anchor="ra")
+    draw.text((width - pad, 22), f"rule {ep.rule}", fill=_MUTED, font=_font(11), anchor="ra")
+    for x, name in zip(xs, names, strict=True):
+        draw.text((x + bw // 2, head_h + label_h - 3), name, fill=_TEXT, font=_font(11), anchor="md")
+    return np.asarray(pil)
 
 
 def episode_animation(ep: Episode, scale: int | None = None, ms_per_frame: int = 800) -> bytes:
-    """An animated GIF of the episode, one frame per step, each frame one column of ``episode_panel``.
+    """An animated GIF of the episode, one ``animation_frame`` per step.
 
-    Frames are mapped onto a fixed palette instead of being quantised one by one, which keeps a
-    whole animation to a few milliseconds (``episode_gif`` takes ~0.1 s).
+    Frames are mapped onto a fixed palette through a lookup table instead of being quantised one
+    by one, which keeps a whole animation to a few milliseconds (``episode_gif`` takes ~0.1 s).
     """
-    global _PALETTE
-    if _PALETTE is None:
-        _PALETTE = _palette_image()
-    h, w = ep.true.shape[-2:]
-    scale = max(2, min(10, 200 // max(h, w, 1))) if scale is None else int(scale)
-    frames = [
-        Image.fromarray(episode_panel(ep, [i], scale)).quantize(palette=_PALETTE, dither=Image.Dither.NONE)
-        for i in range(ep.steps + 1)
-    ]
+    frames = [_to_palette(animation_frame(ep, i, scale)) for i in range(ep.steps + 1)]
     buf = io.BytesIO()
-    frames[0].save(buf, format="GIF", save_all=True, append_images=frames[1:], duration=ms_per_frame, loop=0)
+    frames[0].save(
+        buf, format="GIF", save_all=True, append_images=frames[1:], duration=ms_per_frame, loop=0, optimize=False
+    )
     return buf.getvalue()
 
 
@@ -331,7 +381,7 @@ class _HeatmapFrame:
     background: np.ndarray  # RGB, the figure with the cells left blank
     x_edges: np.ndarray  # pixel column of each cell boundary, left to right
     y_edges: np.ndarray  # pixel row of each cell boundary, top to bottom
-    paintable: np.ndarray  # bool mask: pixels inside the cell area not covered by the frame
+    paintable: np.ndarray  # bool mask: the pixels of the cell area (the axes' frame is drawn over them)
     font_px: int
 
 
@@ -364,7 +414,6 @@ def _heatmap_frame(shape: tuple[int, int], trained: tuple[int, ...], title: str,
         paintable = np.zeros(background.shape[:2], bool)
         y0, y1 = sorted((y_edges[0], y_edges[-1]))
         paintable[y0:y1, x_edges[0] : x_edges[-1]] = True
-        paintable &= (background == 255).all(axis=-1)
         frame = _HeatmapFrame(background, x_edges, y_edges, paintable, max(6, round(8 * dpi / 72)))
         _HEATMAP_FRAMES[key] = frame
         while len(_HEATMAP_FRAMES) > 32:
@@ -392,7 +441,9 @@ def score_matrix_image(
     cell_rows = np.clip(np.searchsorted(ys, np.arange(img.shape[0]), side="right") - 1, 0, scores.shape[0] - 1)
     cell_cols = np.clip(np.searchsorted(xs, np.arange(img.shape[1]), side="right") - 1, 0, scores.shape[1] - 1)
     painted = colours[cell_rows[:, None], cell_cols[None, :]]
-    img[frame.paintable] = painted[frame.paintable]
+    # The frame is black ink on white there (the axes' spines): compose the cells under it.
+    ink = frame.background[frame.paintable].astype(np.float32) / 255.0
+    img[frame.paintable] = (painted[frame.paintable] * ink).astype(np.uint8)
     pil = Image.fromarray(img)
     draw = ImageDraw.Draw(pil)
     font = _font(frame.font_px)

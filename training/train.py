@@ -40,7 +40,7 @@ from imagination.evaluate import (
     eval_episodes,
     evaluate,
 )
-from imagination.model import ImaginationModel, ModelConfig, make_decoder, summary_targets
+from imagination.model import ImaginationModel, ModelConfig, make_decoder, summary_cells, summary_targets
 from training.state import load_state, read_info, save_state
 
 REGIMES = ("baseline", "autoencoder", "adversarial", "probes")
@@ -209,10 +209,12 @@ class Objective(nn.Module):
         else:
             # board decoder: h_0 only; task head: the summary at h_T and (its autoencoder) at h_0
             loss = board_loss(model, model.decode_logits(hidden[:, 0]), ep[:, 0])
-            summ = model.summarize_logits(hidden[:, [0, m]])
-            target = summary_targets(ep[:, [0, -1]], tc.task, tc.task_size)
-            loss = loss + F.binary_cross_entropy_with_logits(summ, target)
-            stats["mae"] = float((torch.sigmoid(summ[:, 1].detach()) - target[:, 1]).abs().mean())
+            # MSE in units of cells per region, so "off by one cell" weighs the same for every task
+            cells = summary_cells(tc.task, tc.task_size, ep.shape[-2:])
+            summ = model.summarize_raw(hidden[:, [0, m]]) * cells
+            target = summary_targets(ep[:, [0, -1]], tc.task, tc.task_size) * cells
+            loss = loss + F.mse_loss(summ, target)
+            stats["mae_cells"] = float((summ[:, 1].detach() - target[:, 1]).abs().mean())
         if tc.consistency_weight > 0:
             flat = hidden.flatten(0, 1)
             again = model.encode(model.decode(flat))
