@@ -76,6 +76,8 @@ class TrainConfig:
     lr: float = 3e-3
     lr_final: float = 3e-3  # exponential decay from lr to lr_final over each phase
     grad_clip: float = 0.0  # clip gradient values to +-grad_clip (the reference uses 0.1); 0: off
+    clip_norm: float = 0.0  # clip the global gradient norm; 0: off
+    zero_init: bool = False  # start each core step's residual branch at zero: h_{t+1} = h_t at init
     train_size: int = 12
     density_lo: float = 0.15
     density_hi: float = 0.65
@@ -309,6 +311,13 @@ def build(tc: TrainConfig) -> tuple[ImaginationModel, nn.ModuleDict]:
             raise ValueError("adversarial decoders and probes are trained on board-task models")
     else:
         model = ImaginationModel(model_config(tc))
+        if tc.zero_init:
+            # The network starts as "every step repeats h_0" and learns what each step changes,
+            # the usual way to keep a deep residual stack (here: unrolled steps) trainable.
+            for block in model.core:
+                last = [m for m in block if isinstance(m, nn.Conv2d)][-1]
+                nn.init.zeros_(last.weight)
+                nn.init.zeros_(last.bias)
     extra = nn.ModuleDict()
     if tc.regime == "adversarial":
         extra["decoder"] = make_decoder(model.config)
@@ -422,9 +431,11 @@ def train(tc: TrainConfig, resume: bool = False) -> dict[str, Any] | None:
                 loss, stats = runner(ep, real, w)
             opt.zero_grad(set_to_none=True)
             loss.backward()
-            if tc.grad_clip > 0:
-                for grp in groups:
+            for grp in groups:
+                if tc.grad_clip > 0:
                     torch.nn.utils.clip_grad_value_(grp["params"], tc.grad_clip)
+                if tc.clip_norm > 0:
+                    torch.nn.utils.clip_grad_norm_(grp["params"], tc.clip_norm)
             opt.step()
             step += 1
             bar.update(1)

@@ -38,6 +38,8 @@ for t in (2, 3, 4):
 PLAN["gol3-untied"] = (["--untied", "--game-steps", "3"], None)
 PLAN["gol3-model2"] = (["--game-steps", "3", "--model-steps", "2"], None)
 PLAN["gol3-consistency"] = (["--game-steps", "3", "--consistency-weight", "0.01"], None)
+PLAN["highlife3-autoencoder"] = (["--game-steps", "3", "--rule", "B36/S23"], None)
+PLAN["daynight3-autoencoder"] = (["--game-steps", "3", "--rule", "B3678/S34678"], None)
 for t in (2, 4):
     PLAN[f"count-{t}"] = (["--task", "count", "--game-steps", str(t)], None)
     PLAN[f"patch2-{t}"] = (["--task", "patch", "--task-size", "2", "--game-steps", str(t)], None)
@@ -105,7 +107,21 @@ def index() -> list[dict]:
             }
         )
     INDEX.write_text(json.dumps({"models": models}, indent=2) + "\n")
+    if ZOO_DIR.resolve() == (ROOT / "zoo").resolve():
+        write_space_models([m["repo_id"] for m in models])
     return models
+
+
+MODELS_START, MODELS_END = "# zoo-models:start", "# zoo-models:end"
+
+
+def write_space_models(repo_ids: list[str], readme: Path = ROOT / "README.md") -> None:
+    """The Space's front matter lists the zoo's repo ids (so the Hub links the demo to them)."""
+    text = readme.read_text()
+    head, rest = text.split(MODELS_START, 1)
+    _, tail = rest.split(MODELS_END, 1)
+    lines = "".join(f"  - {r}\n" for r in repo_ids)
+    readme.write_text(f"{head}{MODELS_START}\n{lines}{MODELS_END}{tail}")
 
 
 TABLE_START, TABLE_END = "<!-- zoo-table:start -->", "<!-- zoo-table:end -->"
