@@ -177,9 +177,10 @@ def episode_gif(ep: Episode, scale: int = 10, ms_per_frame: int = 700) -> bytes:
 #
 # ``episode_figure`` and ``score_matrix_figure`` take 0.1-0.5 s each in matplotlib, mostly laying
 # out and rasterising text, which is too slow for an interactive demo served on two cores. The
-# helpers below draw the per-step panel with numpy + PIL, and the score-matrix heatmap from a
-# matplotlib frame (axes, ticks, labels, colour bar) rendered once per matrix shape and cached, so
-# a call only paints the cells and their values. All of them are thread-safe.
+# helpers below draw the per-step panel and the animation with numpy (text: glyph masks rendered
+# once by FreeType and cached), and the score-matrix heatmap from a matplotlib frame (axes, ticks,
+# labels, colour bar) rendered once per matrix shape and cached, so a call only paints the cells
+# and their values. All of them are thread-safe.
 
 _TEXT = (17, 24, 39)
 _MUTED = (75, 85, 99)
@@ -189,7 +190,28 @@ _ALIVE_RGB = np.array([31, 41, 55])
 _WRONG_RGB = np.array([220, 38, 38])
 _GRID_RGB = 205
 
+# The panels are drawn straight into palette indices (one byte a pixel): a grey ramp for boards and
+# probabilities, a red ramp for errors, 16 anti-aliasing levels for each ink over white, white and
+# the grid grey. Palette PNGs and GIFs then need no quantisation and encode several times faster.
+_GREYS, _REDS, _INK_LEVELS = 128, 24, 16
+_RED0 = _GREYS
+_INKS = [_TEXT, _MUTED, *_KIND_COLOURS.values(), (0, 0, 0)]
+_INK0 = _RED0 + _REDS
+_WHITE = _INK0 + len(_INKS) * _INK_LEVELS
+_GRID = _WHITE + 1
 
+
+def _palette_rgb() -> np.ndarray:
+    greys = _DEAD_RGB + (_ALIVE_RGB - _DEAD_RGB) * np.linspace(0.0, 1.0, _GREYS)[:, None]
+    reds = _DEAD_RGB + (_WRONG_RGB - _DEAD_RGB) * np.linspace(0.0, 1.0, _REDS)[:, None]
+    levels = np.arange(1, _INK_LEVELS + 1)[:, None] / _INK_LEVELS
+    inks = [np.array(c) * levels + 255 * (1 - levels) for c in _INKS]
+    colours = np.concatenate([greys, reds, *inks, [[255, 255, 255], [_GRID_RGB] * 3]])
+    return np.clip(np.round(colours), 0, 255).astype(np.uint8)
+
+
+PANEL_PALETTE = _palette_rgb()  # [n, 3] RGB of every palette index the panels use
+_PALETTE_BYTES = PANEL_PALETTE.reshape(-1).tobytes() + bytes(768 - PANEL_PALETTE.size)
 _FONTS = threading.local()  # FreeType faces are not shared between threads
 
 
@@ -208,6 +230,66 @@ def _font(px: int, bold: bool = False) -> ImageFont.FreeTypeFont | ImageFont.Ima
     return cache[key]
 
 
+@functools.lru_cache(maxsize=8192)
+def _glyphs(text: str, px: int, bold: bool, anchor: str) -> tuple[np.ndarray, int, int]:
+    """Coverage mask of ``text`` (uint8 0..255) and its offset from the anchor point; rendered once."""
+    font = _font(px, bold)
+    left, top, right, bottom = font.getbbox(text, anchor=anchor)
+    mask = Image.new("L", (max(1, int(right - left)), max(1, int(bottom - top))), 0)
+    ImageDraw.Draw(mask).text((-left, -top), text, fill=255, font=font, anchor=anchor)
+    return np.asarray(mask), int(left), int(top)
+
+
+def _text_width(text: str, px: int = 12, bold: bool = False) -> int:
+    return _glyphs(text, px, bold, "la")[0].shape[1]
+
+
+def _put_text(
+    canvas: np.ndarray,
+    xy: tuple[float, float],
+    text: str,
+    ink: int = 0,
+    px: int = 12,
+    bold: bool = False,
+    anchor: str = "la",
+) -> None:
+    """Write ``text`` in ink ``ink`` (an index into _INKS) onto the white parts of an index canvas."""
+    mask, dx, dy = _glyphs(text, px, bold, anchor)
+    x0, y0 = int(round(xy[0])) + dx, int(round(xy[1])) + dy
+    h, w = mask.shape
+    ix0, iy0, ix1, iy1 = max(x0, 0), max(y0, 0), min(x0 + w, canvas.shape[1]), min(y0 + h, canvas.shape[0])
+    if ix0 >= ix1 or iy0 >= iy1:
+        return
+    level = (mask[iy0 - y0 : iy1 - y0, ix0 - x0 : ix1 - x0].astype(np.uint16) * _INK_LEVELS + 127) // 255
+    region = canvas[iy0:iy1, ix0:ix1]
+    paint = (level > 0) & (region == _WHITE)
+    region[paint] = (_INK0 + ink * _INK_LEVELS + level[paint] - 1).astype(np.uint8)
+
+
+def _board_indices(board: np.ndarray, scale: int, kind: str = "board") -> np.ndarray:
+    """A board (0/1 or probabilities) as palette indices with square cells and grid lines."""
+    b = np.clip(np.asarray(board, dtype=np.float32), 0, 1)
+    if kind == "error":
+        idx = (_RED0 + np.round(b * (_REDS - 1))).astype(np.uint8)
+    else:
+        idx = np.round(b * (_GREYS - 1)).astype(np.uint8)
+    img = np.repeat(np.repeat(idx, scale, axis=0), scale, axis=1)
+    if scale >= 6:
+        img[::scale, :] = _GRID
+        img[:, ::scale] = _GRID
+    return img
+
+
+def _to_rgb(indices: np.ndarray) -> np.ndarray:
+    return PANEL_PALETTE[indices]
+
+
+def _to_image(indices: np.ndarray) -> Image.Image:
+    img = Image.fromarray(indices, mode="P")
+    img.putpalette(_PALETTE_BYTES)
+    return img
+
+
 def step_kind(ep: Episode, i: int) -> str:
     """'trained' (a decoding trained against the board), 'imagined', or 'beyond training'."""
     if i > ep.trained_horizon:
@@ -215,28 +297,19 @@ def step_kind(ep: Episode, i: int) -> str:
     return "trained" if i in ep.trained_steps else "imagined"
 
 
-def _text_width(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.ImageFont) -> int:
-    left, _, right, _ = draw.textbbox((0, 0), text, font=font)
-    return int(right - left)
+_KIND_INK = {kind: 2 + k for k, kind in enumerate(_KIND_COLOURS)}
 
 
 def panel_scale(board_shape: tuple[int, int], columns: int, max_width: int = 2000) -> int:
-    """Pixels per cell so a board is about 160 px wide and ``columns`` boards fit in ``max_width``."""
+    """Pixels per cell so a board is about 140 px wide and ``columns`` boards fit in ``max_width``."""
     h, w = board_shape
-    scale = max(2, min(12, 160 // max(h, w, 1)))
-    while scale > 2 and columns * (w * scale + 10) + 190 > max_width:
+    scale = max(2, min(12, 140 // max(h, w, 1)))
+    while scale > 2 and columns * (w * scale + 12) + 190 > max_width:
         scale -= 1
     return scale
 
 
-def episode_panel(ep: Episode, steps: Sequence[int] | None = None, scale: int | None = None) -> np.ndarray:
-    """The per-step grid as one RGB uint8 image: rows true / decoded P(alive) / imagined / error.
-
-    Each column is a model step, headed by its step number, the game step it stands for and its
-    kind (trained, imagined, beyond training); under it the step's accuracy and MCC. A colour bar
-    gives the scale of the decoded probabilities and a key the colour of the error row. This is
-    ``episode_figure`` drawn with numpy and PIL (a few ms instead of ~0.5 s), for the demo.
-    """
+def _panel_indices(ep: Episode, steps: Sequence[int] | None, scale: int | None) -> np.ndarray:
     cols = list(range(ep.steps + 1)) if steps is None else [int(i) for i in steps]
     if not cols or min(cols) < 0 or max(cols) > ep.steps:
         raise ValueError(f"steps must be within 0..{ep.steps}, got {cols}")
@@ -248,131 +321,121 @@ def episode_panel(ep: Episode, steps: Sequence[int] | None = None, scale: int | 
         ("imagined", ep.imagined, "board"),
         ("error", ep.errors, "error"),
     ]
-    f_title, f_head, f_small = _font(13, bold=True), _font(12), _font(11)
     bw, bh = w * scale, h * scale
-    col_w = max(bw, 84)
-    gap, row_gap = 12, 8
+    col_w, gap, row_gap = max(bw, 84), 12, 8
     left, top_title, head_h, foot_h, right = 84, 24, 34, 34, 96
     width = left + len(cols) * col_w + (len(cols) - 1) * gap + right
     grid_top = top_title + head_h
     height = grid_top + len(rows) * bh + (len(rows) - 1) * row_gap + foot_h + 6
-    img = np.full((height, width, 3), 255, np.uint8)
+    img = np.full((height, width), _WHITE, np.uint8)
     col_x = [left + k * (col_w + gap) + (col_w - bw) // 2 for k in range(len(cols))]
     row_y = [grid_top + r * (bh + row_gap) for r in range(len(rows))]
-    for r, (_, data, cmap) in enumerate(rows):
+    for r, (name, data, kind) in enumerate(rows):
+        _put_text(img, (6, row_y[r] + bh // 2), name, anchor="lm")
         for k, i in enumerate(cols):
-            img[row_y[r] : row_y[r] + bh, col_x[k] : col_x[k] + bw] = board_image(data[i], scale, cmap)
-    # colour bar for P(alive), beside the decoded row
-    cb_x, cb_y, cb_h = width - right + 14, row_y[1], bh
-    ramp = np.linspace(1.0, 0.0, cb_h)[:, None, None]
-    img[cb_y : cb_y + cb_h, cb_x : cb_x + 12] = (_DEAD_RGB + (_ALIVE_RGB - _DEAD_RGB) * ramp).astype(np.uint8)
-    img[row_y[3] + 2 : row_y[3] + 14, cb_x : cb_x + 12] = _WRONG_RGB.astype(np.uint8)
-    img[row_y[3] + 20 : row_y[3] + 32, cb_x : cb_x + 12] = _DEAD_RGB.astype(np.uint8)
-
-    pil = Image.fromarray(img)
-    draw = ImageDraw.Draw(pil)
+            img[row_y[r] : row_y[r] + bh, col_x[k] : col_x[k] + bw] = _board_indices(data[i], scale, kind)
     title = f"True vs imagined boards, rule {ep.rule}; trained for {ep.trained_horizon} model steps"
-    if _text_width(draw, title, f_title) > width - 12:
+    if _text_width(title, 13, True) > width - 12:
         title = f"rule {ep.rule}"
-    draw.text((6, 4), title, fill=_TEXT, font=f_title)
-    for r, (name, _, _) in enumerate(rows):
-        draw.text((6, row_y[r] + bh // 2), name, fill=_TEXT, font=f_head, anchor="lm")
+    _put_text(img, (6, 4), title, px=13, bold=True)
     for k, i in enumerate(cols):
         cx = col_x[k] + bw // 2
         kind = step_kind(ep, i)
         game = f" (game {ep.game_steps[i]})" if ep.game_steps[i] != i else ""
-        draw.text((cx, top_title + 2), f"step {i}{game}", fill=_TEXT, font=f_head, anchor="ma")
-        draw.text((cx, top_title + 17), kind, fill=_KIND_COLOURS[kind], font=f_small, anchor="ma")
+        _put_text(img, (cx, top_title + 2), f"step {i}{game}", anchor="ma")
+        _put_text(img, (cx, top_title + 17), kind, _KIND_INK[kind], px=11, anchor="ma")
         fy = row_y[-1] + bh + 4
-        draw.text((cx, fy), f"acc {ep.accuracy[i]:.3f}", fill=_TEXT, font=f_small, anchor="ma")
-        draw.text((cx, fy + 15), f"MCC {ep.mcc[i]:.3f}", fill=_TEXT, font=f_small, anchor="ma")
+        _put_text(img, (cx, fy), f"acc {ep.accuracy[i]:.3f}", px=11, anchor="ma")
+        _put_text(img, (cx, fy + 15), f"MCC {ep.mcc[i]:.3f}", px=11, anchor="ma")
+    # colour bar for P(alive) beside the decoded row; a key for the error row
+    cb_x, cb_y, cb_h = width - right + 14, row_y[1], bh
+    ramp = np.round(np.linspace(_GREYS - 1, 0, cb_h)).astype(np.uint8)
+    img[cb_y : cb_y + cb_h, cb_x : cb_x + 12] = ramp[:, None]
+    muted = 1
     for frac, label in ((0.0, "1.0"), (0.5, "0.5"), (1.0, "0.0")):
         y = cb_y + int(frac * (cb_h - 1))
-        draw.line([(cb_x + 12, y), (cb_x + 15, y)], fill=_MUTED)
-        draw.text((cb_x + 19, y), label, fill=_MUTED, font=f_small, anchor="lm")
-    draw.text((cb_x, cb_y - 2), "P(alive)", fill=_MUTED, font=f_small, anchor="ld")
-    draw.text((cb_x + 16, row_y[3] + 8), "wrong", fill=_MUTED, font=f_small, anchor="lm")
-    draw.text((cb_x + 16, row_y[3] + 26), "right", fill=_MUTED, font=f_small, anchor="lm")
-    draw.rectangle([cb_x, row_y[3] + 20, cb_x + 11, row_y[3] + 31], outline=(_GRID_RGB,) * 3)
-    return np.asarray(pil)
+        img[y, cb_x + 12 : cb_x + 16] = _INK0 + muted * _INK_LEVELS + _INK_LEVELS - 1
+        _put_text(img, (cb_x + 19, y), label, muted, px=11, anchor="lm")
+    _put_text(img, (cb_x, cb_y - 3), "P(alive)", muted, px=11, anchor="ld")
+    ky = row_y[3]
+    img[ky + 2 : ky + 14, cb_x : cb_x + 12] = _RED0 + _REDS - 1
+    img[ky + 20 : ky + 32, cb_x : cb_x + 12] = _GRID
+    img[ky + 21 : ky + 31, cb_x + 1 : cb_x + 11] = 0
+    _put_text(img, (cb_x + 16, ky + 8), "wrong", muted, px=11, anchor="lm")
+    _put_text(img, (cb_x + 16, ky + 26), "right", muted, px=11, anchor="lm")
+    return img
 
 
-@functools.lru_cache(maxsize=1)
-def _gif_palette() -> tuple[np.ndarray, np.ndarray]:
-    """A fixed palette holding the panel colours, and a 32x32x32 RGB -> palette index lookup.
+def episode_panel(ep: Episode, steps: Sequence[int] | None = None, scale: int | None = None) -> np.ndarray:
+    """The per-step grid as one RGB uint8 image: rows true / decoded P(alive) / imagined / error.
 
-    Mapping frames through the lookup takes ~1 ms where PIL's per-frame quantisation takes ~20.
+    Each column is a model step, headed by its step number, the game step it stands for and its
+    kind (trained, imagined, beyond training); under it the step's accuracy and MCC. A colour bar
+    gives the scale of the decoded probabilities and a key the colour of the error row. This is
+    ``episode_figure`` drawn with numpy (a few ms instead of ~0.5 s), for the demo.
     """
-    greys = _DEAD_RGB + (_ALIVE_RGB - _DEAD_RGB) * np.linspace(0.0, 1.0, 128)[:, None]
-    reds = _DEAD_RGB + (_WRONG_RGB - _DEAD_RGB) * np.linspace(0.0, 1.0, 24)[:, None]
-    inks = [
-        np.array(c) * a + 255 * (1 - a)
-        for c in (_TEXT, _MUTED, *_KIND_COLOURS.values(), (0, 0, 0))
-        for a in np.linspace(0.1, 1.0, 16)
+    return _to_rgb(_panel_indices(ep, steps, scale))
+
+
+def episode_panel_png(ep: Episode, steps: Sequence[int] | None = None, scale: int | None = None) -> bytes:
+    """``episode_panel`` as PNG bytes (a palette PNG: lossless for these colours, and fast)."""
+    buf = io.BytesIO()
+    _to_image(_panel_indices(ep, steps, scale)).save(buf, format="PNG", compress_level=1)
+    return buf.getvalue()
+
+
+def _frame_indices(ep: Episode, i: int, scale: int | None) -> np.ndarray:
+    h, w = ep.true.shape[-2:]
+    scale = panel_scale((h, w), 2) if scale is None else int(scale)
+    boards = [
+        ("true", _board_indices(ep.true[i], scale)),
+        ("decoded P(alive)", _board_indices(ep.decoded[i], scale)),
+        ("imagined", _board_indices(ep.imagined[i], scale)),
+        ("error", _board_indices(ep.errors[i], scale, "error")),
     ]
-    colours = np.concatenate([greys, reds, np.array(inks), [[255, 255, 255], [_GRID_RGB] * 3]])
-    colours = np.clip(np.round(colours), 0, 255).astype(np.int32)[:256]
-    levels = np.arange(32) * 8 + 4
-    cube = np.stack(np.meshgrid(levels, levels, levels, indexing="ij"), axis=-1).reshape(-1, 1, 3)
-    lut = np.empty(len(cube), np.uint8)
-    for a in range(0, len(cube), 4096):  # nearest palette colour, in chunks to bound memory
-        lut[a : a + 4096] = ((cube[a : a + 4096] - colours[None]) ** 2).sum(-1).argmin(-1)
-    return colours.astype(np.uint8), lut.reshape(32, 32, 32)
-
-
-def _to_palette(rgb: np.ndarray) -> Image.Image:
-    colours, lut = _gif_palette()
-    q = rgb >> 3
-    img = Image.fromarray(lut[q[..., 0], q[..., 1], q[..., 2]], mode="P")
-    flat = colours.reshape(-1).tolist()
-    img.putpalette(flat + [0] * (768 - len(flat)))
+    bw, bh = w * scale, h * scale
+    col_w, gap, pad, head_h, label_h = max(bw, 130), 12, 8, 42, 16
+    width = 2 * pad + 2 * col_w + gap
+    height = head_h + 2 * (label_h + bh) + gap + pad
+    img = np.full((height, width), _WHITE, np.uint8)
+    for k, (name, board) in enumerate(boards):
+        x = pad + (k % 2) * (col_w + gap) + (col_w - bw) // 2
+        y = head_h + (k // 2) * (label_h + bh + gap) + label_h
+        img[y : y + bh, x : x + bw] = board
+        _put_text(img, (x + bw // 2, y - 3), name, px=11, anchor="md")
+    kind = step_kind(ep, i)
+    game = f" (game {ep.game_steps[i]})" if ep.game_steps[i] != i else ""
+    title = f"step {i}{game}"
+    _put_text(img, (pad, 4), title, px=13, bold=True)
+    _put_text(img, (pad + _text_width(title, 13, True) + 8, 5), kind, _KIND_INK[kind])
+    _put_text(img, (pad, 23), f"accuracy {ep.accuracy[i]:.3f}")  # two strings: each recurs, its glyphs are cached
+    _put_text(img, (width - pad, 23), f"MCC {ep.mcc[i]:.3f}", anchor="ra")
     return img
 
 
 def animation_frame(ep: Episode, i: int, scale: int | None = None) -> np.ndarray:
-    """Step ``i`` side by side: true | decoded P(alive) | imagined | error, with its scores (RGB uint8)."""
-    h, w = ep.true.shape[-2:]
-    scale = max(2, min(10, 200 // max(h, w, 1))) if scale is None else int(scale)
-    names = ("true", "decoded P(alive)", "imagined", "error")
-    boards = [
-        board_image(ep.true[i], scale),
-        board_image(ep.decoded[i], scale),
-        board_image(ep.imagined[i], scale),
-        board_image(ep.errors[i], scale, "error"),
-    ]
-    bw, bh = w * scale, h * scale
-    col_w, gap, pad, head_h, label_h = max(bw, 104), 10, 8, 40, 18
-    width = 2 * pad + 4 * col_w + 3 * gap
-    height = head_h + label_h + bh + pad
-    img = np.full((height, width, 3), 255, np.uint8)
-    xs = [pad + k * (col_w + gap) + (col_w - bw) // 2 for k in range(4)]
-    for x, board in zip(xs, boards, strict=True):
-        img[head_h + label_h : head_h + label_h + bh, x : x + bw] = board
-    pil = Image.fromarray(img)
-    draw = ImageDraw.Draw(pil)
-    kind = step_kind(ep, i)
-    game = f" (game {ep.game_steps[i]})" if ep.game_steps[i] != i else ""
-    draw.text((pad, 4), f"step {i}{game}", fill=_TEXT, font=_font(13, bold=True))
-    draw.text((pad, 22), kind, fill=_KIND_COLOURS[kind], font=_font(12))
-    scores = f"accuracy {ep.accuracy[i]:.3f}   MCC {ep.mcc[i]:.3f}"
-    draw.text((width - pad, 4), scores, fill=_TEXT, font=_font(12), anchor="ra")
-    draw.text((width - pad, 22), f"rule {ep.rule}", fill=_MUTED, font=_font(11), anchor="ra")
-    for x, name in zip(xs, names, strict=True):
-        draw.text((x + bw // 2, head_h + label_h - 3), name, fill=_TEXT, font=_font(11), anchor="md")
-    return np.asarray(pil)
+    """Step ``i`` as a 2 x 2 grid: true, decoded P(alive) / imagined, error; with its scores (RGB uint8)."""
+    return _to_rgb(_frame_indices(ep, i, scale))
 
 
 def episode_animation(ep: Episode, scale: int | None = None, ms_per_frame: int = 800) -> bytes:
-    """An animated GIF of the episode, one ``animation_frame`` per step.
+    """An animated GIF of the episode, one ``animation_frame`` per step (loops forever).
 
-    Frames are mapped onto a fixed palette through a lookup table instead of being quantised one
-    by one, which keeps a whole animation to a few milliseconds (``episode_gif`` takes ~0.1 s).
+    Frames are drawn straight in a fixed palette, so nothing is quantised: a whole animation
+    takes a few milliseconds (``episode_gif`` takes ~0.1 s).
     """
-    frames = [_to_palette(animation_frame(ep, i, scale)) for i in range(ep.steps + 1)]
+    frames = [_to_image(_frame_indices(ep, i, scale)) for i in range(ep.steps + 1)]
     buf = io.BytesIO()
     frames[0].save(
         buf, format="GIF", save_all=True, append_images=frames[1:], duration=ms_per_frame, loop=0, optimize=False
     )
+    return buf.getvalue()
+
+
+def png_bytes(image: np.ndarray, compress_level: int = 1) -> bytes:
+    """An RGB uint8 array as PNG bytes (fast, lossless)."""
+    buf = io.BytesIO()
+    Image.fromarray(image).save(buf, format="PNG", compress_level=compress_level)
     return buf.getvalue()
 
 
@@ -381,7 +444,7 @@ class _HeatmapFrame:
     background: np.ndarray  # RGB, the figure with the cells left blank
     x_edges: np.ndarray  # pixel column of each cell boundary, left to right
     y_edges: np.ndarray  # pixel row of each cell boundary, top to bottom
-    paintable: np.ndarray  # bool mask: the pixels of the cell area (the axes' frame is drawn over them)
+    cell_area: tuple[slice, slice]  # the pixels of the cells (the axes' frame is drawn over them)
     font_px: int
 
 
@@ -397,6 +460,8 @@ def _heatmap_frame(shape: tuple[int, int], trained: tuple[int, ...], title: str,
             _HEATMAP_FRAMES.move_to_end(key)
             return frame
         fig = score_matrix_figure(np.zeros(shape), trained, title)
+        w, h = fig.get_size_inches()  # small matrices: room for the axis labels and the title
+        fig.set_size_inches(max(w, 4.4), max(h, 3.6))
         ax = fig.axes[0]
         for text in list(ax.texts):
             text.remove()
@@ -411,10 +476,8 @@ def _heatmap_frame(shape: tuple[int, int], trained: tuple[int, ...], title: str,
         plt.close(fig)
         x_edges = np.round(xs).astype(int)
         y_edges = np.round(height - ys).astype(int)
-        paintable = np.zeros(background.shape[:2], bool)
-        y0, y1 = sorted((y_edges[0], y_edges[-1]))
-        paintable[y0:y1, x_edges[0] : x_edges[-1]] = True
-        frame = _HeatmapFrame(background, x_edges, y_edges, paintable, max(6, round(8 * dpi / 72)))
+        area = (slice(min(y_edges[0], y_edges[-1]), max(y_edges[0], y_edges[-1])), slice(x_edges[0], x_edges[-1]))
+        frame = _HeatmapFrame(background, x_edges, y_edges, area, max(6, round(8 * dpi / 72)))
         _HEATMAP_FRAMES[key] = frame
         while len(_HEATMAP_FRAMES) > 32:
             _HEATMAP_FRAMES.popitem(last=False)
@@ -429,7 +492,8 @@ def score_matrix_image(
 ) -> np.ndarray:
     """``score_matrix_figure`` as an RGB uint8 image in a few ms (the frame is drawn once per shape).
 
-    Same axes, labels, viridis colours on [0, 1], colour bar and cell values as the figure.
+    Same axes, labels, viridis colours on [0, 1], colour bar and cell values as the figure, which
+    is drawn at least 4.4 x 3.6 inches so the labels of a small matrix are not cut.
     """
     scores = np.asarray(scores, dtype=float)
     if scores.ndim != 2 or 0 in scores.shape:
@@ -438,30 +502,21 @@ def score_matrix_image(
     img = frame.background.copy()
     colours = matplotlib.colormaps["viridis"](np.clip(np.nan_to_num(scores), 0.0, 1.0), bytes=True)[..., :3]
     ys, xs = frame.y_edges, frame.x_edges
-    cell_rows = np.clip(np.searchsorted(ys, np.arange(img.shape[0]), side="right") - 1, 0, scores.shape[0] - 1)
-    cell_cols = np.clip(np.searchsorted(xs, np.arange(img.shape[1]), side="right") - 1, 0, scores.shape[1] - 1)
-    painted = colours[cell_rows[:, None], cell_cols[None, :]]
-    # The frame is black ink on white there (the axes' spines): compose the cells under it.
-    ink = frame.background[frame.paintable].astype(np.float32) / 255.0
-    img[frame.paintable] = (painted[frame.paintable] * ink).astype(np.uint8)
-    pil = Image.fromarray(img)
-    draw = ImageDraw.Draw(pil)
-    font = _font(frame.font_px)
+    rows, cols = frame.cell_area
+    cell_rows = np.clip(np.searchsorted(ys, np.arange(rows.start, rows.stop), side="right") - 1, 0, len(ys) - 2)
+    cell_cols = np.clip(np.searchsorted(xs, np.arange(cols.start, cols.stop), side="right") - 1, 0, len(xs) - 2)
+    painted = colours[cell_rows[:, None], cell_cols[None, :]].astype(np.float32)
+    # The frame there is black ink (the axes' spines) on white: compose the cells under it.
+    ink = frame.background[rows, cols].astype(np.float32) / 255.0
+    img[rows, cols] = (painted * ink).astype(np.uint8)
     for i in range(scores.shape[0]):
         for j in range(scores.shape[1]):
             v = scores[i, j]
-            draw.text(
-                ((xs[j] + xs[j + 1]) / 2, (ys[i] + ys[i + 1]) / 2),
-                f"{v:.2f}",
-                fill=(255, 255, 255) if v < 0.6 else (0, 0, 0),
-                font=font,
-                anchor="mm",
-            )
-    return np.asarray(pil)
-
-
-def png_bytes(image: np.ndarray, compress_level: int = 1) -> bytes:
-    """An RGB uint8 array as PNG bytes (fast, lossless)."""
-    buf = io.BytesIO()
-    Image.fromarray(image).save(buf, format="PNG", compress_level=compress_level)
-    return buf.getvalue()
+            mask, dx, dy = _glyphs(f"{v:.2f}", frame.font_px, False, "mm")
+            x0 = int(round((xs[j] + xs[j + 1]) / 2)) + dx
+            y0 = int(round((ys[i] + ys[i + 1]) / 2)) + dy
+            region = img[y0 : y0 + mask.shape[0], x0 : x0 + mask.shape[1]]
+            a = mask[: region.shape[0], : region.shape[1], None].astype(np.float32) / 255.0
+            ink = 255.0 if v < 0.6 else 0.0
+            region[:] = (region * (1.0 - a) + ink * a).astype(np.uint8)
+    return img

@@ -1,0 +1,571 @@
+"""The demo (app.py) through its HTTP API: every endpoint, its error paths, and the fast renderers.
+
+The app runs as ``python app.py`` in a subprocess, as the README starts it, against a zoo: the
+bundled ``zoo/`` when it has an index.json, else a tiny one trained here in a few seconds (set
+IMAGINATION_TEST_TINY_ZOO=1 to force that). Hub repo ids are served by the local Hub stand-in
+(conftest's ``hub``); nothing leaves 127.0.0.1.
+
+tests/test_app_browser.py and tests/test_app_load.py reuse ``app_zoo`` and ``AppServer`` from here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import types
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from imagination import ImaginationModel, life, patterns, viz
+from imagination.episode import run_episode
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY_TRAIN = [
+    "--channels",
+    "4",
+    "--core-hidden",
+    "8",
+    "--steps",
+    "20",
+    "--batch-size",
+    "16",
+    "--eval-episodes",
+    "50",
+    "--train-size",
+    "8",
+    "--threads",
+    "1",
+]
+# name -> extra training arguments: two regimes and two horizons, so defaults differ per checkpoint
+TINY_ZOO = {
+    "tiny-autoencoder": ["--regime", "autoencoder"],
+    "tiny-baseline": ["--regime", "baseline", "--game-steps", "2"],
+    "tiny-untied": ["--untied", "--game-steps", "2"],
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared helpers (imported by the browser and load tests)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def app_zoo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The zoo the app is tested on: the bundled one if indexed, else a tiny one built once per session."""
+    bundled = ROOT / "zoo"
+    if (bundled / "index.json").exists() and os.environ.get("IMAGINATION_TEST_TINY_ZOO") != "1":
+        return bundled
+    zoo_dir = tmp_path_factory.getbasetemp() / "app-zoo"
+    if (zoo_dir / "index.json").exists():
+        return zoo_dir
+    zoo_dir.mkdir(exist_ok=True)
+    env = {**os.environ, "IMAGINATION_ZOO": str(zoo_dir)}
+    for name, extra in TINY_ZOO.items():
+        cmd = [
+            sys.executable,
+            "-m",
+            "training.train",
+            *TINY_TRAIN,
+            *extra,
+            "--out",
+            str(zoo_dir / name),
+            "--name",
+            name,
+        ]
+        subprocess.run(cmd, cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "training.zoo", "index"], cwd=ROOT, env=env, check=True, capture_output=True, timeout=120
+    )
+    return zoo_dir
+
+
+def zoo_names(zoo_dir: Path) -> list[str]:
+    return [m["name"] for m in json.loads((zoo_dir / "index.json").read_text())["models"]]
+
+
+class AppServer:
+    """``python app.py`` on a free port, with the zoo and the test environment; stopped by ``stop()``."""
+
+    def __init__(self, zoo_dir: Path, log: Path, *args: str) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        env = {**os.environ, "IMAGINATION_ZOO": str(zoo_dir), "PYTHONUNBUFFERED": "1"}
+        env.pop("SPACE_ID", None)
+        self.log = log
+        self._log_file = log.open("w")
+        t0 = time.monotonic()
+        self.proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "app.py"), "--port", str(self.port), *args],
+            cwd=ROOT,
+            env=env,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+        )
+        self._wait(t0)
+
+    def _wait(self, t0: float, timeout: float = 90.0) -> None:
+        while time.monotonic() - t0 < timeout:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"app.py exited ({self.proc.returncode}):\n{self.log.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(self.url, timeout=2) as r:
+                    if r.status == 200:
+                        self.start_s = time.monotonic() - t0
+                        return
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"app.py served no page in {timeout:.0f} s:\n{self.log.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self._log_file.close()
+
+
+def expected_board(source: str, seed: int = 0, density: float = 0.4, size: int = 20, pattern: str = "glider"):
+    """The start board the app should build, computed with the package alone."""
+    if source == "random":
+        return life.random_boards(1, size, density, generator=torch.Generator().manual_seed(seed))[0].numpy()
+    return patterns.place(patterns.pattern(pattern), size).numpy()
+
+
+def digest(board: np.ndarray) -> str:
+    """The same digest as app.board_digest (kept independent on purpose)."""
+    b = np.ascontiguousarray(board, dtype=np.uint8)
+    return hashlib.sha256(f"{b.shape[0]}x{b.shape[1]}:".encode() + b.tobytes()).hexdigest()
+
+
+def episode_args(checkpoint: str, source: str = "pattern", seed: int = 0, size: int = 20, text: str = "", steps=None):
+    return (checkpoint, source, seed, 0.4, size, "glider", text, steps)
+
+
+# ---------------------------------------------------------------------------------------------
+# Fixtures
+
+
+@pytest.fixture(scope="module")
+def zoo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return app_zoo(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def names(zoo_dir: Path) -> list[str]:
+    return zoo_names(zoo_dir)
+
+
+@pytest.fixture(scope="module")
+def tied(zoo_dir: Path, names: list[str]) -> str:
+    """A checkpoint whose weight-tied core can run past its trained steps."""
+    return next(n for n in names if json.loads((zoo_dir / n / "config.json").read_text())["tied"])
+
+
+@pytest.fixture(scope="module")
+def hub_repos(hub, zoo_dir: Path, names: list[str], tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Repos on the local Hub stand-in: a good checkpoint and every way a repo can be wrong."""
+    from huggingface_hub import HfApi
+
+    api = HfApi()
+    src = zoo_dir / names[0]
+    root = tmp_path_factory.mktemp("repos")
+    config = (src / "config.json").read_text()
+    layouts = {
+        "app-org/good": {f: (src / f).read_bytes() for f in ("config.json", "model.safetensors", "README.md")},
+        "app-org/pickle": {"config.json": config.encode(), "pytorch_model.bin": os.urandom(64)},
+        "app-org/not-imagination": {
+            "config.json": b'{"hidden": 32}',
+            "model.safetensors": (src / "model.safetensors").read_bytes(),
+        },
+        "app-org/corrupt": {"config.json": config.encode(), "model.safetensors": b"this is not a safetensors file"},
+        "app-org/no-config": {"README.md": b"# just a readme\n"},
+    }
+    for repo, files in layouts.items():
+        folder = root / repo.replace("/", "--")
+        folder.mkdir()
+        for f, data in files.items():
+            (folder / f).write_bytes(data)
+        api.create_repo(repo, exist_ok=True)
+        api.upload_folder(repo_id=repo, folder_path=folder)
+    return {"good": "app-org/good"}
+
+
+@pytest.fixture(scope="module")
+def server(zoo_dir: Path, hub, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    srv = AppServer(zoo_dir, tmp_path_factory.mktemp("app") / "app.log", "--online")
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def client(server: AppServer):
+    from gradio_client import Client
+
+    c = Client(server.url, verbose=False)
+    yield c
+    c.close()
+
+
+def call(client, api: str, *args):
+    return client.predict(*args, api_name=api)
+
+
+def error_of(client, api: str, *args) -> str:
+    """The message of the gr.Error the endpoint answers with (fails if it answers normally)."""
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError) as e:
+        client.predict(*args, api_name=api)
+    msg = str(e.value)
+    assert "Traceback" not in msg
+    return msg
+
+
+# ---------------------------------------------------------------------------------------------
+# The launched app
+
+
+def test_help_lists_host_port_and_default_checkpoint(zoo_dir: Path, names: list[str]) -> None:
+    env = {**os.environ, "IMAGINATION_ZOO": str(zoo_dir), "COLUMNS": "200"}  # no line-wrapping of names
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "app.py"), "--help"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    for flag in ("--host", "--port", "--checkpoint", "--share", "--online"):
+        assert flag in out.stdout
+    assert "127.0.0.1" in out.stdout and "7860" in out.stdout
+    assert names[0] in out.stdout  # the default checkpoint is the first zoo entry
+
+
+def test_every_event_is_a_named_endpoint(client, server: AppServer) -> None:
+    api = client.view_api(print_info=False, return_format="dict")
+    named = set(api["named_endpoints"])
+    for name in ("load_checkpoint", "make_board", "toggle_cell", "board_from_drawing", "read_upload"):
+        assert f"/{name}" in named
+    assert {"/run_episode", "/download"} <= named
+    assert server.start_s < 30  # the bar is 10 s on an idle machine: benchmarks/app_latency.py measures it
+
+
+def test_load_checkpoint_from_the_zoo(client, zoo_dir: Path, names: list[str]) -> None:
+    from huggingface_hub import ModelCard
+
+    from imagination.hub import card_eval_metrics
+
+    for name in names:
+        status, scores, steps = call(client, "/load_checkpoint", name)
+        cfg = json.loads((zoo_dir / name / "config.json").read_text())
+        assert f"Loaded {name}" in status and cfg["regime"] in status
+        assert steps == cfg["model_steps"]
+        table = {row[0]: row[1] for row in scores["data"]}
+        card = card_eval_metrics(ModelCard.load(zoo_dir / name / "README.md"))
+        assert table["Interpretability (MCC, untrained steps)"] == pytest.approx(card["interpretability"], abs=1e-4)
+        assert table["Final-board error"] == pytest.approx(card["final_error"], abs=1e-4)
+
+
+def test_load_checkpoint_from_a_folder_and_from_the_hub(client, zoo_dir: Path, names: list[str], hub_repos) -> None:
+    status, scores, steps = call(client, "/load_checkpoint", str(zoo_dir / names[0]))
+    assert "Loaded" in status and scores["data"]
+    status, scores, steps = call(client, "/load_checkpoint", hub_repos["good"])
+    assert f"Loaded {hub_repos['good']}" in status and scores["data"]
+    assert steps == json.loads((zoo_dir / names[0] / "config.json").read_text())["model_steps"]
+
+
+def test_an_empty_checkpoint_name_is_a_prompt_not_an_error(client) -> None:
+    status, scores, steps = call(client, "/load_checkpoint", "")
+    assert "Pick a checkpoint" in status and not scores["data"] and steps is None
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("no-such-checkpoint", "not a zoo checkpoint"),
+        ("./no/such/folder", "no such folder"),
+        ("app-org/missing", "no such model repo"),
+        ("app-org/pickle", "never pickles"),
+        ("app-org/not-imagination", "imagination model"),
+        ("app-org/no-config", "not an imagination model"),
+        ("app-org/corrupt", "not a valid safetensors file"),
+        ("not a repo!/x", "not a valid Hub repo id"),
+    ],
+)
+def test_bad_checkpoints_get_a_message_and_the_app_keeps_working(
+    client, hub_repos, names: list[str], name: str, expected: str
+) -> None:
+    assert expected in error_of(client, "/load_checkpoint", name)
+    assert expected in error_of(client, "/run_episode", *episode_args(name))
+    status, _, _ = call(client, "/load_checkpoint", names[0])
+    assert "Loaded" in status
+
+
+def test_a_folder_that_is_not_a_checkpoint(client, tmp_path: Path, names: list[str]) -> None:
+    (tmp_path / "notes.txt").write_text("hello")
+    assert "imagination config.json" in error_of(client, "/load_checkpoint", str(tmp_path))
+
+
+def test_make_board_random_pattern_and_text(client) -> None:
+    image, rle = call(client, "/make_board", "random", 7, 0.3, 24, "glider", "")
+    expected = expected_board("random", 7, 0.3, 24)
+    assert np.array_equal(patterns.parse_pattern(rle).numpy(), expected)
+    assert Image.open(image).size == (24 * (320 // 24),) * 2
+    assert call(client, "/make_board", "random", 7, 0.3, 24, "glider", "")[1] == rle  # a seed is a board
+
+    _, rle = call(client, "/make_board", "pattern", 0, 0.4, 16, "lwss", "")
+    assert np.array_equal(patterns.parse_pattern(rle).numpy(), patterns.place(patterns.pattern("lwss"), 16).numpy())
+
+    for text in ("bo$2bo$3o!", ".O.\n..O\nOOO", "#N Glider\nx = 3, y = 3\nbo$2bo$3o!"):
+        _, rle = call(client, "/make_board", "text", 0, 0.4, 20, "glider", text)
+        assert np.array_equal(patterns.parse_pattern(rle).numpy(), expected_board("pattern"))
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("text", 0, 0.4, 20, "glider", "bo$2bo$3q!"), "line 1, column 9"),
+        (("text", 0, 0.4, 20, "glider", ".O.\n..O\nOOX"), "line 3, column 3"),
+        (("text", 0, 0.4, 20, "glider", ""), "empty input"),
+        (("text", 0, 0.4, 8, "glider", "x = 12, y = 1\n12o!"), "at least 12"),
+        (("pattern", 0, 0.4, 20, "glider-gun", ""), "does not fit"),
+        (("random", 0, 1.5, 20, "glider", ""), "maximum value 1"),
+        (("random", 0, 0.4, 65, "glider", ""), "maximum value 64"),
+        (("random", -1, 0.4, 20, "glider", ""), "seed"),
+    ],
+)
+def test_bad_boards_say_what_is_wrong_and_where(client, args, expected: str) -> None:
+    assert expected in error_of(client, "/make_board", *args)
+
+
+def test_toggle_cell(client) -> None:
+    rle = call(client, "/toggle_cell", "pattern", 0, 0.4, 20, "glider", "", 0, 19)
+    board = patterns.parse_pattern(rle).numpy()
+    expected = expected_board("pattern")
+    expected[0, 19] = 1
+    assert np.array_equal(board, expected)
+    assert "outside" in error_of(client, "/toggle_cell", "pattern", 0, 0.4, 20, "glider", "", 20, 0)
+
+
+def test_board_from_a_drawing(client, tmp_path: Path) -> None:
+    from gradio_client import handle_file
+
+    canvas = np.full((320, 320, 3), 255, np.uint8)
+    for r, c in [(0, 1), (1, 2), (2, 0), (2, 1), (2, 2)]:  # a glider, in 16-pixel cells of a 20x20 board
+        canvas[(r + 8) * 16 + 2 : (r + 9) * 16 - 2, (c + 8) * 16 + 2 : (c + 9) * 16 - 2] = 20
+    Image.fromarray(canvas).save(tmp_path / "drawing.png")
+    editor = {"background": None, "layers": [], "composite": handle_file(str(tmp_path / "drawing.png")), "id": None}
+    text, source, image, rle = call(client, "/board_from_drawing", editor, 20)
+    assert source == "text" and text == rle
+    assert np.array_equal(patterns.parse_pattern(rle).numpy(), expected_board("pattern"))
+    Image.fromarray(np.full((320, 320, 3), 255, np.uint8)).save(tmp_path / "blank.png")
+    blank = {**editor, "composite": handle_file(str(tmp_path / "blank.png"))}
+    assert "no cell" in error_of(client, "/board_from_drawing", blank, 20)
+
+
+def test_read_upload(client, tmp_path: Path) -> None:
+    from gradio_client import handle_file
+
+    good = tmp_path / "glider.rle"
+    good.write_text(patterns.PATTERNS["glider"])
+    text, source, image, rle = call(client, "/read_upload", handle_file(str(good)), 20)
+    assert text == patterns.PATTERNS["glider"] and source == "text"
+    assert np.array_equal(patterns.parse_pattern(rle).numpy(), expected_board("pattern"))
+    bad = tmp_path / "bad.cells"
+    bad.write_text("!Name: typo\n.O.\n..O\nOO#")
+    assert "bad.cells, line 4, column 3" in error_of(client, "/read_upload", handle_file(str(bad)), 20)
+    binary = tmp_path / "binary.rle"
+    binary.write_bytes(b"\xff\xfe\x00garbage")
+    assert "not a text file" in error_of(client, "/read_upload", handle_file(str(binary)), 20)
+
+
+def test_run_episode_shows_every_step_and_matches_the_package(client, zoo_dir: Path, names: list[str]) -> None:
+    name = names[0]
+    panel, heatmap, gif, table, status, summary = call(client, "/run_episode", *episode_args(name, "random", 3))
+    model = ImaginationModel.from_pretrained(zoo_dir / name)
+    board = expected_board("random", 3)
+    ep = run_episode(model, board)
+    assert summary["board_sha256"] == digest(board) and summary["steps"] == model.config.model_steps
+    assert summary["checkpoint"] == name
+    np.testing.assert_allclose(summary["accuracy"], ep.accuracy, atol=1e-6)
+    np.testing.assert_allclose(summary["mcc"], ep.mcc, atol=1e-6)
+    rows = table["data"]
+    assert [r[0] for r in rows] == list(range(ep.steps + 1))
+    assert [r[3] for r in rows] == pytest.approx([round(a, 4) for a in ep.accuracy])
+    assert table["headers"] == ["step", "game step", "kind", "accuracy", "MCC"]
+    assert f"**{name}**" in status and "accuracy" in status
+    panel_img = np.asarray(Image.open(panel).convert("RGB"))
+    # lossless: what the package draws (up to a grey level where another thread count rounds differently)
+    assert panel_img.shape == viz.episode_panel(ep).shape
+    assert (panel_img != viz.episode_panel(ep)).any(-1).mean() < 0.01
+    assert np.asarray(Image.open(heatmap)).shape[-1] in (3, 4)
+    with Image.open(gif) as anim:
+        assert anim.n_frames == ep.steps + 1
+
+
+def test_run_episode_beyond_the_trained_steps(client, tied: str) -> None:
+    _, _, gif, table, status, summary = call(client, "/run_episode", *episode_args(tied, steps=7))
+    assert summary["steps"] == 7 and len(table["data"]) == 8
+    horizon = summary["trained_horizon"]
+    assert [r[2] for r in table["data"][horizon + 1 :]] == ["beyond training"] * (7 - horizon)
+    assert "past its training" in status
+    with Image.open(gif) as anim:
+        assert anim.n_frames == 8
+
+
+def test_an_untied_checkpoint_cannot_run_past_its_blocks(client, zoo_dir: Path, names: list[str]) -> None:
+    untied = [n for n in names if not json.loads((zoo_dir / n / "config.json").read_text())["tied"]]
+    if not untied:
+        pytest.skip("no untied checkpoint in this zoo")
+    steps = json.loads((zoo_dir / untied[0] / "config.json").read_text())["model_steps"]
+    assert "untied" in error_of(client, "/run_episode", *episode_args(untied[0], steps=steps + 1))
+    *_, summary = call(client, "/run_episode", *episode_args(untied[0], steps=steps))
+    assert summary["steps"] == steps
+
+
+def test_run_episode_errors_then_recovers(client, names: list[str]) -> None:
+    name = names[0]
+    assert "steps must be a whole number between 1 and 50" in error_of(
+        client, "/run_episode", *episode_args(name, steps=51)
+    )
+    assert "line 1, column 4" in error_of(client, "/run_episode", *episode_args(name, "text", text="bo$x"))
+    assert "No checkpoint chosen" in error_of(client, "/run_episode", *episode_args(""))
+    *_, summary = call(client, "/run_episode", *episode_args(name))
+    assert summary["board_sha256"] == digest(expected_board("pattern"))
+
+
+def test_download_npz_and_json(client, names: list[str]) -> None:
+    args = episode_args(names[0], "random", 11, steps=4)
+    *_, summary = call(client, "/run_episode", *args)
+    npz_path, json_path = call(client, "/download", *args)
+    assert npz_path.endswith(".npz") and json_path.endswith(".json")
+    data = np.load(npz_path)
+    board = expected_board("random", 11)
+    assert np.array_equal(data["start"], board) and data["true"].shape == (5, 20, 20)
+    assert data["decoded"].shape == (5, 20, 20) and data["score_matrix"].shape == (5, 5)
+    np.testing.assert_allclose(data["accuracy"], summary["accuracy"])
+    doc = json.loads(Path(json_path).read_text())
+    assert doc["checkpoint"] == names[0] and doc["board_sha256"] == digest(board)
+    assert doc["accuracy"] == pytest.approx(summary["accuracy"])
+    assert np.array_equal(np.array(doc["start"]), board)
+
+
+# ---------------------------------------------------------------------------------------------
+# In process: what a launched app cannot be made to do (no network, offline mode)
+
+
+@pytest.fixture(scope="module")
+def app_module():
+    sys.path.insert(0, str(ROOT))
+    try:
+        import app
+    finally:
+        sys.path.remove(str(ROOT))
+    return app
+
+
+def _message(excinfo: pytest.ExceptionInfo) -> str:
+    return getattr(excinfo.value, "message", str(excinfo.value))
+
+
+def test_offline_mode_explains_itself(app_module, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gradio as gr
+
+    monkeypatch.setattr(app_module, "OFFLINE", True)
+    with pytest.raises(gr.Error) as e:
+        app_module.load_checkpoint("app-org/never-cached")
+    assert "runs offline" in _message(e) and "--online" in _message(e)
+
+
+def test_no_network_is_a_message_not_a_traceback(app_module, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gradio as gr
+    from huggingface_hub import constants
+    from huggingface_hub.utils import _http
+
+    dead = f"http://127.0.0.1:{_free_port()}"  # nothing listens there: connection refused
+    monkeypatch.setattr(app_module, "OFFLINE", False)
+    monkeypatch.setattr(constants, "HUGGINGFACE_CO_URL_TEMPLATE", dead + "/{repo_id}/resolve/{revision}/{filename}")
+    monkeypatch.setattr(constants, "ENDPOINT", dead)
+    monkeypatch.setattr(_http, "time", types.SimpleNamespace(sleep=lambda s: None))  # skip the retry back-off
+    with pytest.raises(gr.Error) as e:
+        app_module.load_checkpoint("app-org/unreachable")
+    assert "could not reach the Hugging Face Hub" in _message(e)
+
+
+def test_a_space_refuses_folders(app_module, zoo_dir: Path, names: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import gradio as gr
+
+    monkeypatch.setattr(app_module, "LOCAL_FOLDERS", False)  # what SPACE_ID in the environment sets
+    for folder in (str(zoo_dir / names[0]), "/etc", "./nothing/here"):
+        with pytest.raises(gr.Error) as e:
+            app_module.load_checkpoint(folder)
+        assert "not folders" in _message(e)
+
+
+def test_the_model_cache_is_bounded_and_keyed_by_folder(app_module, zoo_dir: Path, names: list[str]) -> None:
+    key, model = app_module.load_model(str(zoo_dir / names[0]))
+    assert app_module.load_model(str(zoo_dir / names[0]) + "/")[1] is model  # same folder, same model
+    assert key == str((zoo_dir / names[0]).resolve())
+    assert len(app_module._models) <= app_module.MODEL_CACHE_SIZE
+
+
+# ---------------------------------------------------------------------------------------------
+# The fast renderers the app draws with (imagination.viz)
+
+
+@pytest.fixture(scope="module")
+def episode(zoo_dir: Path, tied: str):
+    model = ImaginationModel.from_pretrained(zoo_dir / tied)
+    return run_episode(model, expected_board("random", 5), steps=model.config.model_steps + 2)
+
+
+def test_episode_panel_draws_the_boards_cell_by_cell(episode) -> None:
+    img = viz.episode_panel(episode)
+    assert img.dtype == np.uint8 and img.ndim == 3 and img.shape[-1] == 3
+    png = Image.open(io.BytesIO(viz.episode_panel_png(episode)))
+    assert png.mode == "P" and np.array_equal(np.asarray(png.convert("RGB")), img)
+    one = viz.episode_panel(episode, [0])
+    assert one.shape[1] < img.shape[1]
+    with pytest.raises(ValueError):
+        viz.episode_panel(episode, [episode.steps + 1])
+
+
+def test_animation_has_one_frame_per_step(episode) -> None:
+    with Image.open(io.BytesIO(viz.episode_animation(episode))) as anim:
+        assert anim.n_frames == episode.steps + 1
+        anim.seek(2)
+        assert np.array_equal(np.asarray(anim.convert("RGB")), viz.animation_frame(episode, 2))
+
+
+def test_score_matrix_image_matches_the_matplotlib_figure(episode) -> None:
+    scores = episode.score_matrix()
+    fast = viz.score_matrix_image(scores, episode.trained_steps, dpi=100)
+    fig = viz.score_matrix_figure(scores, episode.trained_steps)
+    w, h = fig.get_size_inches()
+    fig.set_size_inches(max(w, 4.4), max(h, 3.6))  # score_matrix_image's minimum size
+    slow = np.asarray(Image.open(io.BytesIO(viz.figure_png(fig, dpi=100))))[..., :3]
+    assert fast.shape == slow.shape
+    diff = np.abs(fast.astype(int) - slow.astype(int)).sum(-1)
+    assert diff.mean() < 8 and (diff > 120).mean() < 0.02  # the same picture, up to text anti-aliasing
+
+
+def test_step_kinds(episode) -> None:
+    kinds = [viz.step_kind(episode, i) for i in range(episode.steps + 1)]
+    assert kinds[-2:] == ["beyond training"] * 2
+    assert all(kinds[i] == "trained" for i in episode.trained_steps)
