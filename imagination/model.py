@@ -233,6 +233,18 @@ class ImaginationModel(
 
         source = hub.resolve(str(pretrained_model_name_or_path))
         kwargs.setdefault("strict", True)
+        if not os.path.isdir(source):
+            # The mixin swallows a failed config.json download and goes on without a config, which
+            # would turn "no such repo" or "offline" into a misleading "not an imagination model".
+            hub_kwargs = {
+                k: kwargs[k]
+                for k in ("revision", "cache_dir", "force_download", "token", "local_files_only")
+                if k in kwargs
+            }
+            try:
+                hf_hub_download(source, "config.json", **hub_kwargs)
+            except EntryNotFoundError as e:
+                raise CheckpointError(f"{source}: the repo has no config.json; it is not an imagination model") from e
         try:
             model = super().from_pretrained(source, **kwargs)
         except (TypeError, KeyError) as e:

@@ -221,6 +221,10 @@ def test_torchrun_two_processes_agree(tmp_path: Path) -> None:
         "--out",
         str(out),
         *TINY,
+        "--steps",
+        "30",
+        "--stop-error",
+        "0.99",
     ]
     done = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -228,6 +232,7 @@ def test_torchrun_two_processes_agree(tmp_path: Path) -> None:
     check = [r for r in log if r.get("event") == "ranks_agree"]
     assert len(check) == 1 and check[0]["world_size"] == 2
     assert check[0]["checksums"][0] == check[0]["checksums"][1]
+    assert json.loads((out / "eval.json").read_text())["train_steps"] == 6  # both ranks stopped together
     check_folder(out)
 
 
@@ -252,3 +257,14 @@ def test_cli_help_lists_every_regime() -> None:
         "--resume",
     ):
         assert word in done.stdout
+
+
+def test_stop_error_ends_the_model_phase_early(tmp_path: Path) -> None:
+    scores = run_cli(tmp_path / "early", "--stop-error", "0.99", "--steps", "30")
+    assert scores["train_steps"] == 6  # the first log point already meets a 99% error bar
+    log = [json.loads(line) for line in (tmp_path / "early" / "log.jsonl").read_text().splitlines()]
+    assert log[-1]["event"] == "stop_error_reached" and log[-1]["step"] == 6
+    check_folder(tmp_path / "early")
+    # rerunning with --resume (nothing left to resume) gives the same run
+    train.main(["--out", str(tmp_path / "early"), *TINY, "--stop-error", "0.99", "--steps", "30", "--resume"])
+    assert json.loads((tmp_path / "early" / "eval.json").read_text())["train_steps"] == 6

@@ -39,6 +39,7 @@ from imagination.evaluate import (
     decode_episodes,
     eval_episodes,
     evaluate,
+    summary_scores,
 )
 from imagination.model import ImaginationModel, ModelConfig, make_decoder, summary_cells, summary_targets
 from training.state import load_state, read_info, save_state
@@ -99,6 +100,7 @@ class TrainConfig:
     seed: int = 0
     threads: int = 0  # torch threads per process; 0: torch's default
     max_minutes: float = 0.0  # stop the model phase after this wall time (breaks determinism); 0: off
+    stop_error: float = 0.0  # stop the model phase once the logged task error is at most this; 0: off
     name: str = ""  # model name for the card; default: the output folder's name
     command: list[str] = field(default_factory=list)
 
@@ -362,9 +364,23 @@ def sample_batch(tc: TrainConfig, cfg: ModelConfig, step: int, rank: int) -> tup
 
 
 def quick_eval(model: ImaginationModel, episodes: torch.Tensor, decoder: nn.Module | None = None) -> dict[str, Any]:
-    decoded, _ = decode_episodes(model, episodes[:, 0], decoder=decoder)
+    """The learning-curve scores on the small log set (the same definitions as eval.json)."""
+    decoded, summaries = decode_episodes(model, episodes[:, 0], decoder=decoder)
     s = board_scores(model.config, episodes, decoded)
-    return {k: s[k] for k in ("final_error", "interpretability", "per_step_accuracy")}
+    out = {k: s[k] for k in ("final_error", "interpretability", "per_step_accuracy")}
+    out["task_error"] = s["final_error"]
+    if summaries is not None:
+        out["task_error"] = summary_scores(model.config, episodes, summaries)["task_error"]
+    return out
+
+
+def agreed(flag: bool, world: int) -> bool:
+    """Rank 0's decision, shared with every rank (only rank 0 evaluates)."""
+    if world == 1:
+        return flag
+    t = torch.tensor([1.0 if flag else 0.0])
+    dist.broadcast(t, 0)
+    return bool(t.item())
 
 
 def distributed() -> tuple[int, int]:
@@ -389,6 +405,7 @@ def train(tc: TrainConfig, resume: bool = False) -> dict[str, Any] | None:
     if resume and info is None and rank == 0:
         print(f"--resume: no {state_path}; starting from scratch", file=sys.stderr)
     step, elapsed0 = (info["step"], info["elapsed"]) if info else (0, 0.0)
+    trained = info.get("trained", step) if info else 0  # optimiser steps actually taken
     modules = {"model": model, "extra": extra}
     if rank == 0:
         out.mkdir(parents=True, exist_ok=True)
@@ -442,8 +459,11 @@ def train(tc: TrainConfig, resume: bool = False) -> dict[str, Any] | None:
             bar.set_postfix(
                 phase=phase, loss=f"{loss.item():.4f}", refresh=False, **{k: f"{v:.4f}" for k, v in stats.items()}
             )
+            trained += 1
             now = elapsed0 + time.perf_counter() - start_time
-            if log_eps is not None and (step % tc.log_every == 0 or step == phase_end):
+            log_point = step % tc.log_every == 0 or step == phase_end
+            reached = False
+            if log_eps is not None and log_point:
                 record: dict[str, Any] = {
                     "step": step,
                     "phase": phase,
@@ -461,17 +481,29 @@ def train(tc: TrainConfig, resume: bool = False) -> dict[str, Any] | None:
                     f"{record['interpretability']:.3f}, per-step acc "
                     + " ".join(f"{a:.3f}" for a in record["per_step_accuracy"])
                 )
+                reached = phase == "model" and tc.stop_error > 0 and record["task_error"] <= tc.stop_error
+                if reached:
+                    record["event"] = "stop_error_reached"
                 with open(out / "log.jsonl", "a") as f:
                     f.write(json.dumps(record) + "\n")
-            timed_out = tc.max_minutes > 0 and phase == "model" and now > tc.max_minutes * 60
-            if step % tc.checkpoint_every == 0 or step == phase_end or timed_out:
+            stop = False
+            if phase == "model" and log_point and (tc.stop_error > 0 or tc.max_minutes > 0):
+                timed_out = tc.max_minutes > 0 and now > tc.max_minutes * 60
+                stop = agreed(reached or timed_out, world)
+                if stop:
+                    bar.write(
+                        f"step {step}: stopping the model phase early ("
+                        + ("--stop-error reached" if reached else "--max-minutes budget")
+                        + ")"
+                    )
+                    bar.update(phase_end - step)
+                    step = phase_end  # the checkpoint marks the phase done, so a resume moves on
+            if step % tc.checkpoint_every == 0 or step == phase_end or stop:
                 if rank == 0:
-                    save_state(state_path, modules, {"opt": opt}, {"step": step, "phase": phase, "elapsed": now})
+                    info_now = {"step": step, "phase": phase, "elapsed": now, "trained": trained}
+                    save_state(state_path, modules, {"opt": opt}, info_now)
                 if world > 1:
                     dist.barrier()
-            if timed_out:
-                bar.write(f"stopping the model phase at its --max-minutes budget ({tc.max_minutes} min)")
-                step = phase_end
         phase_start = phase_end
     if info is not None:  # every phase had finished; only the final write was missing
         load_state(state_path, modules, {})
@@ -490,7 +522,7 @@ def train(tc: TrainConfig, resume: bool = False) -> dict[str, Any] | None:
             model.config.trained_steps = [0, model.config.model_steps]
         for p in model.parameters():
             p.requires_grad_(True)
-        result = finish(tc, model, extra, out, elapsed, base_eval)
+        result = finish(tc, model, extra, out, elapsed, base_eval, trained)
     if world > 1:
         dist.barrier()
         dist.destroy_process_group()
@@ -532,6 +564,7 @@ def finish(
     out: Path,
     elapsed: float,
     base_eval: dict[str, Any] | None,
+    trained: int,
 ) -> dict[str, Any]:
     """Save the weights, then score what was saved (not the in-memory model) and write the card."""
     model.eval()
@@ -545,7 +578,7 @@ def finish(
     eval_set = EvalSet(tc.eval_episodes, tc.eval_size, tc.eval_seed)
     result = evaluate(saved, eval_set)
     result["train_minutes"] = elapsed / 60
-    result["train_steps"] = sum(n for _, n in phases(tc))
+    result["train_steps"] = trained
     if base_eval is not None:
         result["base_model"] = {k: base_eval[k] for k in ("interpretability", "final_error", "per_step_accuracy")}
     if tc.regime == "probes":
