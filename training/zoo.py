@@ -61,15 +61,23 @@ def command(name: str, out: Path, extra: list[str] | None = None) -> list[str]:
     return cmd + (extra or [])
 
 
+SEEDS = ["0", "1"]
+
+
 def train_one(name: str, extra: list[str]) -> None:
-    from training import train
+    """Train (resumably) and install one zoo entry; a model trained from scratch is best of two seeds."""
+    from training import best_of, train
 
     _, base = PLAN[name]
+    resume = [a for a in extra if a == "--resume"]
     if base is not None and not (ZOO_DIR / base / "model.safetensors").exists():
         print(f"{name} needs {base} first", file=sys.stderr)
-        train_one(base, [a for a in extra if a == "--resume"])
+        train_one(base, resume)
     out = RUNS / name
-    train.main(command(name, out, extra))
+    if base is None:
+        best_of.main(["--seeds", *SEEDS, *resume, "--", *command(name, out, [a for a in extra if a != "--resume"])])
+    else:
+        train.main(command(name, out, extra))
     install(out, name)
 
 

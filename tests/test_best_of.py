@@ -1,0 +1,57 @@
+"""Best of several seeds: every seed is a full run, the winner's files are copied, the choice is recorded."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from training import best_of
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_choose_prefers_meeting_the_bar_then_interpretability() -> None:
+    s = {
+        0: {"task_error": 0.0005, "interpretability": 0.71},
+        1: {"task_error": 0.0008, "interpretability": 0.99},
+        2: {"task_error": 0.2, "interpretability": 1.0},
+    }
+    assert best_of.choose(s, 0.001) == 1
+    assert best_of.choose({0: s[0], 2: s[2]}, 0.001) == 0
+
+
+def test_two_seeds_in_parallel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    out = tmp_path / "run"
+    args = [
+        "--out",
+        str(out),
+        "--channels",
+        "4",
+        "--core-hidden",
+        "8",
+        "--steps",
+        "12",
+        "--batch-size",
+        "16",
+        "--eval-episodes",
+        "40",
+        "--log-every",
+        "6",
+        "--log-episodes",
+        "16",
+        "--train-size",
+        "8",
+    ]
+    best_of.main(["--seeds", "3", "4", "--", *args])
+    scores = json.loads((out / "eval.json").read_text())
+    sel = scores["seed_selection"]
+    assert set(sel["seeds"]) == {"3", "4"} and sel["chosen"] in (3, 4)
+    winner = out / "seeds" / f"seed-{sel['chosen']}"
+    assert (out / "model.safetensors").read_bytes() == (winner / "model.safetensors").read_bytes()
+    assert json.loads((out / "train_config.json").read_text())["seed"] == sel["chosen"]
+    a, b = (out / "seeds" / "seed-3" / "model.safetensors"), (out / "seeds" / "seed-4" / "model.safetensors")
+    assert a.read_bytes() != b.read_bytes()
