@@ -139,3 +139,46 @@ def run_episode(
         rule=str(life.parse_rule(rule)),
         summary=summary,
     )
+
+
+@torch.no_grad()
+def intervene(
+    model: ImaginationModel,
+    board: torch.Tensor | np.ndarray,
+    step: int,
+    edited: torch.Tensor | np.ndarray,
+    steps: int | None = None,
+    rule: str | None = None,
+) -> Episode:
+    """Replace what the network imagines at ``step`` by ``edited`` and let it imagine on from there.
+
+    h_step becomes encoder(edited) and the core continues. In the returned episode, decodings and
+    true frames before ``step`` are the original ones; from ``step`` on, the true frames are the
+    game's continuation of the *edited* board, so the scores say whether the rest of the
+    imagination, and the final answer, follow the edit.
+    """
+    cfg = model.config
+    steps = cfg.model_steps if steps is None else int(steps)
+    if not 0 <= step <= steps:
+        raise ValueError(f"step must be between 0 and {steps}, got {step}")
+    rule = cfg.rule if rule is None else rule
+    base = run_episode(model, board, steps, rule)
+    new = torch.as_tensor(edited, dtype=torch.float32)
+    if tuple(new.shape) != tuple(base.start.shape):
+        raise ValueError(f"the edited board is {tuple(new.shape)}, the episode's boards are {base.start.shape}")
+    was_training = model.training
+    model.eval()
+    hidden = model.continue_from(model.encode(new[None]), step, steps - step)
+    decoded_after = model.decode_all(hidden)[0].numpy()
+    model.train(was_training)
+    g = base.game_steps
+    after = life.rollout(new, g[-1] - g[step], rule, cfg.wrap)[[gj - g[step] for gj in g[step:]]].numpy()
+    return Episode(
+        start=base.start,
+        true=np.concatenate([base.true[:step], after]),
+        decoded=np.concatenate([base.decoded[:step], decoded_after]),
+        game_steps=g,
+        trained_horizon=base.trained_horizon,
+        trained_steps=base.trained_steps,
+        rule=base.rule,
+    )

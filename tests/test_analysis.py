@@ -78,3 +78,20 @@ def test_real_tiny_model_gives_rates_in_range(episodes: torch.Tensor) -> None:
     for e in fa["editing"]:
         assert e["follow_rate"] is None or 0.0 <= e["follow_rate"] <= 1.0
     assert fa == analysis.faithfulness(model, episodes)  # seeded: the same edits every time
+
+
+def test_intervening_on_an_oracle_follows_the_edit() -> None:
+    from imagination.episode import intervene, run_episode
+
+    board = life.random_boards(1, 12, 0.4, torch.Generator().manual_seed(5))[0]
+    model = Oracle()
+    base = run_episode(model, board)
+    edited = torch.from_numpy(base.imagined[1]).float()
+    edited[5, 5] = 1 - edited[5, 5]
+    edited[6, 5] = 1 - edited[6, 5]
+    ep = intervene(model, board, 1, edited)
+    assert ep.accuracy == [1.0] * 4  # the oracle's imagination follows the edited game exactly
+    assert (ep.true[0] == base.true[0]).all() and (ep.true[1] == edited.numpy()).all()
+    assert not (ep.true[3] == base.true[3]).all() or not (ep.true[2] == base.true[2]).all()
+    with pytest.raises(ValueError, match="step"):
+        intervene(model, board, 9, edited)
