@@ -59,8 +59,9 @@ from huggingface_hub.errors import (  # noqa: E402
 )
 from PIL import Image  # noqa: E402
 
-from imagination import CheckpointError, ImaginationModel, hub, life, patterns, viz, zoo  # noqa: E402
-from imagination.episode import Episode, run_episode  # noqa: E402
+from imagination import CheckpointError, ImaginationModel, analysis, hub, life, patterns, viz, zoo  # noqa: E402
+from imagination.episode import Episode, intervene, run_episode  # noqa: E402
+from imagination.evaluate import EVAL_SEED, EVAL_SIZE, EvalSet, eval_episodes  # noqa: E402
 
 logger = logging.getLogger("imagination.app")
 
@@ -71,6 +72,16 @@ MODEL_CACHE_SIZE = 8
 SOURCES = {"random": "random", "pattern": "classic pattern", "text": "RLE / plaintext / upload / drawing"}
 STEP_HEADERS = ["step", "game step", "kind", "accuracy", "MCC"]
 SCORE_HEADERS = ["score (from the model card)", "value"]
+PROBE_HEADERS = ["probe", "fitted on steps", "per-step accuracy", "interpretability", "final error"]
+# The rules offered beside the checkpoint's own; any other Life-like rule may be typed.
+RULES = [
+    ("Life B3/S23", life.LIFE),
+    ("HighLife B36/S23", life.HIGHLIFE),
+    ("Day & Night B3678/S34678", life.DAY_AND_NIGHT),
+    ("Seeds B2/S", life.SEEDS),
+]
+# Extrapolation measured live (for checkpoints whose eval.json lacks it): this many eval episodes.
+LIVE_EXTRAPOLATION_EPISODES = 200
 DEFAULT_PATTERN = "glider"
 # Requests served at once per event; the rest wait in gradio's queue. Rendering and encoding release
 # the GIL part of the time, so a few beat one even on two cores (benchmarks/README.md).
@@ -358,8 +369,37 @@ def _steps(value: Any, model: ImaginationModel) -> int:
     return _int(value, "steps", 1, MAX_STEPS)
 
 
+def _rule(value: Any, model: ImaginationModel) -> str:
+    """The rule the true frames follow, canonical ("B36/S23"): the checkpoint's own when empty."""
+    text = str(value).strip() if value is not None else ""
+    if not text:
+        return str(life.parse_rule(model.config.rule))
+    text = dict(RULES).get(text, text)  # a menu label typed out in full
+    try:
+        return str(life.parse_rule(text))
+    except ValueError as e:
+        known = ", ".join(label for label, _ in RULES)
+        raise UserError(f"Rule: {e}; or pick one of {known}") from None
+
+
+def _rule_note(model: ImaginationModel, rule: str) -> str:
+    """A sentence when the true frames follow another rule than the checkpoint was trained on."""
+    trained = str(life.parse_rule(model.config.rule))
+    if rule == trained:
+        return ""
+    return f" The true frames follow rule **{rule}**, not the {trained} this checkpoint was trained on."
+
+
 def _episode(
-    checkpoint: str, source: str, seed: Any, density: Any, size: Any, pattern: str | None, text: str | None, steps: Any
+    checkpoint: str,
+    source: str,
+    seed: Any,
+    density: Any,
+    size: Any,
+    pattern: str | None,
+    text: str | None,
+    steps: Any,
+    rule: Any = None,
 ) -> tuple[str, ImaginationModel, Episode, np.ndarray, str]:
     key, model = load_model(checkpoint)
     board, what = build_board(source, seed, density, size, pattern, text)
@@ -369,7 +409,7 @@ def _episode(
             f"{_display_name(key)} is untied (a separate block per step), so it can run at most "
             f"{model.config.model_steps} steps, not {n}"
         )
-    return key, model, run_episode(model, board, n), board, what
+    return key, model, run_episode(model, board, n, _rule(rule, model)), board, what
 
 
 @friendly
@@ -391,6 +431,14 @@ def load_checkpoint(name: str) -> tuple[str, list[list[Any]], int | None]:
         + ("." if rows else ". Its model card has no scores.")
     )
     return status, rows, cfg.model_steps
+
+
+@friendly
+def checkpoint_rule(name: str) -> str | None:
+    """The rule a checkpoint was trained on (what the rule field resets to when it is loaded)."""
+    if not (name or "").strip():
+        return None
+    return str(life.parse_rule(load_model(name)[1].config.rule))
 
 
 @friendly
@@ -482,11 +530,15 @@ def run_episode_api(
     pattern: str | None,
     text: str | None,
     steps: Any,
+    rule: str | None = None,
 ) -> tuple[str, str, str, list[list[Any]], str, dict[str, Any]]:
-    """Run one episode: (panel PNG, score-matrix PNG, animation GIF, per-step rows, status, summary)."""
-    key, model, ep, board, what = _episode(checkpoint, source, seed, density, size, pattern, text, steps)
+    """Run one episode: (panel PNG, score-matrix PNG, animation GIF, per-step rows, status, summary).
+
+    ``rule``: the rule of the true game (default: the checkpoint's own).
+    """
+    key, model, ep, board, what = _episode(checkpoint, source, seed, density, size, pattern, text, steps, rule)
     digest = board_digest(board)
-    tag = hashlib.sha256(f"{key}|{ep.steps}|{digest}".encode()).hexdigest()[:20]
+    tag = hashlib.sha256(f"{key}|{ep.steps}|{digest}|{ep.rule}".encode()).hexdigest()[:20]
     panel = _output(f"{tag}-panel.png", viz.episode_panel_png(ep))
     matrix = viz.score_matrix_image(ep.score_matrix(), ep.trained_steps, "MCC of decoded step i vs true frame j")
     heatmap = _output(f"{tag}-scores.png", viz.png_bytes(matrix))
@@ -501,7 +553,7 @@ def run_episode_api(
         f"**{shown}** on {what}: {ep.steps} model steps (trained for {ep.trained_horizon})"
         + (", past its training" if beyond else "")
         + f". Last step: accuracy {ep.accuracy[-1]:.3f}, MCC {ep.mcc[-1]:.3f}; "
-        f"lowest accuracy {min(ep.accuracy):.3f} (step {int(np.argmin(ep.accuracy))})."
+        f"lowest accuracy {min(ep.accuracy):.3f} (step {int(np.argmin(ep.accuracy))})." + _rule_note(model, ep.rule)
     )
     summary = {
         "checkpoint": shown,
@@ -513,6 +565,7 @@ def run_episode_api(
         "trained_steps": ep.trained_steps,
         "game_steps": ep.game_steps,
         "rule": ep.rule,
+        "trained_rule": str(life.parse_rule(model.config.rule)),
         "accuracy": ep.accuracy,
         "mcc": ep.mcc,
     }
@@ -529,16 +582,372 @@ def download(
     pattern: str | None,
     text: str | None,
     steps: Any,
+    rule: str | None = None,
 ) -> tuple[str, str]:
     """The episode's boards, decodings and scores as .npz and as .json (same inputs as run_episode)."""
-    key, _, ep, board, _ = _episode(checkpoint, source, seed, density, size, pattern, text, steps)
+    key, model, ep, board, _ = _episode(checkpoint, source, seed, density, size, pattern, text, steps, rule)
     shown = _display_name(key)
     tag = board_digest(board)[:12]
+    if ep.rule != str(life.parse_rule(model.config.rule)):
+        tag += "-" + "".join(c for c in ep.rule if c.isalnum())  # another game, another file
     slug = "".join(c if c.isalnum() or c in "-_" else "_" for c in shown)[-40:]
     meta = {"checkpoint": shown, "board_rle": board_rle(board, ep.rule), "board_sha256": board_digest(board)}
     npz = _output(f"episode-{slug}-{tag}-{ep.steps}.npz", ep.to_npz())
     js = _output(f"episode-{slug}-{tag}-{ep.steps}.json", json.dumps({**meta, **ep.to_dict()}).encode())
     return npz, js
+
+
+# ---------------------------------------------------------------------------------------------
+# Intervene: edit the imagined board at step i, and watch the rest of the imagination follow (or not)
+
+
+def _edited_board(edited_rle: str | None, shape: tuple[int, ...]) -> np.ndarray:
+    """The edited imagined board from its RLE / plaintext; it must be exactly the episode's size."""
+    if not (edited_rle or "").strip():
+        raise UserError("Edited board: empty; show the imagined board at step i first, then click cells to edit it")
+    try:
+        board = patterns.parse_pattern(edited_rle or "", max_cells=MAX_SIZE * MAX_SIZE)
+    except patterns.PatternError as e:
+        raise UserError(f"Edited board: {e}") from None
+    got = (np.asarray(board) > 0.5).astype(np.uint8)
+    if got.shape != tuple(shape):
+        raise UserError(
+            f"Edited board: it is {got.shape[1]}x{got.shape[0]} (columns x rows) but the episode's boards are "
+            f"{shape[1]}x{shape[0]}; edit the imagined board of this episode (/imagined_board gives it as RLE "
+            "with its full size)"
+        )
+    return got
+
+
+def _step_index(step: Any, steps: int) -> int:
+    return _int(step, "the step to edit", 0, steps)
+
+
+def _imagined_view(board: np.ndarray, reference: np.ndarray | None) -> np.ndarray:
+    return viz.edited_board_image(board, reference, preview_scale(board.shape[0]))
+
+
+@friendly
+def imagined_board(
+    checkpoint: str,
+    source: str,
+    seed: Any,
+    density: Any,
+    size: Any,
+    pattern: str | None,
+    text: str | None,
+    steps: Any,
+    rule: str | None,
+    step: Any,
+) -> tuple[np.ndarray, str, str]:
+    """The imagined board (decoding > 0.5) at model step ``step``: (image, RLE) to edit by clicking cells.
+
+    A third output, the same RLE, is the page's memory of the unedited board (a State: not in the API).
+    """
+    _, _, ep, _, _ = _episode(checkpoint, source, seed, density, size, pattern, text, steps, rule)
+    board = ep.imagined[_step_index(step, ep.steps)]
+    rle = board_rle(board, ep.rule)
+    return _imagined_view(board, None), rle, rle
+
+
+def _reference(original_rle: str | None, shape: tuple[int, ...]) -> np.ndarray | None:
+    try:
+        ref = (np.asarray(patterns.parse_pattern(original_rle or "")) > 0.5).astype(np.uint8)
+    except (patterns.PatternError, ValueError, TypeError):
+        return None
+    return ref if ref.shape == shape else None
+
+
+@friendly
+def click_imagined(edited_rle: str, original_rle: str, evt: gr.SelectData) -> tuple[np.ndarray, str]:
+    """A click on the imagined board flips the cell under it (edited cells are coloured)."""
+    board = patterns.parse_pattern(edited_rle or "", max_cells=MAX_SIZE * MAX_SIZE)
+    board = (np.asarray(board) > 0.5).astype(np.uint8)
+    x, y = (int(v) for v in evt.index)
+    scale = preview_scale(board.shape[0])
+    row, col = y // scale, x // scale
+    if not (0 <= row < board.shape[0] and 0 <= col < board.shape[1]):
+        raise UserError(f"cell (row {row}, column {col}) is outside the {board.shape[0]}x{board.shape[1]} board")
+    board[row, col] ^= 1
+    rule = _rle_rule(edited_rle)
+    return _imagined_view(board, _reference(original_rle, board.shape)), board_rle(board, rule)
+
+
+def _rle_rule(rle: str | None) -> str:
+    """The rule in an RLE header, or Life (only to write the edited board back with the same header)."""
+    for line in (rle or "").splitlines():
+        if line.strip().lower().startswith("x") and "rule" in line:
+            try:
+                return str(life.parse_rule(line.split("rule", 1)[1].lstrip(" =").strip()))
+            except ValueError:
+                break
+    return life.LIFE
+
+
+def show_edit(edited_rle: str, original_rle: str) -> Any:
+    """The edited board typed or pasted as text, redrawn (nothing when it does not parse yet)."""
+    try:
+        board = (np.asarray(patterns.parse_pattern(edited_rle or "", max_cells=MAX_SIZE * MAX_SIZE)) > 0.5).astype(
+            np.uint8
+        )
+    except (patterns.PatternError, ValueError, TypeError):
+        return gr.skip()
+    return _imagined_view(board, _reference(original_rle, board.shape))
+
+
+def step_range(checkpoint: str, steps: Any, step: Any) -> Any:
+    """The step slider's range, 0..the episode's steps (nothing while the steps field is invalid)."""
+    try:
+        _, model = load_model(checkpoint)
+        n = _steps(steps, model)
+    except Exception:  # a half-typed number or checkpoint: the run itself will say what is wrong
+        return gr.skip()
+    try:
+        value = min(max(int(step), 0), n)
+    except (TypeError, ValueError):
+        value = min(1, n)
+    return gr.Slider(minimum=0, maximum=n, value=value)
+
+
+@friendly
+def intervene_api(
+    checkpoint: str,
+    source: str,
+    seed: Any,
+    density: Any,
+    size: Any,
+    pattern: str | None,
+    text: str | None,
+    steps: Any,
+    rule: str | None,
+    step: Any,
+    edited_rle: str,
+) -> tuple[str, str, dict[str, Any]]:
+    """Replace the imagined board at model step ``step`` by ``edited_rle`` and let the network imagine on.
+
+    (panel PNG, status with the comparison to the original run, summary). From ``step`` on the
+    true frames are the game's continuation of the edited board, so the scores say whether the
+    rest of the imagination, and the final answer, follow the edit.
+    """
+    key, model, base, board, what = _episode(checkpoint, source, seed, density, size, pattern, text, steps, rule)
+    i = _step_index(step, base.steps)
+    edited = _edited_board(edited_rle, board.shape)
+    ep = intervene(model, board, i, edited, base.steps, base.rule)
+    flipped = int((edited != base.imagined[i]).sum())
+    final_changed = int((ep.imagined[-1] != base.imagined[-1]).sum())
+    game_moved = (ep.true[-1] > 0.5) != (base.true[-1] > 0.5)
+    game_changed = int(game_moved.sum())
+    followed = int(((ep.imagined[-1] > 0) == (ep.true[-1] > 0.5))[game_moved].sum())
+    digest = board_digest(board)
+    tag = hashlib.sha256(f"{key}|{ep.steps}|{digest}|{ep.rule}|{i}|{board_digest(edited)}".encode()).hexdigest()[:20]
+    panel = _output(f"{tag}-intervened.png", viz.intervention_panel_png(ep, i))
+    shown = _display_name(key)
+    game = f" (game step {ep.game_steps[i]})" if ep.game_steps[i] != i else ""
+    if game_changed:
+        follow = f"; the final answer follows the edit on {followed} of them"
+    else:
+        follow = " (the edit dies out or is overwritten before the end)"
+    status = (
+        f"**{shown}** on {what}: the imagined board at step {i}{game} was replaced by the edited one "
+        f"({flipped} cell{'s' if flipped != 1 else ''} flipped) and the network imagined on from there; from step {i} "
+        f"on the true frames are the game's continuation of the edited board (rule {ep.rule})."
+        + _rule_note(model, ep.rule)
+        + f"\n\n**Compared with the original run** at the final step {ep.steps}: accuracy "
+        f"{base.accuracy[-1]:.3f} → {ep.accuracy[-1]:.3f}, MCC {base.mcc[-1]:.3f} → {ep.mcc[-1]:.3f} (each against "
+        f"its own game); the final answer changed in {final_changed} cell{'s' if final_changed != 1 else ''}. "
+        f"The edit changes the game's final board in {game_changed} cell{'s' if game_changed != 1 else ''}{follow}."
+    )
+    summary = {
+        "checkpoint": shown,
+        "board_sha256": digest,
+        "size": list(board.shape),
+        "steps": ep.steps,
+        "step": i,
+        "game_step": ep.game_steps[i],
+        "rule": ep.rule,
+        "trained_rule": str(life.parse_rule(model.config.rule)),
+        "edited_rle": board_rle(edited, ep.rule),
+        "cells_flipped": flipped,
+        "game_steps": ep.game_steps,
+        "accuracy": ep.accuracy,
+        "mcc": ep.mcc,
+        "original_accuracy": base.accuracy,
+        "original_mcc": base.mcc,
+        "final_cells_changed": final_changed,
+        "game_final_cells_changed": game_changed,
+        "final_cells_following_edit": followed,
+        "true_rle": [board_rle(t.astype(np.uint8), ep.rule) for t in (ep.true > 0.5)],
+        "imagined_rle": [board_rle(b, ep.rule) for b in ep.imagined],
+    }
+    return panel, status, summary
+
+
+# ---------------------------------------------------------------------------------------------
+# Beyond the paper: the checkpoint's extrapolation curve, faithfulness and decoder probes
+
+_analysis_cache: dict[tuple[str, float | None], tuple[bytes | None, str, list[list[Any]]]] = {}
+_analysis_lock = threading.Lock()
+
+
+def _eval_json(key: str) -> tuple[dict[str, Any] | None, float | None]:
+    """(eval.json of a folder or Hub repo, its mtime for folders) or (None, None) when it is missing."""
+    if Path(key).is_dir():
+        path = Path(key) / "eval.json"
+        if not path.exists():
+            return None, None
+        mtime = path.stat().st_mtime
+    else:
+        try:
+            path = Path(_fetch(key, "eval.json"))
+        except UserError:  # not on the Hub, or offline and not cached: not measured
+            return None, None
+        mtime = None
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None, mtime
+    return (data if isinstance(data, dict) else None), mtime
+
+
+def _not_measured(key: str, what: str, flag: str = "") -> str:
+    folder = Path(key)
+    if folder.is_dir():
+        where = f"zoo/{folder.name}" if folder.parent.resolve() == hub.ZOO_DIR.resolve() else str(folder)
+    else:
+        where = "<a local copy of the checkpoint>"
+    return f"**{what}**: not measured for this checkpoint; run `python -m training.analyze {where} --write{flag}`."
+
+
+def _fmt(x: Any, spec: str = ".3f") -> str:
+    return "n/a" if x is None or (isinstance(x, float) and not math.isfinite(x)) else format(x, spec)
+
+
+def _analysis(key: str, model: ImaginationModel, scores: dict[str, Any] | None) -> tuple[bytes | None, str, list]:
+    cfg = model.config
+    shown = _display_name(key)
+    scores = scores or {}
+    lines = [f"#### {shown}: beyond the paper", ""]
+
+    ex = scores.get("extrapolation")
+    if isinstance(ex, dict) and (ex.get("accuracy") or ex.get("note")):
+        source = "from the checkpoint's eval.json"
+    else:
+        es = EvalSet(LIVE_EXTRAPOLATION_EPISODES, EVAL_SIZE, EVAL_SEED)
+        was_training = model.training
+        model.eval()
+        ex = analysis.extrapolation(model, eval_episodes(cfg, es)[:, 0])
+        model.train(was_training)
+        source = f"measured live on the first {es.episodes} of its eval episodes (eval.json has no extrapolation)"
+    png = None
+    if ex.get("accuracy"):
+        trained = int(ex.get("trained_steps") or cfg.model_steps)
+        png = viz.curves_png(
+            {"accuracy": ex["accuracy"], "MCC": ex.get("mcc") or []},
+            {"accuracy": trained},
+            ylabel="decoded board vs true game",
+            title=f"{shown}: imagination past its {trained} trained steps",
+        )
+        lines += [
+            f"**Extrapolation**: the decoded accuracy stays >= 99% for **{_fmt(ex.get('steps_above_99'), 'd')}** "
+            f"steps (steps >= 99% accuracy; trained for {trained}), running to {len(ex['accuracy']) - 1} model steps; "
+            f"{source}.",
+        ]
+    else:
+        lines.append(f"**Extrapolation**: {ex.get('note') or 'none'} (an untied core runs only its own steps).")
+    lines.append("")
+
+    fa = scores.get("faithfulness")
+    if isinstance(fa, dict):
+        if fa.get("score") is None:
+            lines.append(f"**Faithfulness**: {fa.get('note') or 'no score'}.")
+        else:
+            lines.append(
+                f"**Faithfulness**: **{fa['score']:.3f}**, the mean follow rate when {fa.get('flips', 3)} cells of the "
+                "imagined board are flipped at an inner step (1 = the final answer follows the edit as the game "
+                "would, 0.5 = chance, 0 = it ignores the edit); from eval.json."
+            )
+        patch = {p["step"]: p for p in fa.get("patching") or []}
+        edit = {e["step"]: e for e in fa.get("editing") or []}
+        if patch or edit:
+            lines += [
+                "",
+                "| inner step | patched final error | unpatched | delta | edit: differing cells | follow rate |",
+                "|---|---|---|---|---|---|",
+            ]
+            for s in sorted(set(patch) | set(edit)):
+                p, e = patch.get(s, {}), edit.get(s, {})
+                lines.append(
+                    f"| {s} | {_fmt(p.get('final_error'), '.4f')} | {_fmt(p.get('baseline_error'), '.4f')} | "
+                    f"{_fmt(p.get('delta'), '+.4f')} | {_fmt(e.get('differing_cells'), 'd')} | "
+                    f"{_fmt(e.get('follow_rate'))} |"
+                )
+    else:
+        lines.append(_not_measured(key, "Faithfulness"))
+    lines.append("")
+
+    rows: list[list[Any]] = []
+    probes = scores.get("probes")
+    if isinstance(probes, dict) and probes:
+        for name, p in probes.items():
+            accs = " / ".join(f"{a:.3f}" for a in p.get("per_step_accuracy") or [])
+            fitted = p.get("fitted_steps")
+            rows.append(
+                [
+                    name,
+                    ", ".join(map(str, fitted)) if isinstance(fitted, list) else str(fitted),
+                    accs,
+                    None if p.get("interpretability") is None else round(float(p["interpretability"]), 4),
+                    None if p.get("final_error") is None else round(float(p["final_error"]), 4),
+                ]
+            )
+        lines.append(f"**Decoder probes**: {len(rows)} fresh decoders fitted on the frozen model (table below).")
+    else:
+        lines.append(_not_measured(key, "Decoder probes", " --probes"))
+    return png, "\n".join(lines), rows
+
+
+@friendly
+def analysis_api(checkpoint: str) -> tuple[str | None, str, list[list[Any]]]:
+    """The checkpoint's extrapolation curve (PNG), its faithfulness and extrapolation (markdown), its probe rows.
+
+    From the checkpoint's eval.json (written by ``python -m training.analyze``); where that has no
+    extrapolation, it is measured live on 200 eval episodes (about a second, once per checkpoint).
+    """
+    if not (checkpoint or "").strip():
+        return None, "Pick a checkpoint to see its extrapolation, faithfulness and probes.", []
+    key, model = load_model(checkpoint)
+    scores, mtime = _eval_json(key)
+    cache_key = (key, mtime)
+    with _analysis_lock:  # one at a time: a second asker for the same checkpoint finds it cached
+        if cache_key not in _analysis_cache:
+            _analysis_cache[cache_key] = _analysis(key, model, scores)
+            while len(_analysis_cache) > 4 * MODEL_CACHE_SIZE:
+                _analysis_cache.pop(next(iter(_analysis_cache)))
+        png, text, rows = _analysis_cache[cache_key]
+    curve = None
+    if png is not None:
+        curve = _output(f"{hashlib.sha256(png).hexdigest()[:20]}-extrapolation.png", png)
+    return curve, text, rows
+
+
+def _opened() -> bool:
+    return True
+
+
+def _closed() -> bool:
+    return False
+
+
+def _when_open(fn: Callable[..., Any], outputs: int) -> Callable[..., Any]:
+    """``fn`` for a view that is open (its last input, a State, says so); nothing while it is closed."""
+
+    def wrapper(*args: Any) -> Any:
+        *rest, is_open = args
+        if not is_open:
+            return tuple(gr.skip() for _ in range(outputs)) if outputs > 1 else gr.skip()
+        return fn(*rest)
+
+    return wrapper
 
 
 # ---------------------------------------------------------------------------------------------
@@ -554,7 +963,7 @@ checkpoint and a start board, run, and compare the true frames with the decoded 
 """
 
 CSS = """
-#episode-panel img, #score-matrix img, #animation img { image-rendering: pixelated; }
+#episode-panel img, #score-matrix img, #animation img, #intervene-panel img { image-rendering: pixelated; }
 """
 
 
@@ -583,6 +992,15 @@ def build_demo(default_checkpoint_name: str | None = None) -> gr.Blocks:
                     elem_id="checkpoint",
                 )
                 load_btn = gr.Button("Load checkpoint", size="sm", elem_id="load-btn")
+                rule = gr.Dropdown(
+                    choices=RULES,
+                    value=None,
+                    allow_custom_value=True,
+                    label="Rule of the true game",
+                    info="The checkpoint's own rule when it is loaded; pick another, or type any Life-like rule "
+                    "(B36/S23), to see whether its imagination follows that game",
+                    elem_id="rule",
+                )
                 ckpt_status = gr.Markdown(elem_id="checkpoint-status")
                 card_scores = gr.Dataframe(
                     headers=SCORE_HEADERS,
@@ -703,15 +1121,103 @@ def build_demo(default_checkpoint_name: str | None = None) -> gr.Blocks:
                     json_file = gr.File(label="Episode (.json)", interactive=False, height=80, elem_id="download-json")
                 with gr.Accordion("Episode summary (JSON)", open=False):
                     summary = gr.JSON(elem_id="episode-summary")
+                with gr.Accordion(
+                    "4. Intervene: edit what it imagines at step i", open=False, elem_id="intervene"
+                ) as intervene_view:
+                    gr.Markdown(
+                        "Pick a model step i: the board the network imagines there is shown below. Click cells to "
+                        "flip them, then run from the edit: the hidden state at step i is replaced by the encoding "
+                        "of the edited board and the network imagines on. From step i on, the true frames are the "
+                        "game's continuation of the edited board, so the scores say whether the rest of the "
+                        "imagination, and the final answer, follow the edit. Blue cells: made alive by the edit; "
+                        "pale red: killed."
+                    )
+                    with gr.Row(equal_height=True):
+                        iv_step = gr.Slider(
+                            0,
+                            MAX_STEPS,
+                            value=1,
+                            step=1,
+                            label="Model step i to edit",
+                            scale=3,
+                            elem_id="intervene-step",
+                        )
+                        iv_show = gr.Button("Show / reset", size="sm", scale=1, elem_id="intervene-show")
+                    iv_board = gr.Image(
+                        label="Imagined board at step i: click a cell to flip it",
+                        show_label=False,
+                        format="png",
+                        interactive=False,
+                        buttons=[],
+                        height=340,
+                        elem_id="intervene-board",
+                    )
+                    iv_rle = gr.Textbox(
+                        label="The edited imagined board as RLE (click cells above, or edit the text)",
+                        lines=2,
+                        max_lines=12,
+                        elem_id="intervene-rle",
+                    )
+                    iv_original = gr.State("")  # the unedited imagined board, to colour the edits
+                    iv_btn = gr.Button("Run from the edit", variant="primary", elem_id="intervene-btn")
+                    iv_status = gr.Markdown(elem_id="intervene-status")
+                    iv_panel = gr.Image(
+                        label="The intervened episode: per step true frame / decoded P(alive) / imagined / error",
+                        show_label=False,
+                        buttons=["download", "fullscreen"],
+                        type="filepath",
+                        format="png",
+                        interactive=False,
+                        elem_id="intervene-panel",
+                    )
+                    with gr.Accordion("Intervened episode (JSON)", open=False):
+                        iv_summary = gr.JSON(elem_id="intervene-summary")
+                with gr.Accordion(
+                    "Beyond the paper: this checkpoint's extrapolation, faithfulness and probes",
+                    open=False,
+                    elem_id="analysis",
+                ) as analysis_view:
+                    an_curve = gr.Image(
+                        label="Decoded accuracy and MCC past the trained steps",
+                        show_label=False,
+                        buttons=["download", "fullscreen"],
+                        type="filepath",
+                        format="png",
+                        interactive=False,
+                        elem_id="analysis-curve",
+                    )
+                    an_text = gr.Markdown(
+                        "Open this view to measure the loaded checkpoint.", elem_id="analysis-summary"
+                    )
+                    an_probes = gr.Dataframe(
+                        headers=PROBE_HEADERS,
+                        datatype=["str", "str", "str", "number", "number"],
+                        interactive=False,
+                        label="Decoder probes (fresh decoders fitted on the frozen model)",
+                        elem_id="analysis-probes",
+                    )
+                iv_open, an_open = gr.State(False), gr.State(False)
 
         board_inputs = [source, seed, density, size, pattern, text]
-        episode_inputs = [checkpoint, *board_inputs, steps]
-        gr.on(
+        episode_inputs = [checkpoint, *board_inputs, steps, rule]
+        iv_inputs = [*episode_inputs, iv_step]
+        analysis_outputs = [an_curve, an_text, an_probes]
+        imagined_outputs = [iv_board, iv_rle, iv_original]
+        loaded = gr.on(
             [demo.load, checkpoint.select, load_btn.click],
             load_checkpoint,
             inputs=[checkpoint],
             outputs=[ckpt_status, card_scores, steps],
             api_name="load_checkpoint",
+        )
+        # Loading a checkpoint resets the rule to its own, and refreshes the analysis if it is open.
+        loaded.success(checkpoint_rule, inputs=[checkpoint], outputs=[rule], api_name="checkpoint_rule")
+        loaded.success(
+            _when_open(analysis_api, 3),
+            inputs=[checkpoint, an_open],
+            outputs=analysis_outputs,
+            api_name="analysis_if_open",
+            api_visibility="private",
         )
         gr.on(
             [demo.load, source.change, seed.change, density.release, size.release, pattern.change, text.blur],
@@ -728,13 +1234,60 @@ def build_demo(default_checkpoint_name: str | None = None) -> gr.Blocks:
         gr.api(toggle_cell, api_name="toggle_cell")
         use_drawing.click(board_from_drawing, inputs=[editor, size], outputs=edited, api_name="board_from_drawing")
         upload.upload(read_upload, inputs=[upload, size], outputs=edited, api_name="read_upload")
-        run_btn.click(
+        ran = run_btn.click(
             run_episode_api,
             inputs=episode_inputs,
             outputs=[panel, heatmap, animation, step_table, run_status, summary],
             api_name="run_episode",
             concurrency_limit=RUN_CONCURRENCY,
-        ).success(download, inputs=episode_inputs, outputs=[npz_file, json_file], api_name="download")
+        )
+        ran.success(download, inputs=episode_inputs, outputs=[npz_file, json_file], api_name="download")
+
+        # Intervene: the imagined board at step i when the view opens, the step moves, or a run ends
+        # while it is open; clicks flip its cells; "Run from the edit" continues the network from it.
+        steps.change(
+            step_range,
+            inputs=[checkpoint, steps, iv_step],
+            outputs=[iv_step],
+            api_name="step_range",
+            api_visibility="private",
+            queue=False,
+        )
+        for view, state, name in ((intervene_view, iv_open, "intervene"), (analysis_view, an_open, "analysis")):
+            view.expand(_opened, outputs=[state], api_name=f"{name}_opened", api_visibility="private", queue=False)
+            view.collapse(_closed, outputs=[state], api_name=f"{name}_closed", api_visibility="private", queue=False)
+        gr.on(
+            [intervene_view.expand, iv_step.release, iv_show.click],
+            imagined_board,
+            inputs=iv_inputs,
+            outputs=imagined_outputs,
+            api_name="imagined_board",
+        )
+        ran.success(
+            _when_open(imagined_board, 3),
+            inputs=[*iv_inputs, iv_open],
+            outputs=imagined_outputs,
+            api_name="imagined_board_if_open",
+            api_visibility="private",
+        )
+        iv_board.select(
+            click_imagined,
+            inputs=[iv_rle, iv_original],
+            outputs=[iv_board, iv_rle],
+            api_name="click_imagined_cell",
+            api_visibility="undocumented",
+        )
+        iv_rle.blur(
+            show_edit, inputs=[iv_rle, iv_original], outputs=[iv_board], api_name="show_edit", api_visibility="private"
+        )
+        iv_btn.click(
+            intervene_api,
+            inputs=[*iv_inputs, iv_rle],
+            outputs=[iv_panel, iv_status, iv_summary],
+            api_name="intervene",
+            concurrency_limit=RUN_CONCURRENCY,
+        )
+        analysis_view.expand(analysis_api, inputs=[checkpoint], outputs=analysis_outputs, api_name="analysis")
     demo.queue(default_concurrency_limit=RUN_CONCURRENCY)
     return demo
 

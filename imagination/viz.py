@@ -520,3 +520,75 @@ def score_matrix_image(
             ink = 255.0 if v < 0.6 else 0.0
             region[:] = (region * (1.0 - a) + ink * a).astype(np.uint8)
     return img
+
+
+# ---------------------------------------------------------------------------------------------
+# Interventions and checkpoint analyses (the demo's "Intervene" and "Beyond the paper" views)
+
+_EDIT_BORN_RGB = np.array([29, 78, 216], np.uint8)  # the "imagined" blue: made alive by the edit
+_EDIT_KILLED_RGB = np.array([252, 165, 165], np.uint8)  # pale red: killed by the edit
+
+
+def edited_board_image(board: np.ndarray, reference: np.ndarray | None = None, scale: int = 12) -> np.ndarray:
+    """``board_image`` of an edited board, with the cells that differ from ``reference`` coloured.
+
+    Blue: alive in ``board``, dead in ``reference`` (the edit made it alive); pale red: the edit
+    killed it. Without a reference it is ``board_image``.
+    """
+    img = board_image(board, scale)
+    if reference is None:
+        return img
+    b = np.asarray(board) > 0.5
+    r = np.asarray(reference) > 0.5
+    if b.shape != r.shape:
+        raise ValueError(f"board {b.shape} and reference {r.shape} differ in shape")
+
+    def cells(mask: np.ndarray) -> np.ndarray:
+        return np.repeat(np.repeat(mask, scale, axis=0), scale, axis=1)
+
+    img[cells(b & ~r)] = _EDIT_BORN_RGB
+    img[cells(~b & r)] = _EDIT_KILLED_RGB
+    if scale >= 6:
+        img[::scale, :, :] = _GRID_RGB
+        img[:, ::scale, :] = _GRID_RGB
+    return img
+
+
+def intervention_panel_png(ep: Episode, step: int, scale: int | None = None) -> bytes:
+    """``episode_panel_png`` of an intervened episode, the edited step's column framed in blue.
+
+    Columns before ``step`` are the original run; from ``step`` on, the true row is the game's
+    continuation of the edited board and the decodings are the network's from the edit.
+    """
+    if not 0 <= step <= ep.steps:
+        raise ValueError(f"step must be within 0..{ep.steps}, got {step}")
+    img = _panel_indices(ep, None, scale)
+    # The geometry of _panel_indices: columns start at x=84, each max(board, 84) px wide, 12 px apart.
+    h, w = ep.true.shape[-2:]
+    scale = panel_scale((h, w), ep.steps + 1) if scale is None else int(scale)
+    col_w, gap, left, top = max(w * scale, 84), 12, 84, 22
+    x0 = left + step * (col_w + gap) - 5
+    x1 = x0 + col_w + 10
+    y1 = img.shape[0] - 3
+    blue = _INK0 + _KIND_INK["imagined"] * _INK_LEVELS + _INK_LEVELS - 1
+    for region in (
+        img[top : top + 2, x0:x1],
+        img[y1 - 2 : y1, x0:x1],
+        img[top:y1, x0 : x0 + 2],
+        img[top:y1, x1 - 2 : x1],
+    ):
+        region[region == _WHITE] = blue  # over white only: the column's text stays legible
+    buf = io.BytesIO()
+    _to_image(img).save(buf, format="PNG", compress_level=1)
+    return buf.getvalue()
+
+
+def curves_png(
+    curves: Mapping[str, Sequence[float]],
+    trained_steps: Mapping[str, int] | None = None,
+    dpi: int = 100,
+    **kwargs: object,
+) -> bytes:
+    """``curves_figure`` as PNG bytes; thread-safe (pyplot's global state is held under a lock)."""
+    with _MPL_LOCK:
+        return figure_png(curves_figure(curves, trained_steps, **kwargs), dpi)  # type: ignore[arg-type]

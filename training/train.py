@@ -230,17 +230,20 @@ class Objective(nn.Module):
         with torch.no_grad():
             return self.model(ep[:, 0])
 
-    def _decoder(self, ep: torch.Tensor, real: torch.Tensor, w: float) -> tuple[torch.Tensor, dict[str, float]]:
-        hidden = self._frozen_hidden(ep)
+    def _new_decoder_loss(self, hidden: torch.Tensor, ep: torch.Tensor) -> tuple[torch.Tensor, dict[str, float]]:
+        """The new decoder against the boards at the trained steps 0 and T."""
         m = self.model.config.model_steps
         raw = self.model.decode_logits(hidden[:, [0, m]], self.extra["decoder"])
         loss = board_loss(self.model, raw, ep[:, [0, -1]])
         acc = float(((self.model.to_probs(raw[:, 1]) > 0.5) == (ep[:, -1] > 0.5)).float().mean())
         return loss, {"acc": acc}
 
+    def _decoder(self, ep: torch.Tensor, real: torch.Tensor, w: float) -> tuple[torch.Tensor, dict[str, float]]:
+        return self._new_decoder_loss(self._frozen_hidden(ep), ep)
+
     def _adversarial(self, ep: torch.Tensor, real: torch.Tensor, w: float) -> tuple[torch.Tensor, dict[str, float]]:
-        loss, stats = self._decoder(ep, real, w)
         hidden = self._frozen_hidden(ep)
+        loss, stats = self._new_decoder_loss(hidden, ep)
         m = self.model.config.model_steps
         disc = self.extra["discriminator"]
         fake = self.model.decode(hidden[:, 1:m], self.extra["decoder"]).flatten(0, 1)
