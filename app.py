@@ -7,6 +7,11 @@ A thin face over ``imagination/``: every model, metric and figure comes from the
 file only turns widget values into calls and errors into messages. Every event has an
 ``api_name``, so ``gradio_client`` can drive the same functions (see tests/test_app.py).
 
+Beyond one run: the true game's rule can differ from the checkpoint's (does a Life-trained network
+imagine HighLife?); "Intervene" replaces the imagined board at step i by an edited one and lets the
+network imagine on (``/imagined_board``, ``/intervene``); "Beyond the paper" shows the checkpoint's
+extrapolation curve, faithfulness and decoder probes from its eval.json (``/analysis``).
+
 It is also a Hugging Face Space (README front matter ``sdk: gradio``, ``app_file: app.py``). On a
 Space (``SPACE_ID`` is set) Hub repo ids are fetched; locally the app runs offline unless started
 with ``--online``, and only the bundled zoo, local folders and the Hub cache are readable.
@@ -637,8 +642,8 @@ def imagined_board(
     pattern: str | None,
     text: str | None,
     steps: Any,
-    rule: str | None,
-    step: Any,
+    rule: str | None = None,
+    step: Any = 1,
 ) -> tuple[np.ndarray, str, str]:
     """The imagined board (decoding > 0.5) at model step ``step``: (image, RLE) to edit by clicking cells.
 
@@ -695,12 +700,11 @@ def show_edit(edited_rle: str, original_rle: str) -> Any:
     return _imagined_view(board, _reference(original_rle, board.shape))
 
 
-def step_range(checkpoint: str, steps: Any, step: Any) -> Any:
-    """The step slider's range, 0..the episode's steps (nothing while the steps field is invalid)."""
+def step_range(steps: Any, step: Any) -> Any:
+    """The step slider's range: 0..the model steps field (left as is while that is empty or invalid)."""
     try:
-        _, model = load_model(checkpoint)
-        n = _steps(steps, model)
-    except Exception:  # a half-typed number or checkpoint: the run itself will say what is wrong
+        n = _int(steps, "steps", 1, MAX_STEPS)
+    except UserError:  # empty (the checkpoint's default, set when it loads) or half-typed
         return gr.skip()
     try:
         value = min(max(int(step), 0), n)
@@ -719,9 +723,9 @@ def intervene_api(
     pattern: str | None,
     text: str | None,
     steps: Any,
-    rule: str | None,
-    step: Any,
-    edited_rle: str,
+    rule: str | None = None,
+    step: Any = 1,
+    edited_rle: str | None = None,
 ) -> tuple[str, str, dict[str, Any]]:
     """Replace the imagined board at model step ``step`` by ``edited_rle`` and let the network imagine on.
 
@@ -789,24 +793,28 @@ _analysis_cache: dict[tuple[str, float | None], tuple[bytes | None, str, list[li
 _analysis_lock = threading.Lock()
 
 
-def _eval_json(key: str) -> tuple[dict[str, Any] | None, float | None]:
-    """(eval.json of a folder or Hub repo, its mtime for folders) or (None, None) when it is missing."""
+def _eval_mtime(key: str) -> float | None:
+    """When a folder's eval.json was last written (a rewrite by training.analyze refreshes the view)."""
+    try:
+        return (Path(key) / "eval.json").stat().st_mtime if Path(key).is_dir() else None
+    except OSError:
+        return None
+
+
+def _eval_json(key: str) -> dict[str, Any] | None:
+    """The eval.json of a folder or Hub repo; None when it is missing (not measured) or unreadable."""
     if Path(key).is_dir():
         path = Path(key) / "eval.json"
-        if not path.exists():
-            return None, None
-        mtime = path.stat().st_mtime
     else:
         try:
             path = Path(_fetch(key, "eval.json"))
-        except UserError:  # not on the Hub, or offline and not cached: not measured
-            return None, None
-        mtime = None
+        except UserError:  # not in the Hub repo, or offline and not cached: not measured
+            return None
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError):
-        return None, mtime
-    return (data if isinstance(data, dict) else None), mtime
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def _not_measured(key: str, what: str, flag: str = "") -> str:
@@ -833,10 +841,7 @@ def _analysis(key: str, model: ImaginationModel, scores: dict[str, Any] | None) 
         source = "from the checkpoint's eval.json"
     else:
         es = EvalSet(LIVE_EXTRAPOLATION_EPISODES, EVAL_SIZE, EVAL_SEED)
-        was_training = model.training
-        model.eval()
-        ex = analysis.extrapolation(model, eval_episodes(cfg, es)[:, 0])
-        model.train(was_training)
+        ex = analysis.extrapolation(model, eval_episodes(cfg, es)[:, 0])  # cached models are in eval mode
         source = f"measured live on the first {es.episodes} of its eval episodes (eval.json has no extrapolation)"
     png = None
     if ex.get("accuracy"):
@@ -888,7 +893,11 @@ def _analysis(key: str, model: ImaginationModel, scores: dict[str, Any] | None) 
     rows: list[list[Any]] = []
     probes = scores.get("probes")
     if isinstance(probes, dict) and probes:
-        for name, p in probes.items():
+        own = {
+            "fitted_steps": scores.get("trained_steps", list(cfg.trained_steps)),
+            **{k: scores.get(k) for k in ("per_step_accuracy", "interpretability", "final_error")},
+        }
+        for name, p in {"shared decoder (the checkpoint's own)": own, **probes}.items():
             accs = " / ".join(f"{a:.3f}" for a in p.get("per_step_accuracy") or [])
             fitted = p.get("fitted_steps")
             rows.append(
@@ -900,7 +909,10 @@ def _analysis(key: str, model: ImaginationModel, scores: dict[str, Any] | None) 
                     None if p.get("final_error") is None else round(float(p["final_error"]), 4),
                 ]
             )
-        lines.append(f"**Decoder probes**: {len(rows)} fresh decoders fitted on the frozen model (table below).")
+        lines.append(
+            f"**Decoder probes**: {len(probes)} fresh decoders fitted on the frozen model, beside its own decoder "
+            "(table below): how much board information each hidden state holds."
+        )
     else:
         lines.append(_not_measured(key, "Decoder probes", " --probes"))
     return png, "\n".join(lines), rows
@@ -916,14 +928,16 @@ def analysis_api(checkpoint: str) -> tuple[str | None, str, list[list[Any]]]:
     if not (checkpoint or "").strip():
         return None, "Pick a checkpoint to see its extrapolation, faithfulness and probes.", []
     key, model = load_model(checkpoint)
-    scores, mtime = _eval_json(key)
-    cache_key = (key, mtime)
-    with _analysis_lock:  # one at a time: a second asker for the same checkpoint finds it cached
-        if cache_key not in _analysis_cache:
-            _analysis_cache[cache_key] = _analysis(key, model, scores)
+    cache_key = (key, _eval_mtime(key))
+    with _analysis_lock:
+        cached = _analysis_cache.get(cache_key)
+    if cached is None:  # measured outside the lock: a slow Hub fetch must not hold up other checkpoints
+        cached = _analysis(key, model, _eval_json(key))
+        with _analysis_lock:
+            _analysis_cache[cache_key] = cached
             while len(_analysis_cache) > 4 * MODEL_CACHE_SIZE:
                 _analysis_cache.pop(next(iter(_analysis_cache)))
-        png, text, rows = _analysis_cache[cache_key]
+    png, text, rows = cached
     curve = None
     if png is not None:
         curve = _output(f"{hashlib.sha256(png).hexdigest()[:20]}-extrapolation.png", png)
@@ -960,6 +974,7 @@ A recurrent network reads a Game of Life board and is trained to predict the boa
 ahead. Its decoder, applied to every *intermediate* hidden state, shows the boards it "imagines"
 on the way (Wichers et al., [arXiv 2405.06409](https://arxiv.org/abs/2405.06409)). Pick a
 checkpoint and a start board, run, and compare the true frames with the decoded hidden states.
+Then edit what it imagines at one step and see whether the rest of its imagination follows (4.).
 """
 
 CSS = """
@@ -1247,7 +1262,7 @@ def build_demo(default_checkpoint_name: str | None = None) -> gr.Blocks:
         # while it is open; clicks flip its cells; "Run from the edit" continues the network from it.
         steps.change(
             step_range,
-            inputs=[checkpoint, steps, iv_step],
+            inputs=[steps, iv_step],
             outputs=[iv_step],
             api_name="step_range",
             api_visibility="private",

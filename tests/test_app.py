@@ -14,6 +14,7 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -28,8 +29,9 @@ import pytest
 import torch
 from PIL import Image
 
-from imagination import ImaginationModel, life, patterns, viz
-from imagination.episode import run_episode
+from imagination import ImaginationModel, analysis, life, patterns, viz
+from imagination.episode import intervene, run_episode
+from imagination.evaluate import EVAL_SEED, EvalSet, eval_episodes
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY_TRAIN = [
@@ -262,7 +264,7 @@ def test_every_event_is_a_named_endpoint(client, server: AppServer) -> None:
     named = set(api["named_endpoints"])
     for name in ("load_checkpoint", "make_board", "toggle_cell", "board_from_drawing", "read_upload"):
         assert f"/{name}" in named
-    assert {"/run_episode", "/download"} <= named
+    assert {"/run_episode", "/download", "/checkpoint_rule", "/imagined_board", "/intervene", "/analysis"} <= named
     assert server.start_s < 30  # the bar is 10 s on an idle machine: benchmarks/app_latency.py measures it
 
 
@@ -569,3 +571,248 @@ def test_step_kinds(episode) -> None:
     kinds = [viz.step_kind(episode, i) for i in range(episode.steps + 1)]
     assert kinds[-2:] == ["beyond training"] * 2
     assert all(kinds[i] == "trained" for i in episode.trained_steps)
+
+
+# ---------------------------------------------------------------------------------------------
+# The rule of the true game, interventions on the imagined board, and the checkpoint's analyses
+
+
+def board_of(rle: str) -> np.ndarray:
+    return patterns.parse_pattern(rle).numpy().astype(np.uint8)
+
+
+def rle_of(board: np.ndarray) -> str:
+    return patterns.write_rle(torch.from_numpy(np.asarray(board, dtype=np.float32)))
+
+
+def config_of(zoo_dir: Path, name: str) -> dict:
+    return json.loads((zoo_dir / name / "config.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def life_ckpt(zoo_dir: Path, names: list[str]) -> str:
+    """A checkpoint trained on Conway's Life."""
+    return next(n for n in names if life.parse_rule(config_of(zoo_dir, n)["rule"]) == life.parse_rule(life.LIFE))
+
+
+def test_the_rule_defaults_to_the_checkpoints_own(client, zoo_dir: Path, names: list[str]) -> None:
+    for name in names:
+        assert call(client, "/checkpoint_rule", name) == str(life.parse_rule(config_of(zoo_dir, name)["rule"]))
+    assert call(client, "/checkpoint_rule", "") is None
+
+
+def test_another_rule_drives_the_true_frames_and_the_status_says_so(client, zoo_dir: Path, life_ckpt: str) -> None:
+    cfg = config_of(zoo_dir, life_ckpt)
+    args = (*episode_args(life_ckpt, "random", 3), life.HIGHLIFE)
+    *_, status, summary = call(client, "/run_episode", *args)
+    assert summary["rule"] == "B36/S23" and summary["trained_rule"] == "B3/S23"
+    assert "follow rule **B36/S23**, not the B3/S23 this checkpoint was trained on" in status
+    _, json_path = call(client, "/download", *args)
+    doc = json.loads(Path(json_path).read_text())
+    board = torch.from_numpy(expected_board("random", 3))
+    g = summary["game_steps"]
+    highlife = life.rollout(board, g[-1], life.HIGHLIFE, cfg["wrap"])[g].numpy()
+    conway = life.rollout(board, g[-1], life.LIFE, cfg["wrap"])[g].numpy()
+    assert not np.array_equal(highlife, conway)  # this board tells the two rules apart
+    assert doc["rule"] == "B36/S23" and np.array_equal(np.array(doc["true"]), highlife)
+    model = ImaginationModel.from_pretrained(zoo_dir / life_ckpt)
+    np.testing.assert_allclose(summary["accuracy"], run_episode(model, board, rule=life.HIGHLIFE).accuracy, atol=1e-6)
+    # the same rule typed in the older survive/birth notation, and the checkpoint's own rule: no note
+    assert call(client, "/run_episode", *episode_args(life_ckpt, "random", 3), "23/36")[-1]["rule"] == "B36/S23"
+    *_, status, summary = call(client, "/run_episode", *episode_args(life_ckpt, "random", 3), "B3/S23")
+    assert summary["rule"] == "B3/S23" and "trained on" not in status
+
+
+def test_a_bad_rule_is_a_clear_error(client, life_ckpt: str) -> None:
+    for bad in ("B9/S23", "Conway", "B3/S23/X"):
+        msg = error_of(client, "/run_episode", *episode_args(life_ckpt), bad)
+        assert msg.startswith("Rule:") and "not a Life-like rule" in msg and "HighLife B36/S23" in msg
+    assert "Rule:" in error_of(client, "/imagined_board", *episode_args(life_ckpt), "B9", 1)
+    *_, summary = call(client, "/run_episode", *episode_args(life_ckpt))
+    assert summary["rule"] == "B3/S23"
+
+
+def test_intervening_with_the_unedited_imagined_board(client, zoo_dir: Path, tied: str) -> None:
+    args = episode_args(tied)
+    *_, original = call(client, "/run_episode", *args)
+    i = 1
+    image, rle = call(client, "/imagined_board", *args, None, i)
+    assert Image.open(image).size == (20 * (320 // 20),) * 2
+    imagined = board_of(rle)
+    assert imagined.shape == (20, 20)
+    panel, status, s = call(client, "/intervene", *args, None, i, rle)
+    assert s["step"] == i and s["cells_flipped"] == 0 and s["steps"] == original["steps"]
+    # before the edited step, everything is the original run; at it, the true frame is the edited board
+    assert s["accuracy"][:i] == pytest.approx(original["accuracy"][:i])
+    assert s["mcc"][:i] == pytest.approx(original["mcc"][:i])
+    cfg = config_of(zoo_dir, tied)
+    g = original["game_steps"]
+    game = life.rollout(torch.from_numpy(expected_board("pattern")), g[-1], cfg["rule"], cfg["wrap"]).numpy()
+    for j in range(i):
+        assert np.array_equal(board_of(s["true_rle"][j]), game[g[j]])
+    assert np.array_equal(board_of(s["true_rle"][i]), imagined)
+    # the same numbers as the package
+    model = ImaginationModel.from_pretrained(zoo_dir / tied)
+    ep = intervene(model, expected_board("pattern"), i, imagined)
+    np.testing.assert_allclose(s["accuracy"], ep.accuracy, atol=1e-6)
+    np.testing.assert_allclose(s["mcc"], ep.mcc, atol=1e-6)
+    assert "Compared with the original run" in status and "0 cells flipped" in status
+    assert np.asarray(Image.open(panel).convert("RGB")).shape == viz.episode_panel(ep).shape
+
+
+def test_intervening_with_a_flipped_cell_follows_the_edited_game(client, zoo_dir: Path, tied: str) -> None:
+    args = episode_args(tied)
+    cfg = config_of(zoo_dir, tied)
+    i = 1
+    _, rle = call(client, "/imagined_board", *args, None, i)
+    imagined = board_of(rle)
+    *_, original = call(client, "/run_episode", *args)
+    g = original["game_steps"]
+    game_final = life.rollout(torch.from_numpy(expected_board("pattern")), g[-1], cfg["rule"], cfg["wrap"])[-1]
+    # every one-cell edit at once; take the first whose game continuation ends elsewhere than the original game
+    flips = np.repeat(imagined[None], imagined.size, axis=0)
+    flips.reshape(imagined.size, -1)[np.arange(imagined.size), np.arange(imagined.size)] ^= 1
+    ends = life.rollout(torch.from_numpy(flips).float(), g[-1] - g[i], cfg["rule"], cfg["wrap"])[:, -1]
+    k = int(np.flatnonzero((ends != game_final).flatten(1).any(1).numpy())[0])
+    edited, expected_final = flips[k], ends[k].numpy()
+
+    panel, status, s = call(client, "/intervene", *args, None, i, rle_of(edited))
+    assert s["cells_flipped"] == 1 and "1 cell flipped" in status
+    true_final = board_of(s["true_rle"][-1])
+    assert np.array_equal(true_final, expected_final)  # the game's continuation of the edited board
+    assert not np.array_equal(true_final, game_final.numpy())  # where the edit matters, not the original game
+    changed = int((true_final != game_final.numpy()).sum())
+    assert s["game_final_cells_changed"] == changed and f"final board in {changed} cell" in status
+    model = ImaginationModel.from_pretrained(zoo_dir / tied)
+    ep = intervene(model, expected_board("pattern"), i, edited)
+    np.testing.assert_allclose(s["accuracy"], ep.accuracy, atol=1e-6)
+    assert np.array_equal(board_of(s["imagined_rle"][-1]), ep.imagined[-1])
+    base = run_episode(model, expected_board("pattern"))
+    assert s["final_cells_changed"] == int((ep.imagined[-1] != base.imagined[-1]).sum())
+
+
+def test_intervene_errors_then_recovers(client, tied: str) -> None:
+    args = episode_args(tied)
+    *_, original = call(client, "/run_episode", *args)
+    m = original["steps"]
+    _, rle = call(client, "/imagined_board", *args, None, 1)
+    expected = f"the step to edit must be a whole number between 0 and {m}"
+    assert expected in error_of(client, "/intervene", *args, None, m + 1, rle)
+    assert expected in error_of(client, "/imagined_board", *args, None, m + 1)
+    assert "less than minimum value 0" in error_of(client, "/imagined_board", *args, None, -1)  # the slider's own check
+    msg = error_of(client, "/intervene", *args, None, 1, rle_of(np.zeros((12, 10))))
+    assert "Edited board: it is 10x12 (columns x rows) but the episode's boards are 20x20" in msg
+    assert "Edited board: empty" in error_of(client, "/intervene", *args, None, 1, "")
+    assert "Edited board: line 1" in error_of(client, "/intervene", *args, None, 1, "bo$2bo$3q!")
+    _, status, s = call(client, "/intervene", *args, None, 1, rle)  # and it keeps working
+    assert s["cells_flipped"] == 0 and "Compared with the original run" in status
+
+
+ANALYSIS_KEYS = ("extrapolation", "faithfulness", "probes")
+
+
+def checkpoint_copy(src: Path, dst: Path, **scores) -> Path:
+    """A copy of a checkpoint folder whose eval.json has none of the analyses, plus ``scores``."""
+    shutil.copytree(src, dst)
+    data = json.loads((dst / "eval.json").read_text())
+    data = {k: v for k, v in data.items() if k not in ANALYSIS_KEYS}
+    (dst / "eval.json").write_text(json.dumps({**data, **scores}))
+    return dst
+
+
+def test_analysis_measures_the_extrapolation_live_without_eval_json(client, zoo_dir: Path, tied: str, tmp_path) -> None:
+    folder = checkpoint_copy(zoo_dir / tied, tmp_path / tied)
+    curve, text, probes = call(client, "/analysis", str(folder))
+    assert Image.open(curve).size[0] >= 600  # the matplotlib curve
+    model = ImaginationModel.from_pretrained(folder)
+    ex = analysis.extrapolation(model, eval_episodes(model.config, EvalSet(200, 20, EVAL_SEED))[:, 0])
+    assert f"stays >= 99% for **{ex['steps_above_99']}** steps (steps >= 99% accuracy" in text
+    assert "measured live on the first 200 of its eval episodes" in text
+    assert "**Faithfulness**: not measured for this checkpoint; run `python -m training.analyze" in text
+    assert "**Decoder probes**: not measured for this checkpoint" in text and "--probes" in text
+    assert probes["data"] == [] and probes["headers"][0] == "probe"
+
+
+def test_analysis_of_zoo_untied_and_hub_checkpoints(client, zoo_dir: Path, names: list[str], hub_repos) -> None:
+    tied_or_not = {config_of(zoo_dir, n)["tied"]: n for n in reversed(names)}  # the first of each kind
+    for name in tied_or_not.values():
+        curve, text, _ = call(client, "/analysis", name)
+        assert f"{name}: beyond the paper" in text and "**Extrapolation**" in text
+        if config_of(zoo_dir, name)["tied"]:
+            assert curve and "steps >= 99% accuracy" in text
+        else:
+            assert curve is None and "untied" in text
+    _, text, _ = call(client, "/analysis", hub_repos["good"])  # its Hub repo has no eval.json
+    assert "**Faithfulness**: not measured for this checkpoint" in text
+    assert "Pick a checkpoint" in call(client, "/analysis", "")[1]
+    assert "not a zoo checkpoint" in error_of(client, "/analysis", "no-such-checkpoint")
+
+
+def test_analysis_shows_what_eval_json_holds(client, zoo_dir: Path, tied: str, tmp_path) -> None:
+    m = config_of(zoo_dir, tied)["model_steps"]
+    n = 4 * m
+    scores = {
+        "extrapolation": {
+            "steps": list(range(n + 1)),
+            "game_steps": list(range(n + 1)),
+            "accuracy": [1.0] * (m + 2) + [0.9] * (n - m - 1),
+            "mcc": [0.99] * (m + 2) + [0.5] * (n - m - 1),
+            "steps_above_99": m + 1,
+            "trained_steps": m,
+        },
+        "faithfulness": {
+            "score": 0.8125,
+            "flips": 3,
+            "patching": [{"step": 1, "final_error": 0.0125, "baseline_error": 0.0225, "delta": -0.01}],
+            "editing": [{"step": 1, "flips": 3, "differing_cells": 4321, "follow_rate": 0.8125}],
+        },
+        "probes": {
+            "first_last": {"fitted_steps": [0, m], "per_step_accuracy": [0.99] * (m + 1), "interpretability": 0.5},
+            "all": {
+                "fitted_steps": list(range(m + 1)),
+                "per_step_accuracy": [0.98] * (m + 1),
+                "interpretability": 0.75,
+                "final_error": 0.02,
+            },
+        },
+    }
+    folder = checkpoint_copy(zoo_dir / tied, tmp_path / tied, **scores)
+    curve, text, probes = call(client, "/analysis", str(folder))
+    assert Image.open(curve).size[0] >= 600
+    assert f"stays >= 99% for **{m + 1}** steps" in text and "from the checkpoint's eval.json" in text
+    assert "**0.812**" in text or "**0.813**" in text
+    assert "| 1 | 0.0125 | 0.0225 | -0.0100 | 4321 | 0.812 |" in text or "| 4321 | 0.813 |" in text
+    assert "not measured" not in text and "measured live" not in text
+    rows = probes["data"]
+    assert [r[0] for r in rows] == ["shared decoder (the checkpoint's own)", "first_last", "all"]
+    assert rows[1][1] == f"0, {m}" and rows[2][3] == 0.75 and rows[2][4] == 0.02
+    assert rows[2][2] == " / ".join(["0.980"] * (m + 1))
+
+
+def test_edited_board_image_colours_the_edits(episode) -> None:
+    board = episode.imagined[1].copy()
+    reference = board.copy()
+    board[0, 0] ^= 1
+    img = viz.edited_board_image(board, reference, 10)
+    plain = viz.board_image(board, 10)
+    changed = (img != plain).any(-1)
+    assert changed[1:10, 1:10].all() and changed.sum() == 81  # the flipped cell, inside its grid lines
+    assert np.array_equal(viz.edited_board_image(board, None, 10), plain)
+    with pytest.raises(ValueError):
+        viz.edited_board_image(board, reference[:5], 10)
+
+
+def test_intervention_panel_frames_the_edited_step(episode) -> None:
+    plain = viz.episode_panel(episode)
+    for step in (0, 1, episode.steps):
+        framed = np.asarray(Image.open(io.BytesIO(viz.intervention_panel_png(episode, step))).convert("RGB"))
+        assert framed.shape == plain.shape
+        changed = (framed != plain).any(-1)
+        cols = np.flatnonzero(changed.any(0))
+        width = plain.shape[1] - 84 - 96  # the columns' band (row labels on the left, colour bar on the right)
+        col_pitch = (width + 12) / (episode.steps + 1)
+        centre = 84 + step * col_pitch + (col_pitch - 12) / 2
+        assert abs((cols.min() + cols.max()) / 2 - centre) <= 2  # a frame centred on the edited column
+        assert cols.max() - cols.min() < col_pitch + 2
+    with pytest.raises(ValueError):
+        viz.intervention_panel_png(episode, episode.steps + 1)

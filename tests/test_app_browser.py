@@ -167,3 +167,48 @@ def test_paint_a_board_on_the_image_editor(page) -> None:
     assert "o" in rle.splitlines()[-1]  # some cells came alive
     assert page.eval_on_selector("#board-source input:checked", "e => e.value") == "text"
     assert blocked == [], f"the page asked for non-local resources: {blocked}"
+
+
+def test_intervene_on_the_imagined_board_and_see_the_checkpoint_analysis(page, zoo_dir: Path, tmp_path: Path) -> None:
+    page, blocked = page
+    name = zoo_names(zoo_dir)[0]
+    cfg = json.loads((zoo_dir / name / "config.json").read_text())
+    _status_contains(page, "checkpoint-status", f"Loaded {name}")
+    page.wait_for_function(  # the rule field shows the checkpoint's own rule (a menu label, "Life B3/S23")
+        "(r) => document.querySelector('#rule input').value.includes(r)", arg=cfg["rule"]
+    )
+    page.get_by_role("radio", name="classic pattern").check()
+    page.click("#run-btn")
+    page.wait_for_function(RENDERED, arg="#episode-panel img")
+
+    # open the view: the imagined board at step i appears, as a picture and as RLE
+    page.click("#intervene")
+    page.wait_for_function(RENDERED, arg="#intervene-board img")
+    page.wait_for_function("() => document.querySelector('#intervene-rle textarea').value.includes('x = 20')")
+    before = page.input_value("#intervene-rle textarea")
+    board = page.locator("#intervene-board img")
+    board.scroll_into_view_if_needed()
+    box = board.bounding_box()
+    board.click(position={"x": box["width"] * 9.5 / 20, "y": box["height"] * 9.5 / 20})  # cell (9, 9)
+    page.wait_for_function("(b) => document.querySelector('#intervene-rle textarea').value !== b", arg=before)
+    page.click("#intervene-btn")
+    page.wait_for_function(RENDERED, arg="#intervene-panel img")
+    _status_contains(page, "intervene-status", "Compared with the original run")
+    status = page.inner_text("#intervene-status")
+    assert "1 cell flipped" in status and "final answer changed in" in status
+    shot = tmp_path / "intervene.png"
+    page.locator("#intervene").screenshot(path=str(shot))
+    assert shot.stat().st_size > 10_000
+    # a new run while the view is open shows its imagined board afresh: the edit is gone
+    page.click("#run-btn")
+    page.wait_for_function("(b) => document.querySelector('#intervene-rle textarea').value === b", arg=before)
+
+    # beyond the paper: the extrapolation curve and what eval.json holds (or says is not measured)
+    page.click("#analysis")
+    _status_contains(page, "analysis-summary", "Extrapolation")
+    if cfg["tied"]:
+        page.wait_for_function(RENDERED, arg="#analysis-curve img")
+        _status_contains(page, "analysis-summary", "steps >= 99% accuracy")
+    assert "Faithfulness" in page.inner_text("#analysis-summary")
+    page.screenshot(path=str(tmp_path / "page.png"), full_page=True)
+    assert blocked == [], f"the page asked for non-local resources: {blocked}"
