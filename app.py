@@ -606,15 +606,19 @@ def download(
 # Intervene: edit the imagined board at step i, and watch the rest of the imagination follow (or not)
 
 
+def _parse_board(text: str | None) -> np.ndarray:
+    """RLE or plaintext -> uint8 0/1 board (PatternError says where it is malformed)."""
+    return (np.asarray(patterns.parse_pattern(text or "", max_cells=MAX_SIZE * MAX_SIZE)) > 0.5).astype(np.uint8)
+
+
 def _edited_board(edited_rle: str | None, shape: tuple[int, ...]) -> np.ndarray:
     """The edited imagined board from its RLE / plaintext; it must be exactly the episode's size."""
     if not (edited_rle or "").strip():
         raise UserError("Edited board: empty; show the imagined board at step i first, then click cells to edit it")
     try:
-        board = patterns.parse_pattern(edited_rle or "", max_cells=MAX_SIZE * MAX_SIZE)
+        got = _parse_board(edited_rle)
     except patterns.PatternError as e:
         raise UserError(f"Edited board: {e}") from None
-    got = (np.asarray(board) > 0.5).astype(np.uint8)
     if got.shape != tuple(shape):
         raise UserError(
             f"Edited board: it is {got.shape[1]}x{got.shape[0]} (columns x rows) but the episode's boards are "
@@ -657,7 +661,7 @@ def imagined_board(
 
 def _reference(original_rle: str | None, shape: tuple[int, ...]) -> np.ndarray | None:
     try:
-        ref = (np.asarray(patterns.parse_pattern(original_rle or "")) > 0.5).astype(np.uint8)
+        ref = _parse_board(original_rle)
     except (patterns.PatternError, ValueError, TypeError):
         return None
     return ref if ref.shape == shape else None
@@ -666,8 +670,7 @@ def _reference(original_rle: str | None, shape: tuple[int, ...]) -> np.ndarray |
 @friendly
 def click_imagined(edited_rle: str, original_rle: str, evt: gr.SelectData) -> tuple[np.ndarray, str]:
     """A click on the imagined board flips the cell under it (edited cells are coloured)."""
-    board = patterns.parse_pattern(edited_rle or "", max_cells=MAX_SIZE * MAX_SIZE)
-    board = (np.asarray(board) > 0.5).astype(np.uint8)
+    board = _parse_board(edited_rle)
     x, y = (int(v) for v in evt.index)
     scale = preview_scale(board.shape[0])
     row, col = y // scale, x // scale
@@ -680,21 +683,17 @@ def click_imagined(edited_rle: str, original_rle: str, evt: gr.SelectData) -> tu
 
 def _rle_rule(rle: str | None) -> str:
     """The rule in an RLE header, or Life (only to write the edited board back with the same header)."""
-    for line in (rle or "").splitlines():
-        if line.strip().lower().startswith("x") and "rule" in line:
-            try:
-                return str(life.parse_rule(line.split("rule", 1)[1].lstrip(" =").strip()))
-            except ValueError:
-                break
-    return life.LIFE
+    try:
+        _, rule = patterns.parse_rle_with_rule(rle or "")
+        return str(life.parse_rule(rule)) if rule else life.LIFE
+    except ValueError:  # PatternError is a ValueError, and so is a malformed rule
+        return life.LIFE
 
 
 def show_edit(edited_rle: str, original_rle: str) -> Any:
     """The edited board typed or pasted as text, redrawn (nothing when it does not parse yet)."""
     try:
-        board = (np.asarray(patterns.parse_pattern(edited_rle or "", max_cells=MAX_SIZE * MAX_SIZE)) > 0.5).astype(
-            np.uint8
-        )
+        board = _parse_board(edited_rle)
     except (patterns.PatternError, ValueError, TypeError):
         return gr.skip()
     return _imagined_view(board, _reference(original_rle, board.shape))

@@ -7,7 +7,7 @@ reference, rather than averaged per board.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 import torch
@@ -42,26 +42,25 @@ def mcc(true: torch.Tensor | np.ndarray, decoded: torch.Tensor | np.ndarray) -> 
     return max(0.0, (tp * tn - fp * fn) / denom)
 
 
-def score_matrix(true: torch.Tensor | np.ndarray, decoded: torch.Tensor | np.ndarray) -> np.ndarray:
-    """MCC of every model step i against every game step j: [M+1, G+1]."""
+def _pairwise(
+    true: torch.Tensor | np.ndarray,
+    decoded: torch.Tensor | np.ndarray,
+    score: Callable[[torch.Tensor, torch.Tensor], float],
+) -> np.ndarray:
+    """score(game step j, model step i) for every pair: [M+1, G+1]."""
     t = _as_bool(true)
     d = _as_bool(decoded)
-    out = np.zeros((d.shape[1], t.shape[1]))
-    for i in range(d.shape[1]):
-        for j in range(t.shape[1]):
-            out[i, j] = mcc(t[:, j], d[:, i])
-    return out
+    return np.array([[score(t[:, j], d[:, i]) for j in range(t.shape[1])] for i in range(d.shape[1])])
+
+
+def score_matrix(true: torch.Tensor | np.ndarray, decoded: torch.Tensor | np.ndarray) -> np.ndarray:
+    """MCC of every model step i against every game step j: [M+1, G+1]."""
+    return _pairwise(true, decoded, mcc)
 
 
 def accuracy_matrix(true: torch.Tensor | np.ndarray, decoded: torch.Tensor | np.ndarray) -> np.ndarray:
     """Pixel accuracy of every model step i against every game step j: [M+1, G+1]."""
-    t = _as_bool(true)
-    d = _as_bool(decoded)
-    out = np.zeros((d.shape[1], t.shape[1]))
-    for i in range(d.shape[1]):
-        for j in range(t.shape[1]):
-            out[i, j] = float((t[:, j] == d[:, i]).float().mean())
-    return out
+    return _pairwise(true, decoded, lambda t, d: float((t == d).float().mean()))
 
 
 def aligned_game_step(model_step: int, model_steps: int, game_steps: int) -> int:

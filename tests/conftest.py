@@ -21,6 +21,13 @@ def _free_port() -> int:
 
 
 HUB_PORT = _free_port()
+
+# A training run small enough for a test (seconds), shared by every test that trains; later flags win.
+TINY_TRAIN = [
+    "--channels", "4", "--core-hidden", "8", "--batch-size", "16", "--steps", "12", "--eval-episodes", "48",
+    "--log-every", "6", "--log-episodes", "16", "--checkpoint-every", "5", "--train-size", "8",
+    "--decoder-steps", "6", "--adver-steps", "6", "--probe-steps", "6", "--threads", "1",
+]  # fmt: skip
 os.environ.update(
     GRADIO_ANALYTICS_ENABLED="False",
     HF_HUB_DISABLE_TELEMETRY="1",

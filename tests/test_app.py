@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from conftest import TINY_TRAIN as SHARED_TINY_TRAIN
 from PIL import Image
 
 from imagination import ImaginationModel, analysis, life, patterns, viz
@@ -34,22 +35,7 @@ from imagination.episode import intervene, run_episode
 from imagination.evaluate import EVAL_SEED, EvalSet, eval_episodes
 
 ROOT = Path(__file__).resolve().parent.parent
-TINY_TRAIN = [
-    "--channels",
-    "4",
-    "--core-hidden",
-    "8",
-    "--steps",
-    "20",
-    "--batch-size",
-    "16",
-    "--eval-episodes",
-    "50",
-    "--train-size",
-    "8",
-    "--threads",
-    "1",
-]
+TINY_TRAIN = [*SHARED_TINY_TRAIN, "--steps", "20", "--eval-episodes", "50"]
 # name -> extra training arguments: two regimes and two horizons, so defaults differ per checkpoint
 TINY_ZOO = {
     "tiny-autoencoder": ["--regime", "autoencoder"],

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import TINY_TRAIN
 
 from training import best_of
 
@@ -29,22 +30,7 @@ def test_two_seeds_in_parallel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     args = [
         "--out",
         str(out),
-        "--channels",
-        "4",
-        "--core-hidden",
-        "8",
-        "--steps",
-        "12",
-        "--batch-size",
-        "16",
-        "--eval-episodes",
-        "40",
-        "--log-every",
-        "6",
-        "--log-episodes",
-        "16",
-        "--train-size",
-        "8",
+        *TINY_TRAIN,
     ]
     best_of.main(["--seeds", "3", "4", "--", *args])
     scores = json.loads((out / "eval.json").read_text())

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from conftest import TINY_TRAIN
 from hub_stub import HubStub
 from huggingface_hub import ModelCard, constants, hf_hub_download, snapshot_download
 
@@ -22,22 +23,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
         [
             "--out",
             str(out),
-            "--channels",
-            "4",
-            "--core-hidden",
-            "8",
-            "--steps",
-            "10",
-            "--batch-size",
-            "16",
-            "--eval-episodes",
-            "40",
-            "--log-episodes",
-            "8",
-            "--train-size",
-            "8",
-            "--threads",
-            "1",
+            *TINY_TRAIN,
         ]
     )
     return out

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from conftest import TINY_TRAIN
 from huggingface_hub import ModelCard
 from safetensors.torch import load_file
 
@@ -20,34 +21,7 @@ from imagination.evaluate import EvalSet, evaluate
 from training import train
 
 ROOT = Path(__file__).resolve().parent.parent
-TINY = [
-    "--channels",
-    "4",
-    "--core-hidden",
-    "8",
-    "--batch-size",
-    "16",
-    "--steps",
-    "12",
-    "--eval-episodes",
-    "48",
-    "--log-every",
-    "6",
-    "--log-episodes",
-    "16",
-    "--checkpoint-every",
-    "5",
-    "--train-size",
-    "8",
-    "--decoder-steps",
-    "6",
-    "--adver-steps",
-    "6",
-    "--probe-steps",
-    "6",
-    "--threads",
-    "1",
-]
+TINY = TINY_TRAIN
 
 REGIMES = {
     "baseline": ["--regime", "baseline"],
