@@ -56,3 +56,14 @@ def test_entry_rescores_to_its_card(name: str) -> None:
 def test_unknown_name_is_a_clear_error() -> None:
     with pytest.raises(KeyError, match="no zoo checkpoint named"):
         zoo.load("no-such-model")
+
+
+def _block(path: str, marker: str) -> str:
+    text = (zoo_builder.ROOT / path).read_text()
+    return text.split(f"<!-- {marker}:start -->\n", 1)[1].split(f"\n<!-- {marker}:end -->", 1)[0]
+
+
+def test_docs_tables_are_the_generated_ones() -> None:
+    """The README results table and the minutes table are regenerated, never edited by hand."""
+    assert _block("README.md", "zoo-table") == zoo_builder.table()
+    assert _block("docs/training.md", "zoo-minutes") == zoo_builder.minutes_table()

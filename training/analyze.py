@@ -20,6 +20,7 @@ from typing import Any
 from imagination import analysis, hub, viz
 from imagination.evaluate import EvalSet, eval_episodes
 from imagination.model import ImaginationModel
+from training.docs import replace_block
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -101,14 +102,6 @@ def probes_table(folders: list[Path]) -> str:
             out.append(f"| {name} | {p['fitted_steps']} | {accs} | {p['interpretability']:.3f} |")
         out.append("")
     return "\n".join(out)
-
-
-def replace_block(path: Path, marker: str, body: str) -> None:
-    start, end = f"<!-- {marker}:start -->", f"<!-- {marker}:end -->"
-    text = path.read_text()
-    head, rest = text.split(start, 1)
-    _, tail = rest.split(end, 1)
-    path.write_text(f"{head}{start}\n{body}\n{end}{tail}")
 
 
 def extrapolation_figure(folders: list[Path], out: Path) -> None:

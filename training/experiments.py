@@ -16,10 +16,11 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from training.docs import replace_block
+
 ROOT = Path(__file__).resolve().parent.parent
 ARCHIVE = ROOT / "docs" / "experiments"
 DOC = ROOT / "docs" / "training.md"
-START, END = "<!-- experiments-table:start -->", "<!-- experiments-table:end -->"
 # The settings a row names when they differ from the first recipe tried (METHOD.md's CPU run).
 BASE = {
     "loss": "bce",
@@ -98,10 +99,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.cmd == "collect":
         collect(args.runs)
     else:
-        text = DOC.read_text()
-        head, rest = text.split(START, 1)
-        _, tail = rest.split(END, 1)
-        DOC.write_text(f"{head}{START}\n{table()}\n{END}{tail}")
+        replace_block(DOC, "experiments-table", table())
         print(table())
 
 

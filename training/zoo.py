@@ -22,6 +22,7 @@ from pathlib import Path
 
 from imagination.hub import ZOO_DIR, card_eval_metrics, write_card
 from imagination.zoo import HUB_ORG, INDEX
+from training.docs import replace_block
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = Path("runs") / "zoo"  # relative to ROOT: main() works from there, so configs hold no local paths
@@ -139,9 +140,6 @@ def write_space_models(repo_ids: list[str], readme: Path = ROOT / "README.md") -
     readme.write_text(f"{head}{MODELS_START}\n{lines}{MODELS_END}{tail}")
 
 
-TABLE_START, TABLE_END = "<!-- zoo-table:start -->", "<!-- zoo-table:end -->"
-
-
 def table() -> str:
     """The README results table, read from each checkpoint's model card."""
     from huggingface_hub import ModelCard
@@ -163,13 +161,27 @@ def table() -> str:
     return "\n".join(lines)
 
 
-def write_table(readme: Path = ROOT / "README.md") -> None:
-    text = readme.read_text()
-    if TABLE_START not in text:
-        raise SystemExit(f"{readme} has no {TABLE_START} marker")
-    head, rest = text.split(TABLE_START, 1)
-    _, tail = rest.split(TABLE_END, 1)
-    readme.write_text(f"{head}{TABLE_START}\n{table()}\n{TABLE_END}{tail}")
+def minutes_table() -> str:
+    """Training cost per checkpoint, beside the recipe in docs/training.md (from eval.json)."""
+    lines = [
+        "| checkpoint | trained | steps | minutes | task error | bar (<= 1%) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for e in json.loads(INDEX.read_text())["models"]:
+        ev = json.loads((ZOO_DIR / e["name"] / "eval.json").read_text())
+        base = PLAN.get(e["name"], ([], None))[1]
+        how = f"from `{base}`" if base else ("best of 2 seeds" if "seed_selection" in ev else "one run")
+        ok = "yes" if e["meets_bar"] else "**no**"
+        lines.append(
+            f"| `{e['name']}` | {how} | {ev.get('train_steps', '?')} | {ev.get('train_minutes', 0.0):.1f} | "
+            f"{e['task_error']:.4f} | {ok} |"
+        )
+    return "\n".join(lines)
+
+
+def write_table(readme: Path = ROOT / "README.md", training_doc: Path = ROOT / "docs" / "training.md") -> None:
+    replace_block(readme, "zoo-table", table())
+    replace_block(training_doc, "zoo-minutes", minutes_table())
 
 
 def figures(out_dir: Path = ROOT / "docs" / "figures") -> None:
