@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,13 @@ def _eval_results(cfg: dict[str, Any], scores: dict[str, Any]) -> list[EvalResul
         )
     if cfg["task"] != "board":
         rows.append(("task_error", f"{cfg['task']} task error (whole cells)", scores["task_error"]))
+    faithful = scores.get("faithfulness", {}).get("score")
+    if faithful is not None and not math.isnan(faithful):
+        rows.append(("faithfulness", "Causal faithfulness (edit follow rate)", faithful))
+    if scores.get("extrapolation", {}).get("steps_above_99") is not None:
+        rows.append(
+            ("extrapolation_steps", "Steps decoded at >= 99% accuracy", scores["extrapolation"]["steps_above_99"])
+        )
     for i, acc in enumerate(scores["per_step_accuracy"]):
         rows.append((f"accuracy_step_{i}", f"Decoded accuracy at step {i}", acc))
     return [EvalResult(metric_type=t, metric_name=n, metric_value=float(v), **common) for t, n, v in rows]
@@ -121,7 +129,9 @@ def write_card(folder: str | Path, name: str, repo_id: str | None = None) -> Mod
         eval_results=_eval_results(cfg, scores),
     )
     rows = [
-        f"| {r.metric_name} | {r.metric_value:.4f} |"
+        f"| {r.metric_name} | {r.metric_value:.0f} |"
+        if r.metric_type == "extrapolation_steps"
+        else f"| {r.metric_name} | {r.metric_value:.4f} |"
         for r in data.eval_results or []
         if not r.metric_type.startswith("accuracy_step_")
     ]

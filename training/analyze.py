@@ -3,6 +3,7 @@
     python -m training.analyze zoo/gol3-autoencoder            # print faithfulness + extrapolation
     python -m training.analyze zoo/gol3-autoencoder --write    # ... and add them to eval.json + card
     python -m training.analyze --all --write [--probes]        # every zoo entry, figures, docs table
+    python -m training.analyze --all --write --missing        # ... only entries not yet analyzed
 
 Faithfulness (patching and editing), extrapolation to 4x the trained steps, and, with
 ``--probes``, fresh decoders fitted on a frozen model (``training.train --regime probes``). All are
@@ -38,11 +39,16 @@ def analyze(folder: Path, flips: int = 3) -> dict[str, Any]:
     }
 
 
-def fit_probes(folder: Path, steps: int) -> dict[str, Any]:
+def fit_probes(folder: Path, steps: int, runs: Path = ROOT / "runs" / "probes") -> dict[str, Any]:
+    """Fresh decoders on the frozen model, scored on the checkpoint's own eval set."""
     from training import train
 
-    out = ROOT / "runs" / "probes" / folder.name
-    train.main(["--regime", "probes", "--init", str(folder), "--out", str(out), "--probe-steps", str(steps)])
+    es = json.loads((folder / "eval.json").read_text())["eval_set"]
+    out = runs / folder.name
+    train.main(
+        ["--regime", "probes", "--init", str(folder), "--out", str(out), "--probe-steps", str(steps)]
+        + ["--eval-episodes", str(es["episodes"]), "--eval-size", str(es["size"]), "--eval-seed", str(es["seed"])]
+    )
     return json.loads((out / "eval.json").read_text())["probes"]
 
 
@@ -58,6 +64,11 @@ def _repo_id(folder: Path) -> str | None:
     from imagination.zoo import HUB_ORG
 
     return f"{HUB_ORG}/{folder.name}" if folder.parent.resolve() == hub.ZOO_DIR.resolve() else None
+
+
+def _analyzed(folder: Path, probes: bool) -> bool:
+    keys = {"faithfulness", "extrapolation"} | ({"probes"} if probes else set())
+    return keys <= json.loads((folder / "eval.json").read_text()).keys()
 
 
 def _fmt(x: float | None) -> str:
@@ -122,9 +133,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("folders", nargs="*", type=Path)
     p.add_argument("--all", action="store_true", help="every zoo entry; also writes figures and docs tables")
     p.add_argument("--write", action="store_true", help="add the results to eval.json and the card")
+    p.add_argument("--missing", action="store_true", help="skip checkpoints whose eval.json has the results")
     p.add_argument("--probes", action="store_true", help="also fit decoder probes (board-task models)")
     p.add_argument("--probe-steps", type=int, default=1500)
     p.add_argument("--flips", type=int, default=3)
+    p.add_argument("--probe-runs", type=Path, default=ROOT / "runs" / "probes", help="where probe runs are written")
     args = p.parse_args(argv)
     folders = list(args.folders)
     if args.all:
@@ -134,10 +147,12 @@ def main(argv: list[str] | None = None) -> None:
     if not folders:
         p.error("give checkpoint folders or --all")
     for f in folders:
-        results = analyze(f, args.flips)
         cfg = json.loads((f / "config.json").read_text())
+        if args.missing and _analyzed(f, args.probes and cfg["task"] == "board"):
+            continue
+        results = analyze(f, args.flips)
         if args.probes and cfg["task"] == "board":
-            results["probes"] = fit_probes(f, args.probe_steps)
+            results["probes"] = fit_probes(f, args.probe_steps, args.probe_runs)
         fa, ex = results["faithfulness"], results["extrapolation"]
         print(f"{f.name}: faithfulness {_fmt(fa.get('score'))}, steps >= 99%: {ex.get('steps_above_99')}")
         if args.write:

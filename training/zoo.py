@@ -6,6 +6,7 @@
     python -m training.zoo index                # zoo/index.json from each folder's eval.json
     python -m training.zoo table                # the README results table, from the cards
     python -m training.zoo figures              # docs/figures/<name>.png, true vs imagined
+    python -m training.zoo cards                # rewrite every card from its eval.json (template change)
 
 Every number written by ``index`` and ``table`` is read from eval.json / the model card, which the
 evaluator wrote from the saved weights.
@@ -209,6 +210,7 @@ def main(argv: list[str] | None = None) -> None:
     sub.add_parser("index")
     sub.add_parser("table")
     sub.add_parser("figures")
+    sub.add_parser("cards")
     args, extra = p.parse_known_args(argv)
     os.chdir(ROOT)
     if args.cmd == "list":
@@ -230,6 +232,9 @@ def main(argv: list[str] | None = None) -> None:
         print(table())
     elif args.cmd == "figures":
         figures()
+    elif args.cmd == "cards":
+        for e in json.loads(INDEX.read_text())["models"]:
+            write_card(ZOO_DIR / e["name"], name=e["name"], repo_id=e["repo_id"])
 
 
 if __name__ == "__main__":

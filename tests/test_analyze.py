@@ -1,0 +1,41 @@
+"""End to end: ``python -m training.analyze`` on a tiny trained checkpoint writes every result."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from huggingface_hub import ModelCard
+
+from imagination.hub import card_eval_metrics
+from tests.conftest import TINY_TRAIN
+from training import analyze, train
+
+
+def test_analyze_writes_results_to_eval_json_and_card(tmp_path: Path) -> None:
+    folder = tmp_path / "tiny"
+    train.main([*TINY_TRAIN, "--regime", "autoencoder", "--game-steps", "2", "--out", str(folder)])
+    analyze.main([str(folder), "--write", "--probes", "--probe-steps", "6", "--probe-runs", str(tmp_path / "probes")])
+
+    scores = json.loads((folder / "eval.json").read_text())
+    fa, ex = scores["faithfulness"], scores["extrapolation"]
+    assert fa["score"] is None or math.isnan(fa["score"]) or 0.0 <= fa["score"] <= 1.0
+    assert len(ex["accuracy"]) == 4 * 2 + 1  # h_0 .. h_{4T}
+    assert all(0.0 <= a <= 1.0 for a in ex["accuracy"])
+    assert 0 <= ex["steps_above_99"] <= 4 * 2
+    assert set(scores["probes"]) >= {"all"}
+    for p in scores["probes"].values():
+        assert len(p["per_step_accuracy"]) == 3
+    # the card is regenerated from eval.json and its model-index carries the new numbers
+    metrics = card_eval_metrics(ModelCard.load(folder / "README.md"))
+    assert metrics["extrapolation_steps"] == ex["steps_above_99"]
+    if fa["score"] is not None and not math.isnan(fa["score"]):
+        assert metrics["faithfulness"] == fa["score"]
+    assert "Decoder probes" in (folder / "README.md").read_text()
+
+    # --missing leaves an analysed checkpoint alone
+    before = (folder / "eval.json").read_bytes()
+    analyze.main([str(folder), "--write", "--probes", "--missing", "--probe-runs", str(tmp_path / "probes2")])
+    assert (folder / "eval.json").read_bytes() == before
+    assert not (tmp_path / "probes2").exists()
