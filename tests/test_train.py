@@ -30,6 +30,7 @@ REGIMES = {
     "untied": ["--untied"],
     "different-timesteps": ["--game-steps", "3", "--model-steps", "2"],
     "consistency": ["--consistency-weight", "0.01"],
+    "bce-loss": ["--loss", "bce"],  # the logit-output model (the default is MSE, the recipe)
     "count": ["--task", "count", "--game-steps", "2"],
     "patch": ["--task", "patch", "--task-size", "2", "--game-steps", "2"],
     "grid": ["--task", "grid", "--task-size", "5", "--train-size", "10", "--eval-size", "10", "--game-steps", "2"],
@@ -74,6 +75,7 @@ def test_every_regime_writes_a_scored_hub_folder(tmp_path: Path, regime: str) ->
     if regime == "different-timesteps":
         assert (cfg["model_steps"], cfg["game_steps"]) == (2, 3)
         assert scores["scored_model_steps"] == [1] and scores["scored_game_steps"] == [1, 2]
+    assert cfg["output"] == ("logit" if regime == "bce-loss" else "value")
     if regime == "adversarial":
         assert cfg["regime"] == "adversarial" and "base_model" in scores
         assert [r["phase"] for r in log][-1] == "adversarial"

@@ -70,14 +70,14 @@ class TrainConfig:
     encoder_layers: int = 1
     decoder_layers: int = 1
     decoder_kernel: int = 1
-    loss: str = "bce"  # bce (logit output) | mse (value output, as the reference)
-    # optimisation
-    steps: int = 7000
+    loss: str = "mse"  # mse (value output, as the reference; the recipe) | bce (logit output)
+    # optimisation (defaults: the CPU recipe of docs/training.md)
+    steps: int = 8000
     batch_size: int = 256
     lr: float = 3e-3
-    lr_final: float = 3e-3  # exponential decay from lr to lr_final over each phase
+    lr_final: float = 1e-3  # exponential decay from lr to lr_final over each phase
     grad_clip: float = 0.0  # clip gradient values to +-grad_clip (the reference uses 0.1); 0: off
-    clip_norm: float = 0.0  # clip the global gradient norm; 0: off
+    clip_norm: float = 1.0  # clip the global gradient norm; 0: off
     zero_init: bool = False  # start each core step's residual branch at zero: h_{t+1} = h_t at init
     train_size: int = 12
     density_lo: float = 0.15
@@ -100,7 +100,7 @@ class TrainConfig:
     seed: int = 0
     threads: int = 0  # torch threads per process; 0: torch's default
     max_minutes: float = 0.0  # stop the model phase after this wall time (breaks determinism); 0: off
-    stop_error: float = 0.0  # stop the model phase once the logged task error is at most this; 0: off
+    stop_error: float = 0.001  # stop the model phase once the logged task error is at most this; 0: off
     name: str = ""  # model name for the card; default: the output folder's name
     command: list[str] = field(default_factory=list)
 
