@@ -36,7 +36,7 @@ RECIPE = [
     "--channels", "16", "--core-hidden", "64", "--loss", "mse", "--lr", "3e-3", "--lr-final", "1e-3",
     "--clip-norm", "1.0", "--batch-size", "256", "--train-size", "12", "--steps", "8000", "--stop-error", "0.001",
 ]  # fmt: skip
-SUMMARY = ["--steps", "12000", "--stop-error", "0.005"]
+SUMMARY = ["--steps", "12000", "--stop-error", "0.005", "--max-minutes", "12"]  # a wall-clock cap: the zoo must finish
 
 # name -> (extra arguments, base checkpoint it needs first or None)
 PLAN: dict[str, tuple[list[str], str | None]] = {}
