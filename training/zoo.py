@@ -66,18 +66,18 @@ def command(name: str, out: Path, extra: list[str] | None = None) -> list[str]:
 SEEDS = ["0", "1"]
 
 
-def train_one(name: str, extra: list[str]) -> None:
-    """Train (resumably) and install one zoo entry; a model trained from scratch is best of two seeds."""
+def train_one(name: str, extra: list[str], seeds: list[str] = SEEDS) -> None:
+    """Train (resumably) and install one zoo entry; a model trained from scratch is the best of its seeds."""
     from training import best_of, train
 
     _, base = PLAN[name]
     resume = [a for a in extra if a == "--resume"]
     if base is not None and not (ZOO_DIR / base / "model.safetensors").exists():
         print(f"{name} needs {base} first", file=sys.stderr)
-        train_one(base, resume)
+        train_one(base, resume, seeds)
     out = RUNS / name
     if base is None:
-        best_of.main(["--seeds", *SEEDS, *resume, "--", *command(name, out, [a for a in extra if a != "--resume"])])
+        best_of.main(["--seeds", *seeds, *resume, "--", *command(name, out, [a for a in extra if a != "--resume"])])
     else:
         train.main(command(name, out, extra))
     install(out, name)
@@ -171,7 +171,8 @@ def minutes_table() -> str:
     for e in json.loads(INDEX.read_text())["models"]:
         ev = json.loads((ZOO_DIR / e["name"] / "eval.json").read_text())
         base = PLAN.get(e["name"], ([], None))[1]
-        how = f"from `{base}`" if base else ("best of 2 seeds" if "seed_selection" in ev else "one run")
+        n = len(ev.get("seed_selection", {}).get("seeds", {}))
+        how = f"from `{base}`" if base else (f"best of {n} seeds" if n > 1 else "one seed")
         ok = "yes" if e["meets_bar"] else "**no**"
         lines.append(
             f"| `{e['name']}` | {how} | {ev.get('train_steps', '?')} | {ev.get('train_minutes', 0.0):.1f} | "
@@ -207,6 +208,7 @@ def main(argv: list[str] | None = None) -> None:
     t = sub.add_parser("train")
     t.add_argument("names", nargs="*")
     t.add_argument("--all", action="store_true")
+    t.add_argument("--seeds", nargs="+", default=SEEDS, help="seeds trained side by side (best kept)")
     sub.add_parser("index")
     sub.add_parser("table")
     sub.add_parser("figures")
@@ -222,7 +224,7 @@ def main(argv: list[str] | None = None) -> None:
         if unknown:
             raise SystemExit(f"unknown zoo names {unknown}; see `python -m training.zoo list`")
         for name in names:
-            train_one(name, extra)
+            train_one(name, extra, args.seeds)
         index()
     elif args.cmd == "index":
         for m in index():
