@@ -159,7 +159,8 @@ def main(argv: list[str] | None = None) -> None:
             write(f, results)
     if args.all and args.write:
         extrapolation_figure(folders, DOCS / "figures" / "extrapolation.png")
-        replace_block(DOCS / "analysis.md", "faithfulness-table", docs_table(folders))
+        for doc in (DOCS / "analysis.md", ROOT / "README.md"):
+            replace_block(doc, "faithfulness-table", docs_table(folders))
         replace_block(DOCS / "analysis.md", "probes-table", probes_table(folders))
 
 
