@@ -49,6 +49,7 @@ PLAN["gol3-model2"] = (["--game-steps", "3", "--model-steps", "2"], None)
 PLAN["gol3-consistency"] = (["--game-steps", "3", "--consistency-weight", "0.01"], None)
 PLAN["highlife3-autoencoder"] = (["--game-steps", "3", "--rule", "B36/S23"], None)
 PLAN["daynight3-autoencoder"] = (["--game-steps", "3", "--rule", "B3678/S34678"], None)
+PLAN["seeds3-autoencoder"] = (["--game-steps", "3", "--rule", "B2/S"], None)
 for t in (2, 4):
     PLAN[f"count-{t}"] = (["--task", "count", "--game-steps", str(t), *SUMMARY], None)
     PLAN[f"patch2-{t}"] = (["--task", "patch", "--task-size", "2", "--game-steps", str(t), *SUMMARY], None)
