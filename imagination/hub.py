@@ -153,11 +153,18 @@ def write_card(folder: str | Path, name: str, repo_id: str | None = None) -> Mod
             accs = " ".join(f"{a:.3f}" for a in p["per_step_accuracy"])
             extra.append(f"| {pname} | {p['fitted_steps']} | {accs} | {p['interpretability']:.4f} |")
     if "faithfulness" in scores:
-        extra.append(f"Causal faithfulness score: {scores['faithfulness']['score']:.4f} (see docs/analysis.md).")
-    if "extrapolation" in scores:
+        fa = scores["faithfulness"]
         extra.append(
-            f"Steps the imagination stays >= 99% accurate when the core runs past its training: "
-            f"{scores['extrapolation']['steps_above_99']}."
+            f"Causal faithfulness score: {fa['score']:.4f} (see docs/analysis.md)."
+            if fa.get("score") is not None and not math.isnan(fa["score"])
+            else f"Causal faithfulness: not defined for this checkpoint ({fa.get('note', 'no inner step')})."
+        )
+    if "extrapolation" in scores:
+        ex = scores["extrapolation"]
+        extra.append(
+            f"Steps the imagination stays >= 99% accurate when the core runs past its training: {ex['steps_above_99']}."
+            if ex.get("steps_above_99") is not None
+            else f"Extrapolation: not measured ({ex.get('note', 'no tied core')})."
         )
     core = (
         f"3x3 conv to {cfg['core_hidden']} channels + 1x1 conv back (residual)"

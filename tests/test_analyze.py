@@ -39,3 +39,14 @@ def test_analyze_writes_results_to_eval_json_and_card(tmp_path: Path) -> None:
     analyze.main([str(folder), "--write", "--probes", "--missing", "--probe-runs", str(tmp_path / "probes2")])
     assert (folder / "eval.json").read_bytes() == before
     assert not (tmp_path / "probes2").exists()
+
+
+def test_analyze_a_summary_model_says_what_is_not_defined(tmp_path: Path) -> None:
+    folder = tmp_path / "count"
+    train.main([*TINY_TRAIN, "--task", "count", "--game-steps", "2", "--out", str(folder)])
+    analyze.main([str(folder), "--write", "--probes", "--probe-runs", str(tmp_path / "probes")])
+    scores = json.loads((folder / "eval.json").read_text())
+    assert scores["faithfulness"]["score"] is None and "probes" not in scores  # probes: board tasks only
+    card = (folder / "README.md").read_text()
+    assert "Causal faithfulness: not defined for this checkpoint" in card
+    assert "faithfulness" not in card_eval_metrics(ModelCard.load(folder / "README.md"))
