@@ -126,6 +126,28 @@ def curves_figure(
     return fig
 
 
+def curves_panels(
+    panels: Mapping[str, Mapping[str, Sequence[float]]],
+    horizons: Mapping[str, int],
+    ylabel: str = "decoded accuracy vs true game",
+    threshold: float = 0.99,
+) -> Figure:
+    """Small multiples: one panel per group (e.g. trained horizon), so twenty curves stay readable."""
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 4), layout="constrained", sharey=True)
+    for ax, (title, curves) in zip(np.atleast_1d(axes), panels.items(), strict=True):
+        for name, ys in curves.items():
+            ax.plot(range(len(ys)), ys, marker="o", ms=3, label=name)
+        for h in sorted({horizons[n] for n in curves}):
+            ax.axvline(h, color="black", ls=":", lw=1)
+        ax.axhline(threshold, color="grey", ls="--", lw=1)
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("model step (dotted: trained horizon; dashed: 99%)", fontsize=8)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="lower left")
+    np.atleast_1d(axes)[0].set_ylabel(ylabel)
+    return fig
+
+
 def figure_png(fig: Figure, dpi: int = 110) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)

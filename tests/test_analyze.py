@@ -50,3 +50,13 @@ def test_analyze_a_summary_model_says_what_is_not_defined(tmp_path: Path) -> Non
     card = (folder / "README.md").read_text()
     assert "Causal faithfulness: not defined for this checkpoint" in card
     assert "faithfulness" not in card_eval_metrics(ModelCard.load(folder / "README.md"))
+
+
+def test_extrapolation_figure_has_a_panel_per_horizon() -> None:
+    from imagination import viz
+
+    panels = {"trained for 2": {"a": [1.0, 0.9, 0.5]}, "trained for 3": {"b": [1.0, 1.0, 1.0, 0.8], "c": [0.7] * 4}}
+    fig = viz.curves_panels(panels, {"a": 2, "b": 3, "c": 3})
+    assert [ax.get_title() for ax in fig.axes] == list(panels)
+    assert [len(ax.get_lines()) for ax in fig.axes] == [1 + 2, 2 + 2]  # curves + horizon + 99% line
+    assert viz.figure_png(fig).startswith(b"\x89PNG")

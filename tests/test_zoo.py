@@ -10,6 +10,7 @@ from huggingface_hub import ModelCard
 from imagination import ImaginationModel, zoo
 from imagination.evaluate import EvalSet, evaluate
 from imagination.hub import ZOO_DIR, card_eval_metrics
+from training import analyze
 from training import zoo as zoo_builder
 
 ENTRIES = zoo.names()
@@ -67,3 +68,7 @@ def test_docs_tables_are_the_generated_ones() -> None:
     """The README results table and the minutes table are regenerated, never edited by hand."""
     assert _block("README.md", "zoo-table") == zoo_builder.table()
     assert _block("docs/training.md", "zoo-minutes") == zoo_builder.minutes_table()
+    folders = [e.path for e in zoo.list()]
+    for doc in ("README.md", "docs/analysis.md"):
+        assert _block(doc, "faithfulness-table") == analyze.docs_table(folders)
+    assert _block("docs/analysis.md", "probes-table") == analyze.probes_table(folders)

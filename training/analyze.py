@@ -116,14 +116,17 @@ def probes_table(folders: list[Path]) -> str:
 
 
 def extrapolation_figure(folders: list[Path], out: Path) -> None:
-    curves, horizons = {}, {}
+    """One panel per trained horizon (model steps), every checkpoint with a curve in its panel."""
+    panels: dict[str, dict[str, list[float]]] = {}
+    horizons = {}
     for f in folders:
         ex = json.loads((f / "eval.json").read_text()).get("extrapolation", {})
         if ex.get("accuracy"):
-            curves[f.name] = ex["accuracy"]
+            panels.setdefault(f"trained for {ex['trained_steps']} model steps", {})[f.name] = ex["accuracy"]
             horizons[f.name] = ex["trained_steps"]
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(viz.figure_png(viz.curves_figure(curves, horizons), dpi=100))
+    panels = dict(sorted(panels.items()))
+    out.write_bytes(viz.figure_png(viz.curves_panels(panels, horizons), dpi=90))
 
 
 def main(argv: list[str] | None = None) -> None:
