@@ -158,7 +158,7 @@ def run_clients(
 ) -> dict[str, object]:
     conns = [make_client(kind, url, fetch_files) for _ in range(clients)]
     for c in conns:  # warm-up: model load, fonts, the heatmap frame
-        c.predict(checkpoint, "random", seed_base, 0.4, size, "glider", "", steps, api_name="/run_episode")
+        c.predict(checkpoint, "random", seed_base, 0.4, size, "glider", "", steps, "", api_name="/run_episode")
     latencies: list[list[float]] = [[] for _ in range(clients)]
     errors: list[str] = []
     barrier = threading.Barrier(clients)
@@ -170,7 +170,7 @@ def run_clients(
             t = time.perf_counter()
             try:
                 out = conns[k].predict(
-                    checkpoint, "random", seed, 0.4, size, "glider", "", steps, api_name="/run_episode"
+                    checkpoint, "random", seed, 0.4, size, "glider", "", steps, "", api_name="/run_episode"
                 )
             except Exception as e:  # counted and reported, not raised: the run goes on
                 errors.append(f"client {k} seed {seed}: {type(e).__name__}: {e}")
