@@ -6,10 +6,10 @@ import json
 import math
 from pathlib import Path
 
+from conftest import TINY_TRAIN
 from huggingface_hub import ModelCard
 
 from imagination.hub import card_eval_metrics
-from tests.conftest import TINY_TRAIN
 from training import analyze, train
 
 
