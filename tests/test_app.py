@@ -496,11 +496,15 @@ def test_no_network_is_a_message_not_a_traceback(app_module, monkeypatch: pytest
     assert "could not reach the Hugging Face Hub" in _message(e)
 
 
-def test_a_space_refuses_folders(app_module, zoo_dir: Path, names: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_space_refuses_folders(
+    app_module, zoo_dir: Path, names: list[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     import gradio as gr
 
+    outside = tmp_path / "a-checkpoint"  # a valid checkpoint folder that is not a zoo entry
+    shutil.copytree(zoo_dir / names[0], outside)
     monkeypatch.setattr(app_module, "LOCAL_FOLDERS", False)  # what SPACE_ID in the environment sets
-    for folder in (str(zoo_dir / names[0]), "/etc", "./nothing/here"):
+    for folder in (str(outside), "/etc", "./nothing/here"):
         with pytest.raises(gr.Error) as e:
             app_module.load_checkpoint(folder)
         assert "not folders" in _message(e)
