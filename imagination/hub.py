@@ -25,6 +25,12 @@ def resolve(name_or_path: str) -> str:
     return name_or_path
 
 
+def _faithfulness(scores: dict[str, Any]) -> float | None:
+    """The faithfulness score where it is defined (board tasks with an inner step), else None."""
+    score = scores.get("faithfulness", {}).get("score")
+    return None if score is None or math.isnan(score) else float(score)
+
+
 def _eval_results(cfg: dict[str, Any], scores: dict[str, Any]) -> list[EvalResult]:
     """The scores the Hub renders as evaluation results, all taken from eval.json."""
     es = scores["eval_set"]
@@ -51,8 +57,8 @@ def _eval_results(cfg: dict[str, Any], scores: dict[str, Any]) -> list[EvalResul
         )
     if cfg["task"] != "board":
         rows.append(("task_error", f"{cfg['task']} task error (whole cells)", scores["task_error"]))
-    faithful = scores.get("faithfulness", {}).get("score")
-    if faithful is not None and not math.isnan(faithful):
+    faithful = _faithfulness(scores)
+    if faithful is not None:
         rows.append(("faithfulness", "Causal faithfulness (edit follow rate)", faithful))
     if scores.get("extrapolation", {}).get("steps_above_99") is not None:
         rows.append(
@@ -153,11 +159,12 @@ def write_card(folder: str | Path, name: str, repo_id: str | None = None) -> Mod
             accs = " ".join(f"{a:.3f}" for a in p["per_step_accuracy"])
             extra.append(f"| {pname} | {p['fitted_steps']} | {accs} | {p['interpretability']:.4f} |")
     if "faithfulness" in scores:
-        fa = scores["faithfulness"]
+        faithful = _faithfulness(scores)
         extra.append(
-            f"Causal faithfulness score: {fa['score']:.4f} (see docs/analysis.md)."
-            if fa.get("score") is not None and not math.isnan(fa["score"])
-            else f"Causal faithfulness: not defined for this checkpoint ({fa.get('note', 'no inner step')})."
+            f"Causal faithfulness score: {faithful:.4f} (see docs/analysis.md)."
+            if faithful is not None
+            else "Causal faithfulness: not defined for this checkpoint "
+            f"({scores['faithfulness'].get('note', 'no inner step')})."
         )
     if "extrapolation" in scores:
         ex = scores["extrapolation"]
