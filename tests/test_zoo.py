@@ -72,3 +72,8 @@ def test_docs_tables_are_the_generated_ones() -> None:
     for doc in ("README.md", "docs/analysis.md"):
         assert _block(doc, "faithfulness-table") == analyze.docs_table(folders)
     assert _block("docs/analysis.md", "probes-table") == analyze.probes_table(folders)
+
+
+def test_training_nothing_named_is_an_error() -> None:
+    with pytest.raises(SystemExit, match="name the checkpoints"):
+        zoo_builder.main(["train", "--seeds", "0"])  # --seeds swallowed no names: say so, train nothing

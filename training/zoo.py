@@ -221,8 +221,10 @@ def main(argv: list[str] | None = None) -> None:
             print(name, "python -m training.train", " ".join(command(name, RUNS / name)))
     elif args.cmd == "train":
         names = [n for n in PLAN if not (ZOO_DIR / n / "eval.json").exists()] if args.all else args.names
-        if not names:
+        if not names and not args.all:
             raise SystemExit("name the checkpoints to train (before --seeds) or give --all")
+        if not names:
+            print("every planned zoo checkpoint is trained; nothing to do")
         unknown = [n for n in names if n not in PLAN]
         if unknown:
             raise SystemExit(f"unknown zoo names {unknown}; see `python -m training.zoo list`")
