@@ -67,6 +67,7 @@ from PIL import Image  # noqa: E402
 from imagination import CheckpointError, ImaginationModel, analysis, hub, life, patterns, viz, zoo  # noqa: E402
 from imagination.episode import Episode, intervene, run_episode  # noqa: E402
 from imagination.evaluate import EVAL_SEED, EVAL_SIZE, EvalSet, eval_episodes  # noqa: E402
+from imagination.workers import WorkerPool, default_workers  # noqa: E402
 
 logger = logging.getLogger("imagination.app")
 
@@ -365,6 +366,25 @@ def _output(name: str, data: bytes) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
+# Drawing: an episode's pictures are most of its CPU; worker processes draw them on the other
+# cores while this process answers other requests (imagination/workers.py).
+
+DRAWING = WorkerPool()
+
+
+def _blank_episode() -> Episode:
+    """A blank 20x20, 3-step episode: drawing it once warms a worker up (imports, fonts, the usual
+    score-matrix frame) before a visitor waits on it."""
+    blank = np.zeros((4, DEFAULT_SIZE, DEFAULT_SIZE), np.float32)
+    return Episode(blank[0], blank, blank, [0, 1, 2, 3], 3, [3], str(life.parse_rule(life.LIFE)))
+
+
+def start_drawing(workers: int, wait: bool = False) -> None:
+    """Draw in ``workers`` processes (0: in this one); see ``--workers``."""
+    DRAWING.start(workers, warm_up=functools.partial(viz.episode_images, _blank_episode()), wait=wait)
+
+
+# ---------------------------------------------------------------------------------------------
 # Event handlers: plain inputs in, plain outputs out (the API is the UI).
 
 
@@ -544,10 +564,10 @@ def run_episode_api(
     key, model, ep, board, what = _episode(checkpoint, source, seed, density, size, pattern, text, steps, rule)
     digest = board_digest(board)
     tag = hashlib.sha256(f"{key}|{ep.steps}|{digest}|{ep.rule}".encode()).hexdigest()[:20]
-    panel = _output(f"{tag}-panel.png", viz.episode_panel_png(ep))
-    matrix = viz.score_matrix_image(ep.score_matrix(), ep.trained_steps, "MCC of decoded step i vs true frame j")
-    heatmap = _output(f"{tag}-scores.png", viz.png_bytes(matrix))
-    gif = _output(f"{tag}-animation.gif", viz.episode_animation(ep))
+    panel_png, matrix_png, gif_bytes = DRAWING.run(viz.episode_images, ep)
+    panel = _output(f"{tag}-panel.png", panel_png)
+    heatmap = _output(f"{tag}-scores.png", matrix_png)
+    gif = _output(f"{tag}-animation.gif", gif_bytes)
     rows = [
         [i, ep.game_steps[i], viz.step_kind(ep, i), round(ep.accuracy[i], 4), round(ep.mcc[i], 4)]
         for i in range(ep.steps + 1)
@@ -743,7 +763,7 @@ def intervene_api(
     followed = int(((ep.imagined[-1] > 0) == (ep.true[-1] > 0.5))[game_moved].sum())
     digest = board_digest(board)
     tag = hashlib.sha256(f"{key}|{ep.steps}|{digest}|{ep.rule}|{i}|{board_digest(edited)}".encode()).hexdigest()[:20]
-    panel = _output(f"{tag}-intervened.png", viz.intervention_panel_png(ep, i))
+    panel = _output(f"{tag}-intervened.png", DRAWING.run(viz.intervention_panel_png, ep, i))
     shown = _display_name(key)
     game = f" (game step {ep.game_steps[i]})" if ep.game_steps[i] != i else ""
     if game_changed:
@@ -1333,6 +1353,13 @@ def parser() -> argparse.ArgumentParser:
         help="fetch Hub repo ids typed by visitors (default: on only on a Hugging Face Space)",
     )
     p.add_argument("--share", action="store_true", help="also open a public gradio.live link (off by default)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("IMAGINATION_APP_WORKERS", default_workers())),
+        help="processes that draw the pictures beside the server's own (default: %(default)s, one per core "
+        "but the server's, at most 4; 0 draws in the server process)",
+    )
     return p
 
 
@@ -1343,6 +1370,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     torch.set_num_threads(1)  # tiny convolutions: one thread per request beats two fighting for two cores
     demo = build_demo(args.checkpoint)
+    start_drawing(args.workers)
     demo.launch(
         server_name=args.host,
         server_port=args.port,

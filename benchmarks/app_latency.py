@@ -82,11 +82,23 @@ def expected_rle(seed: int, size: int, density: float) -> str:
     return patterns.write_rle(board)
 
 
+def _children(pid: int) -> list[int]:
+    kids: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            kids += [int(k) for k in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return kids
+
+
 def cpu_seconds(pid: int | None) -> float | None:
-    """User + system CPU time of a process so far (Linux /proc), or None where unknown."""
+    """User + system CPU time so far of a process and its live children, e.g. the app's drawing
+    workers (Linux /proc), or None where unknown."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return own + sum(cpu_seconds(kid) or 0.0 for kid in _children(int(pid)))  # type: ignore[arg-type]
     except (OSError, ValueError, IndexError, TypeError):
         return None
 

@@ -454,6 +454,19 @@ def episode_animation(ep: Episode, scale: int | None = None, ms_per_frame: int =
     return buf.getvalue()
 
 
+MATRIX_TITLE = "MCC of decoded step i vs true frame j"
+
+
+def episode_images(ep: Episode, matrix_title: str = MATRIX_TITLE) -> tuple[bytes, bytes, bytes]:
+    """The demo's three pictures of an episode: (panel PNG, score-matrix PNG, animation GIF).
+
+    One call from plain data to bytes, so a server can hand the drawing (most of an episode's CPU)
+    to another process and keep its own core for answering requests.
+    """
+    matrix = score_matrix_image(ep.score_matrix(), ep.trained_steps, matrix_title)
+    return episode_panel_png(ep), png_bytes(matrix), episode_animation(ep)
+
+
 def png_bytes(image: np.ndarray, compress_level: int = 1) -> bytes:
     """An RGB uint8 array as PNG bytes (fast, lossless)."""
     buf = io.BytesIO()

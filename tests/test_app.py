@@ -121,6 +121,13 @@ class AppServer:
         self.stop()
         raise RuntimeError(f"app.py served no page in {timeout:.0f} s:\n{self.log.read_text()[-3000:]}")
 
+    def wait_for_log(self, text: str, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.log.read_text():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"app.py never logged {text!r}:\n{self.log.read_text()[-3000:]}")
+            time.sleep(0.1)
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.terminate()
@@ -508,6 +515,19 @@ def test_a_space_refuses_folders(
         with pytest.raises(gr.Error) as e:
             app_module.load_checkpoint(folder)
         assert "not folders" in _message(e)
+
+
+def test_drawing_workers_draw_the_same_pictures(app_module, zoo_dir: Path, tied: str) -> None:
+    args = (*episode_args(str(zoo_dir / tied), "random", 11, steps=4), "")
+    app_module.DRAWING.stop()
+    here = [Path(f).read_bytes() for f in app_module.run_episode_api(*args)[:3]]
+    app_module.start_drawing(1, wait=True)
+    try:
+        assert app_module.DRAWING.ready and app_module.DRAWING.run(os.getpid) != os.getpid()
+        there = [Path(f).read_bytes() for f in app_module.run_episode_api(*args)[:3]]
+    finally:
+        app_module.DRAWING.stop()
+    assert here == there
 
 
 def test_the_model_cache_is_bounded_and_keyed_by_folder(app_module, zoo_dir: Path, names: list[str]) -> None:

@@ -26,7 +26,8 @@ def zoo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(zoo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
-    srv = AppServer(zoo_dir, tmp_path_factory.mktemp("load-app") / "app.log")
+    srv = AppServer(zoo_dir, tmp_path_factory.mktemp("load-app") / "app.log", "--workers", "1")
+    srv.wait_for_log("1 worker process ready")  # the answers cross a process boundary too
     yield srv
     srv.stop()
 
