@@ -41,6 +41,7 @@ import json  # noqa: E402
 import logging  # noqa: E402
 import math  # noqa: E402
 import shutil  # noqa: E402
+import signal  # noqa: E402
 import tempfile  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
@@ -381,6 +382,8 @@ def _blank_episode() -> Episode:
 
 def start_drawing(workers: int, wait: bool = False) -> None:
     """Draw in ``workers`` processes (0: in this one); see ``--workers``."""
+    if workers <= 0:
+        logger.info("drawing in the server process (no worker processes)")
     DRAWING.start(workers, warm_up=functools.partial(viz.episode_images, _blank_episode()), wait=wait)
 
 
@@ -1371,6 +1374,9 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(1)  # tiny convolutions: one thread per request beats two fighting for two cores
     demo = build_demo(args.checkpoint)
     start_drawing(args.workers)
+    # SIGTERM (how a Space or a test stops the app) closes it like Ctrl-C: the workers stop and
+    # the output folder is removed, instead of an exit that skips every clean-up.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     demo.launch(
         server_name=args.host,
         server_port=args.port,

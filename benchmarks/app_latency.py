@@ -21,12 +21,14 @@ cores; start to first page <= 10 s. Results and the machine they came from: benc
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -58,18 +60,35 @@ def wait_for_page(url: str, proc: subprocess.Popen | None, timeout: float = 60.0
     raise SystemExit(f"no page at {url} after {timeout:.0f} s")
 
 
-def launch(checkpoint: str | None, extra_env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str, float]:
-    """Start app.py on a free port; (process, url, seconds from start to the first page served)."""
+def launch(
+    checkpoint: str | None, extra_env: dict[str, str] | None = None, workers: int | None = None
+) -> tuple[subprocess.Popen, str, float]:
+    """Start app.py on a free port; (process, url, seconds from start to the first page served).
+
+    With drawing workers, also wait (up to 60 s) until they are ready, so the runs measure the
+    app as it serves once started, not its first seconds.
+    """
     port = free_port()
     cmd = [sys.executable, str(ROOT / "app.py"), "--port", str(port)]
     if checkpoint:
         cmd += ["--checkpoint", checkpoint]
+    if workers is not None:
+        cmd += ["--workers", str(workers)]
     env = {**os.environ, **(extra_env or {})}
+    log = Path(tempfile.mkdtemp(prefix="app-latency-")) / "app.log"
     t0 = time.monotonic()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with log.open("w") as out:  # the child keeps its own copy of the descriptor
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     wait_for_page(url, proc)
-    return proc, url, time.monotonic() - t0
+    started = time.monotonic() - t0
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        text = log.read_text()
+        if "worker process" in text or "drawing in the server process" in text:
+            break
+        time.sleep(0.1)
+    return proc, url, started
 
 
 def expected_rle(seed: int, size: int, density: float) -> str:
@@ -85,10 +104,8 @@ def expected_rle(seed: int, size: int, density: float) -> str:
 def _children(pid: int) -> list[int]:
     kids: list[int] = []
     for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
+        with contextlib.suppress(OSError):
             kids += [int(k) for k in (task / "children").read_text().split()]
-        except OSError:
-            pass
     return kids
 
 
@@ -237,6 +254,7 @@ def main(argv: list[str] | None = None) -> int:
         help="raw HTTP calls to /gradio_api/call/run_episode, and/or gradio_client's Client.predict",
     )
     p.add_argument("--fetch-files", action="store_true", help="also download the three images of every answer")
+    p.add_argument("--workers", type=int, help="app.py --workers (default: the app's own default)")
     p.add_argument("--json", type=Path, help="write the results here as JSON")
     args = p.parse_args(argv)
 
@@ -247,11 +265,12 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit("the zoo is empty: pass --checkpoint NAME|FOLDER")
     proc = None
     result: dict[str, object] = {"checkpoint": checkpoint, "size": args.size, "steps": args.steps}
+    result["workers"] = args.workers
     try:
         if args.url:
             url = args.url
         else:
-            proc, url, started = launch(checkpoint)
+            proc, url, started = launch(checkpoint, workers=args.workers)
             result["start_to_first_page_s"] = round(started, 2)
             print(f"app.py: first page served {started:.2f} s after start")
         runs = []
