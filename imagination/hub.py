@@ -150,6 +150,15 @@ def write_card(folder: str | Path, name: str, repo_id: str | None = None) -> Mod
             f"The base model with its own decoder scored interpretability {b['interpretability']:.4f} "
             f"and final-board error {b['final_error']:.4f} on the same eval set."
         )
+    if "warm_start" in scores:
+        w = scores["warm_start"]
+        before = (
+            f", which had trained {w['train_steps']} steps in {w['train_minutes']:.1f} min to final-board error "
+            f"{w['final_error']:.4f}"
+            if {"train_steps", "train_minutes", "final_error"} <= w.keys()
+            else ""
+        )
+        extra.append(f"Trained further from the weights of `{w['from']}`{before}; the figures below are this run's.")
     if "probes" in scores:
         extra.append(
             "### Decoder probes (fresh decoders fitted on a frozen model)\n\n| probe | fitted on steps | "

@@ -107,6 +107,25 @@ def test_adversarial_on_an_existing_checkpoint_keeps_the_core(tmp_path: Path) ->
     assert not torch.equal(base["decoder.0.weight"], adv["decoder.0.weight"])
 
 
+def test_warm_start_continues_from_a_checkpoint(tmp_path: Path) -> None:
+    base = run_cli(tmp_path / "base")
+    # No steps: the saved model is the checkpoint it started from, so it scores the same.
+    same = run_cli(tmp_path / "same", "--warm-start", str(tmp_path / "base"), "--steps", "0")
+    assert all(torch.equal(v, _weights(tmp_path / "same")[k]) for k, v in _weights(tmp_path / "base").items())
+    assert same["final_error"] == base["final_error"] and same["interpretability"] == base["interpretability"]
+    scores = run_cli(tmp_path / "more", "--warm-start", str(tmp_path / "base"), "--seed", "3")
+    check_folder(tmp_path / "more")
+    assert scores["warm_start"] == {
+        "from": str(tmp_path / "base"),
+        **{k: base[k] for k in ("train_steps", "train_minutes", "final_error", "interpretability")},
+    }
+    assert f"Trained further from the weights of `{tmp_path / 'base'}`" in (tmp_path / "more" / "README.md").read_text()
+    with pytest.raises(ValueError, match="channels: 4 there, 6 here"):
+        run_cli(tmp_path / "other", "--warm-start", str(tmp_path / "base"), "--channels", "6")
+    with pytest.raises(ValueError, match="pick one"):
+        train.TrainConfig(regime="adversarial", init="a", warm_start="b")
+
+
 def test_bad_combinations_are_refused() -> None:
     with pytest.raises(ValueError, match="autoencoder"):
         train.TrainConfig(regime="baseline", task="count")

@@ -63,6 +63,7 @@ class TrainConfig:
     untied: bool = False
     consistency_weight: float = 0.0
     init: str = ""  # frozen base model (zoo name, folder or repo id) for adversarial / probes
+    warm_start: str = ""  # start the model phase from this checkpoint's weights (same architecture): a longer run
     # architecture (see ModelConfig)
     channels: int = 16
     core_hidden: int = 64
@@ -113,6 +114,8 @@ class TrainConfig:
             self.model_steps = self.game_steps
         if self.model_steps > self.game_steps:
             raise ValueError("--model-steps may not exceed --game-steps")
+        if self.warm_start and self.init:
+            raise ValueError("--warm-start trains a model further; --init freezes one: pick one")
 
 
 # -- the model and its losses ----------------------------------------------------------------
@@ -314,6 +317,13 @@ def build(tc: TrainConfig) -> tuple[ImaginationModel, nn.ModuleDict]:
         model = ImaginationModel.from_pretrained(tc.init)
         if model.config.task != "board":
             raise ValueError("adversarial decoders and probes are trained on board-task models")
+    elif tc.warm_start:
+        model = ImaginationModel.from_pretrained(tc.warm_start)
+        wanted = asdict(model_config(tc))
+        differ = {k: (v, wanted[k]) for k, v in asdict(model.config).items() if wanted.get(k) != v}
+        if differ:
+            said = ", ".join(f"{k}: {a!r} there, {b!r} here" for k, (a, b) in differ.items())
+            raise ValueError(f"--warm-start {tc.warm_start} is another architecture or task ({said})")
     else:
         model = ImaginationModel(model_config(tc))
         if tc.zero_init:
@@ -584,12 +594,26 @@ def finish(
     result["train_steps"] = trained
     if base_eval is not None:
         result["base_model"] = {k: base_eval[k] for k in ("interpretability", "final_error", "per_step_accuracy")}
+    if tc.warm_start:
+        result["warm_start"] = warm_start_record(tc.warm_start)
     if tc.regime == "probes":
         result["probes"] = probe_table(saved, extra, eval_set)
     (out / "eval.json").write_text(json.dumps(result, indent=2) + "\n")
     hub.write_card(out, name=tc.name or out.name)
     (out / STATE_FILE).unlink(missing_ok=True)
     return result
+
+
+def warm_start_record(source: str) -> dict[str, Any]:
+    """Where a warm-started run began, and what that checkpoint had cost (from its eval.json)."""
+    record: dict[str, Any] = {"from": source}
+    ev = Path(source) / "eval.json"
+    if ev.exists():
+        before = json.loads(ev.read_text())
+        for k in ("train_steps", "train_minutes", "final_error", "interpretability"):
+            if k in before:
+                record[k] = before[k]
+    return record
 
 
 # -- command line ------------------------------------------------------------------------------
