@@ -12,6 +12,7 @@ picklable: the workers are spawned, not forked, because a server already runs th
 from __future__ import annotations
 
 import logging
+import math
 import multiprocessing
 import os
 import threading
@@ -19,15 +20,32 @@ import time
 from collections.abc import Callable
 from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import Any, TypeVar
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+def available_cpus() -> int:
+    """The cores this process may use: its CPU affinity, capped by a cgroup v2 CPU quota.
+
+    ``os.cpu_count()`` counts the host's cores, which in a container (a Space) can be many more
+    than the quota lets it use.
+    """
+    n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        if quota != "max":
+            n = min(n, max(1, math.ceil(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass
+    return max(1, n)
+
+
 def default_workers() -> int:
     """One core for the server, the others (at most 4) for workers; 0 on a single core."""
-    return max(0, min(4, (os.cpu_count() or 1) - 1))
+    return max(0, min(4, available_cpus() - 1))
 
 
 def _watch_parent(parent: int) -> None:
