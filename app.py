@@ -90,8 +90,9 @@ RULES = [
 # Extrapolation measured live (for checkpoints whose eval.json lacks it): this many eval episodes.
 LIVE_EXTRAPOLATION_EPISODES = 200
 DEFAULT_PATTERN = "glider"
-# Requests served at once per event; the rest wait in gradio's queue. Rendering and encoding release
-# the GIL part of the time, so a few beat one even on two cores (benchmarks/README.md).
+# Requests served at once per event; the rest wait in gradio's queue. A request waiting on a drawing
+# worker leaves the server free for the next one, so a few beat one even on two cores
+# (benchmarks/README.md).
 RUN_CONCURRENCY = int(os.environ.get("IMAGINATION_APP_CONCURRENCY", "4"))
 
 # Offline unless on a Space: nothing but the bundled zoo, local folders and the Hub cache is read.

@@ -48,6 +48,12 @@ PLAN["gol3-untied"] = (["--untied", "--game-steps", "3"], None)
 PLAN["gol3-model2"] = (["--game-steps", "3", "--model-steps", "2"], None)
 PLAN["gol3-consistency"] = (["--game-steps", "3", "--consistency-weight", "0.01"], None)
 PLAN["highlife3-autoencoder"] = (["--game-steps", "3", "--rule", "B36/S23"], None)
+# HighLife was still learning when the recipe's 8,000 steps ran out: 8,000 more, at the lower end of
+# the recipe's learning rates and on fresh batches (another data seed), from where it stopped.
+PLAN["highlife3-autoencoder-long"] = (
+    ["--game-steps", "3", "--rule", "B36/S23", "--lr", "1e-3", "--lr-final", "3e-4", "--seed", "2"],
+    "highlife3-autoencoder",
+)
 PLAN["daynight3-autoencoder"] = (["--game-steps", "3", "--rule", "B3678/S34678"], None)
 PLAN["seeds3-autoencoder"] = (["--game-steps", "3", "--rule", "B2/S"], None)
 for t in (2, 4):
@@ -60,7 +66,11 @@ def command(name: str, out: Path, extra: list[str] | None = None) -> list[str]:
     args, base = PLAN[name]
     cmd = ["--out", str(out), *RECIPE, *args, "--name", name]
     if base is not None:
-        cmd += ["--init", f"zoo/{base}" if ZOO_DIR.resolve() == (ROOT / "zoo").resolve() else str(ZOO_DIR / base)]
+        # adversarial decoders and probes train on a frozen base (--init); any other entry with a
+        # base is a longer run of it (--warm-start)
+        frozen = "adversarial" in args or "probes" in args
+        where = f"zoo/{base}" if ZOO_DIR.resolve() == (ROOT / "zoo").resolve() else str(ZOO_DIR / base)
+        cmd += ["--init" if frozen else "--warm-start", where]
     return cmd + (extra or [])
 
 
