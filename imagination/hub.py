@@ -158,15 +158,19 @@ def write_card(folder: str | Path, name: str, repo_id: str | None = None) -> Mod
             if {"train_steps", "train_minutes", "final_error"} <= w.keys()
             else ""
         )
-        extra.append(f"Trained further from the weights of `{w['from']}`{before}; the figures below are this run's.")
-    if "probes" in scores:
         extra.append(
+            f"Trained further from the weights of `{w['from']}`{before}. The scores above are of these weights; "
+            "the training time and steps below count this run only."
+        )
+    if "probes" in scores:
+        probes = [
             "### Decoder probes (fresh decoders fitted on a frozen model)\n\n| probe | fitted on steps | "
             "per-step accuracy | interpretability |\n|---|---|---|---|"
-        )
+        ]
         for pname, p in scores["probes"].items():
             accs = " ".join(f"{a:.3f}" for a in p["per_step_accuracy"])
-            extra.append(f"| {pname} | {p['fitted_steps']} | {accs} | {p['interpretability']:.4f} |")
+            probes.append(f"| {pname} | {p['fitted_steps']} | {accs} | {p['interpretability']:.4f} |")
+        extra.append("\n".join(probes))
     if "faithfulness" in scores:
         faithful = _faithfulness(scores)
         extra.append(
@@ -207,7 +211,7 @@ def write_card(folder: str | Path, name: str, repo_id: str | None = None) -> Mod
         f"{es['sampler']} sampler, seed {es['seed']}.",
         rows="\n".join(rows),
         per_step=", ".join(f"{a:.4f}" for a in scores["per_step_accuracy"]),
-        extra="\n".join(extra),
+        extra="\n\n".join(extra),
         repo=repo_id or f"path/to/{name}",
         command=" ".join(tc.get("command") or ["python -m training.train"]),
         minutes=scores.get("train_minutes", 0.0),

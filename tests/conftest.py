@@ -28,6 +28,15 @@ TINY_TRAIN = [
     "--log-every", "6", "--log-episodes", "16", "--checkpoint-every", "5", "--train-size", "8",
     "--decoder-steps", "6", "--adver-steps", "6", "--probe-steps", "6", "--threads", "1",
 ]  # fmt: skip
+
+
+def assert_tables_close(markdown: str) -> None:
+    """Every Markdown table ends at a blank line: a line glued under one renders as another row."""
+    lines = markdown.splitlines()
+    for row, after in zip(lines, lines[1:], strict=False):
+        assert not row.startswith("|") or after.startswith("|") or not after.strip(), f"glued to a table: {after}"
+
+
 os.environ.update(
     GRADIO_ANALYTICS_ENABLED="False",
     HF_HUB_DISABLE_TELEMETRY="1",

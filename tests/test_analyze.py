@@ -6,7 +6,7 @@ import json
 import math
 from pathlib import Path
 
-from conftest import TINY_TRAIN
+from conftest import TINY_TRAIN, assert_tables_close
 from huggingface_hub import ModelCard
 
 from imagination.hub import card_eval_metrics
@@ -33,6 +33,7 @@ def test_analyze_writes_results_to_eval_json_and_card(tmp_path: Path) -> None:
     if fa["score"] is not None and not math.isnan(fa["score"]):
         assert metrics["faithfulness"] == fa["score"]
     assert "Decoder probes" in (folder / "README.md").read_text()
+    assert_tables_close((folder / "README.md").read_text())
 
     # --missing leaves an analysed checkpoint alone
     before = (folder / "eval.json").read_bytes()

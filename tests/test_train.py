@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import TINY_TRAIN
+from conftest import TINY_TRAIN, assert_tables_close
 from huggingface_hub import ModelCard
 from safetensors.torch import load_file
 
@@ -54,6 +54,7 @@ def check_folder(folder: Path) -> dict:
     assert got["final_error"] == scores["final_error"]
     for i, acc in enumerate(scores["per_step_accuracy"]):
         assert got[f"accuracy_step_{i}"] == acc
+    assert_tables_close((folder / "README.md").read_text())
     model = ImaginationModel.from_pretrained(folder)
     again = evaluate(model, EvalSet(**scores["eval_set"]))
     for key in ("interpretability", "final_error", "per_step_accuracy", "score_matrix", "task_error"):

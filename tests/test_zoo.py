@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import assert_tables_close
 from huggingface_hub import ModelCard
 
 from imagination import ImaginationModel, zoo
@@ -34,6 +35,7 @@ def test_entry_rescores_to_its_card(name: str) -> None:
     assert isinstance(model, ImaginationModel)
     assert ImaginationModel.from_pretrained(name).config == model.config  # a zoo name resolves too
     card = ModelCard.load(folder / "README.md")
+    assert_tables_close(card.text)
     assert card.data.to_dict().get("model-index") or card.data.eval_results, "the card has no model-index"
     metrics = card_eval_metrics(card)
     scores = json.loads((folder / "eval.json").read_text())
