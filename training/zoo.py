@@ -60,6 +60,14 @@ for t in (2, 4):
     PLAN[f"count-{t}"] = (["--task", "count", "--game-steps", str(t), *SUMMARY], None)
     PLAN[f"patch2-{t}"] = (["--task", "patch", "--task-size", "2", "--game-steps", str(t), *SUMMARY], None)
     PLAN[f"grid2-{t}"] = (["--task", "grid", "--task-size", "2", "--game-steps", str(t), *SUMMARY], None)
+# The 4-step patch and grid tasks were still learning at the 12-minute cap: up to 45 minutes more
+# from where they stopped, on fresh batches, at a lower learning rate than the recipe's start.
+for task in ("patch", "grid"):
+    PLAN[f"{task}2-4-long"] = (
+        ["--task", task, "--task-size", "2", "--game-steps", "4", *SUMMARY]
+        + ["--lr", "2e-3", "--lr-final", "5e-4", "--seed", "2", "--max-minutes", "45"],
+        f"{task}2-4",
+    )
 
 
 def command(name: str, out: Path, extra: list[str] | None = None) -> list[str]:
