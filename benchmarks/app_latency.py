@@ -241,7 +241,10 @@ def run_clients(
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--url", help="an app already running (default: start app.py on a free port)")
-    p.add_argument("--checkpoint", help="checkpoint to run (default: the app's default, the first zoo entry)")
+    p.add_argument(
+        "--checkpoint",
+        help="checkpoint to run (default: gol3-autoencoder, the recipe's 3-step model, else the first zoo entry)",
+    )
     p.add_argument("--clients", type=int, nargs="+", default=[1, 8])
     p.add_argument("--episodes", type=int, default=40, help="episodes per client")
     p.add_argument("--size", type=int, default=20)
@@ -260,7 +263,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from imagination import zoo
 
-    checkpoint = args.checkpoint or (zoo.names() or [None])[0]
+    names = zoo.names()
+    checkpoint = args.checkpoint or ("gol3-autoencoder" if "gol3-autoencoder" in names else (names or [None])[0])
     if checkpoint is None:
         raise SystemExit("the zoo is empty: pass --checkpoint NAME|FOLDER")
     proc = None

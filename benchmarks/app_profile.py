@@ -3,8 +3,8 @@
     pip install yappi
     python benchmarks/app_profile.py [--clients 8] [--episodes 30] [--top 60]
 
-The app runs in this process (so every thread is profiled) while ``app_latency.py`` drives it
-from a subprocess. Profiling slows the app several times over: read the shares, not the latencies.
+The app's server runs in this process (so every thread is profiled; the drawing workers, as in
+``app.py``, are processes of their own) while ``app_latency.py`` drives it from a subprocess. Profiling slows the app several times over: read the shares, not the latencies.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ def main() -> None:
 
     yappi.set_clock_type("cpu")
     demo = app.build_demo(app.default_checkpoint())
+    app.start_drawing(app.default_workers(), wait=True)  # as app.py runs: the drawing leaves this process
     demo.queue(default_concurrency_limit=app.RUN_CONCURRENCY)
     demo.launch(server_name="127.0.0.1", server_port=args.port, prevent_thread_lock=True, quiet=True)
     time.sleep(2)
