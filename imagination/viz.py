@@ -463,8 +463,8 @@ def episode_images(ep: Episode, matrix_title: str = MATRIX_TITLE) -> tuple[bytes
     One call from plain data to bytes, so a server can hand the drawing (most of an episode's CPU)
     to another process and keep its own core for answering requests.
     """
-    matrix = score_matrix_image(ep.score_matrix(), ep.trained_steps, matrix_title)
-    return episode_panel_png(ep), png_bytes(matrix), episode_animation(ep)
+    matrix = score_matrix_png(ep.score_matrix(), ep.trained_steps, matrix_title)
+    return episode_panel_png(ep), matrix, episode_animation(ep)
 
 
 def png_bytes(image: np.ndarray, compress_level: int = 1) -> bytes:
@@ -481,6 +481,24 @@ class _HeatmapFrame:
     y_edges: np.ndarray  # pixel row of each cell boundary, top to bottom
     cell_area: tuple[slice, slice]  # the pixels of the cells (the axes' frame is drawn over them)
     font_px: int
+    indices: np.ndarray  # the background in palette indices (< _HEAT0): a palette PNG encodes fast
+    palette: np.ndarray  # [256, 3] RGB: the background's colours, then _HEAT_LEVELS viridis, white, black
+
+
+_HEAT_LEVELS = 64  # viridis levels a cell's colour is rounded to (the colour bar shows the scale)
+_HEAT0 = 256 - _HEAT_LEVELS - 2  # first palette entry of the cell colours; the last two are white and black ink
+
+
+def _frame_palette(background: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The background quantised to _HEAT0 colours (no dithering), plus the cells' colours and inks."""
+    quant = Image.fromarray(background).quantize(_HEAT0, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    used = np.asarray(quant.getpalette()[: 3 * _HEAT0], np.uint8).reshape(-1, 3)
+    palette = np.zeros((256, 3), np.uint8)
+    palette[: len(used)] = used
+    levels = np.linspace(0.0, 1.0, _HEAT_LEVELS)
+    palette[_HEAT0 : _HEAT0 + _HEAT_LEVELS] = matplotlib.colormaps["viridis"](levels, bytes=True)[:, :3]
+    palette[-2], palette[-1] = 255, 0
+    return np.asarray(quant, np.uint8), palette
 
 
 _HEATMAP_FRAMES: OrderedDict[tuple, _HeatmapFrame] = OrderedDict()
@@ -512,11 +530,41 @@ def _heatmap_frame(shape: tuple[int, int], trained: tuple[int, ...], title: str,
         x_edges = np.round(xs).astype(int)
         y_edges = np.round(height - ys).astype(int)
         area = (slice(min(y_edges[0], y_edges[-1]), max(y_edges[0], y_edges[-1])), slice(x_edges[0], x_edges[-1]))
-        frame = _HeatmapFrame(background, x_edges, y_edges, area, max(6, round(8 * dpi / 72)))
+        indices, palette = _frame_palette(background)
+        frame = _HeatmapFrame(background, x_edges, y_edges, area, max(6, round(8 * dpi / 72)), indices, palette)
         _HEATMAP_FRAMES[key] = frame
         while len(_HEATMAP_FRAMES) > 32:
             _HEATMAP_FRAMES.popitem(last=False)
         return frame
+
+
+def _score_matrix_indices(
+    scores: np.ndarray, trained_model_steps: Sequence[int], title: str, dpi: int
+) -> tuple[np.ndarray, np.ndarray]:
+    scores = np.asarray(scores, dtype=float)
+    if scores.ndim != 2 or 0 in scores.shape:
+        raise ValueError(f"scores must be a non-empty 2-D matrix, got shape {scores.shape}")
+    frame = _heatmap_frame(scores.shape, tuple(int(t) for t in trained_model_steps), title, int(dpi))
+    img = frame.indices.copy()
+    level = np.round(np.clip(np.nan_to_num(scores), 0.0, 1.0) * (_HEAT_LEVELS - 1)).astype(np.uint8) + _HEAT0
+    ys, xs = frame.y_edges, frame.x_edges
+    rows, cols = frame.cell_area
+    cell_rows = np.clip(np.searchsorted(ys, np.arange(rows.start, rows.stop), side="right") - 1, 0, len(ys) - 2)
+    cell_cols = np.clip(np.searchsorted(xs, np.arange(cols.start, cols.stop), side="right") - 1, 0, len(xs) - 2)
+    painted = level[cell_rows[:, None], cell_cols[None, :]]
+    # The frame there is black ink (the axes' spines) on white: keep the ink, colour the rest.
+    spine = frame.background[rows, cols].mean(-1) < 128
+    img[rows, cols] = np.where(spine, img[rows, cols], painted)
+    for i in range(scores.shape[0]):
+        for j in range(scores.shape[1]):
+            v = scores[i, j]
+            mask, dx, dy = _glyphs(f"{v:.2f}", frame.font_px, False, "mm")
+            x0 = int(round((xs[j] + xs[j + 1]) / 2)) + dx
+            y0 = int(round((ys[i] + ys[i + 1]) / 2)) + dy
+            region = img[y0 : y0 + mask.shape[0], x0 : x0 + mask.shape[1]]
+            ink = 254 if v < 0.6 else 255  # white on dark cells, black on light ones
+            region[mask[: region.shape[0], : region.shape[1]] >= 128] = ink
+    return img, frame.palette
 
 
 def score_matrix_image(
@@ -528,33 +576,27 @@ def score_matrix_image(
     """``score_matrix_figure`` as an RGB uint8 image in a few ms (the frame is drawn once per shape).
 
     Same axes, labels, viridis colours on [0, 1], colour bar and cell values as the figure, which
-    is drawn at least 4.4 x 3.6 inches so the labels of a small matrix are not cut.
+    is drawn at least 4.4 x 3.6 inches so the labels of a small matrix are not cut. Drawn in a
+    256-colour palette (``score_matrix_png`` encodes it as such): cells take one of 64 viridis
+    levels, the frame is quantised once.
     """
-    scores = np.asarray(scores, dtype=float)
-    if scores.ndim != 2 or 0 in scores.shape:
-        raise ValueError(f"scores must be a non-empty 2-D matrix, got shape {scores.shape}")
-    frame = _heatmap_frame(scores.shape, tuple(int(t) for t in trained_model_steps), title, int(dpi))
-    img = frame.background.copy()
-    colours = matplotlib.colormaps["viridis"](np.clip(np.nan_to_num(scores), 0.0, 1.0), bytes=True)[..., :3]
-    ys, xs = frame.y_edges, frame.x_edges
-    rows, cols = frame.cell_area
-    cell_rows = np.clip(np.searchsorted(ys, np.arange(rows.start, rows.stop), side="right") - 1, 0, len(ys) - 2)
-    cell_cols = np.clip(np.searchsorted(xs, np.arange(cols.start, cols.stop), side="right") - 1, 0, len(xs) - 2)
-    painted = colours[cell_rows[:, None], cell_cols[None, :]].astype(np.float32)
-    # The frame there is black ink (the axes' spines) on white: compose the cells under it.
-    ink = frame.background[rows, cols].astype(np.float32) / 255.0
-    img[rows, cols] = (painted * ink).astype(np.uint8)
-    for i in range(scores.shape[0]):
-        for j in range(scores.shape[1]):
-            v = scores[i, j]
-            mask, dx, dy = _glyphs(f"{v:.2f}", frame.font_px, False, "mm")
-            x0 = int(round((xs[j] + xs[j + 1]) / 2)) + dx
-            y0 = int(round((ys[i] + ys[i + 1]) / 2)) + dy
-            region = img[y0 : y0 + mask.shape[0], x0 : x0 + mask.shape[1]]
-            a = mask[: region.shape[0], : region.shape[1], None].astype(np.float32) / 255.0
-            ink = 255.0 if v < 0.6 else 0.0
-            region[:] = (region * (1.0 - a) + ink * a).astype(np.uint8)
-    return img
+    indices, palette = _score_matrix_indices(scores, trained_model_steps, title, dpi)
+    return palette[indices]
+
+
+def score_matrix_png(
+    scores: np.ndarray,
+    trained_model_steps: Sequence[int] = (),
+    title: str = "MCC: model step x game step",
+    dpi: int = 100,
+) -> bytes:
+    """``score_matrix_image`` as a palette PNG: a third of the time of an RGB one."""
+    indices, palette = _score_matrix_indices(scores, trained_model_steps, title, dpi)
+    img = Image.fromarray(indices, mode="P")
+    img.putpalette(palette.tobytes())
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", compress_level=1)
+    return buf.getvalue()
 
 
 # ---------------------------------------------------------------------------------------------
