@@ -409,7 +409,9 @@ def test_run_episode_shows_every_step_and_matches_the_package(client, zoo_dir: P
     # lossless: what the package draws (up to a grey level where another thread count rounds differently)
     assert panel_img.shape == viz.episode_panel(ep).shape
     assert (panel_img != viz.episode_panel(ep)).any(-1).mean() < 0.01
-    assert np.asarray(Image.open(heatmap)).shape[-1] in (3, 4)
+    heat = np.asarray(Image.open(heatmap).convert("RGB"))
+    expected = viz.score_matrix_image(ep.score_matrix(), ep.trained_steps, viz.MATRIX_TITLE)
+    assert heat.shape == expected.shape and (heat != expected).any(-1).mean() < 0.01
     with Image.open(gif) as anim:
         assert anim.n_frames == ep.steps + 1
 
