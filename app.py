@@ -1394,7 +1394,6 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     torch.set_num_threads(1)  # tiny convolutions: one thread per request beats two fighting for two cores
     demo = build_demo(args.checkpoint)
-    start_drawing(args.workers)
     # SIGTERM (how a Space or a test stops the app) closes it like Ctrl-C: the workers stop and
     # the output folder is removed, instead of an exit that skips every clean-up.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
@@ -1406,7 +1405,12 @@ def main(argv: list[str] | None = None) -> None:
         show_error=False,
         css=CSS,
         footer_links=["api"],
+        prevent_thread_lock=True,
     )
+    # After the page is up: starting a worker imports torch and gradio again, which would slow the
+    # start by a second or two; until it is ready the server draws itself.
+    start_drawing(args.workers)
+    demo.block_thread()
 
 
 if __name__ == "__main__":

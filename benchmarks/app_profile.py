@@ -4,7 +4,8 @@
     python benchmarks/app_profile.py [--clients 8] [--episodes 30] [--top 60]
 
 The app's server runs in this process (so every thread is profiled; the drawing workers, as in
-``app.py``, are processes of their own) while ``app_latency.py`` drives it from a subprocess. Profiling slows the app several times over: read the shares, not the latencies.
+``app.py``, are processes of their own) while ``app_latency.py`` drives it from a subprocess.
+Profiling slows the app several times over: read the shares, not the latencies.
 """
 
 from __future__ import annotations
