@@ -108,7 +108,7 @@ def test_adversarial_on_an_existing_checkpoint_keeps_the_core(tmp_path: Path) ->
     assert not torch.equal(base["decoder.0.weight"], adv["decoder.0.weight"])
 
 
-def test_warm_start_continues_from_a_checkpoint(tmp_path: Path) -> None:
+def test_warm_start_continues_from_a_checkpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     base = run_cli(tmp_path / "base")
     # No steps: the saved model is the checkpoint it started from, so it scores the same.
     same = run_cli(tmp_path / "same", "--warm-start", str(tmp_path / "base"), "--steps", "0")
@@ -121,6 +121,8 @@ def test_warm_start_continues_from_a_checkpoint(tmp_path: Path) -> None:
         **{k: base[k] for k in ("train_steps", "train_minutes", "final_error", "interpretability")},
     }
     assert f"Trained further from the weights of `{tmp_path / 'base'}`" in (tmp_path / "more" / "README.md").read_text()
+    monkeypatch.setattr(hub, "ZOO_DIR", tmp_path)  # as a zoo name, the record reads the same folder
+    assert train.warm_start_record("base") == {**scores["warm_start"], "from": "base"}
     with pytest.raises(ValueError, match="channels: 4 there, 6 here"):
         run_cli(tmp_path / "other", "--warm-start", str(tmp_path / "base"), "--channels", "6")
     with pytest.raises(ValueError, match="pick one"):

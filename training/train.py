@@ -607,7 +607,7 @@ def finish(
 def warm_start_record(source: str) -> dict[str, Any]:
     """Where a warm-started run began, and what that checkpoint had cost (from its eval.json)."""
     record: dict[str, Any] = {"from": source}
-    ev = Path(source) / "eval.json"
+    ev = Path(hub.resolve(source)) / "eval.json"  # a zoo name is read from its folder too
     if ev.exists():
         before = json.loads(ev.read_text())
         for k in ("train_steps", "train_minutes", "final_error", "interpretability"):
