@@ -9,7 +9,7 @@ from pathlib import Path
 from conftest import TINY_TRAIN, assert_tables_close
 from huggingface_hub import ModelCard
 
-from imagination.hub import card_eval_metrics
+from imagination.cards import card_eval_metrics
 from training import analyze, train
 
 

@@ -264,7 +264,7 @@ def test_every_event_is_a_named_endpoint(client, server: AppServer) -> None:
 def test_load_checkpoint_from_the_zoo(client, zoo_dir: Path, names: list[str]) -> None:
     from huggingface_hub import ModelCard
 
-    from imagination.hub import card_eval_metrics
+    from imagination.cards import card_eval_metrics
 
     for name in names:
         status, scores, steps = call(client, "/load_checkpoint", name)

@@ -12,7 +12,7 @@ from hub_stub import HubStub
 from huggingface_hub import ModelCard, constants, hf_hub_download, snapshot_download
 
 from imagination import CheckpointError, ImaginationModel, life
-from imagination import hub as ihub
+from imagination import cards as icards
 from training import push, train
 
 
@@ -43,7 +43,7 @@ def test_push_then_download_is_identical(hub: HubStub, folder: Path) -> None:
     assert torch.equal(model(x), local(x))
     card = ModelCard.load("imagination-zoo/tiny-ae")
     scores = json.loads((folder / "eval.json").read_text())
-    assert ihub.card_eval_metrics(card)["interpretability"] == scores["interpretability"]
+    assert icards.card_eval_metrics(card)["interpretability"] == scores["interpretability"]
     assert card.data.eval_results[0].dataset_type == "game-of-life"
 
 

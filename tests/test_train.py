@@ -16,7 +16,7 @@ from conftest import TINY_TRAIN, assert_tables_close
 from huggingface_hub import ModelCard
 from safetensors.torch import load_file
 
-from imagination import ImaginationModel, hub
+from imagination import ImaginationModel, cards, hub
 from imagination.evaluate import EvalSet, evaluate
 from training import train
 
@@ -49,7 +49,7 @@ def check_folder(folder: Path) -> dict:
     assert train.STATE_FILE not in names
     scores = json.loads((folder / "eval.json").read_text())
     card = ModelCard.load(folder / "README.md")
-    got = hub.card_eval_metrics(card)
+    got = cards.card_eval_metrics(card)
     assert got["interpretability"] == scores["interpretability"]
     assert got["final_error"] == scores["final_error"]
     for i, acc in enumerate(scores["per_step_accuracy"]):

@@ -9,8 +9,9 @@ from conftest import assert_tables_close
 from huggingface_hub import ModelCard
 
 from imagination import ImaginationModel, zoo
+from imagination.cards import card_eval_metrics
 from imagination.evaluate import EvalSet, evaluate
-from imagination.hub import ZOO_DIR, card_eval_metrics
+from imagination.hub import ZOO_DIR
 from training import analyze
 from training import zoo as zoo_builder
 

@@ -18,7 +18,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from imagination import analysis, hub, viz
+from imagination import analysis, cards, hub, viz
 from imagination.evaluate import EvalSet, eval_episodes
 from imagination.model import ImaginationModel
 from training.docs import replace_block
@@ -57,7 +57,7 @@ def write(folder: Path, results: dict[str, Any]) -> None:
     scores = json.loads((folder / "eval.json").read_text())
     scores.update(results)
     (folder / "eval.json").write_text(json.dumps(scores, indent=2) + "\n")
-    hub.write_card(folder, name=folder.name, repo_id=_repo_id(folder))
+    cards.write_card(folder, name=folder.name, repo_id=_repo_id(folder))
 
 
 def _repo_id(folder: Path) -> str | None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from huggingface_hub import HfApi, ModelCard
 
-from imagination.hub import card_eval_metrics
+from imagination.cards import card_eval_metrics
 from imagination.model import ImaginationModel
 
 REQUIRED = ("config.json", "model.safetensors", "README.md", "eval.json")

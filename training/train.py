@@ -29,7 +29,7 @@ from torch import nn
 from torch.func import functional_call
 from tqdm import tqdm
 
-from imagination import hub, life
+from imagination import cards, hub, life
 from imagination.evaluate import (
     EVAL_EPISODES,
     EVAL_SEED,
@@ -599,7 +599,7 @@ def finish(
     if tc.regime == "probes":
         result["probes"] = probe_table(saved, extra, eval_set)
     (out / "eval.json").write_text(json.dumps(result, indent=2) + "\n")
-    hub.write_card(out, name=tc.name or out.name)
+    cards.write_card(out, name=tc.name or out.name)
     (out / STATE_FILE).unlink(missing_ok=True)
     return result
 

@@ -21,7 +21,8 @@ import shutil
 import sys
 from pathlib import Path
 
-from imagination.hub import ZOO_DIR, card_eval_metrics, write_card
+from imagination.cards import card_eval_metrics, write_card
+from imagination.hub import ZOO_DIR
 from imagination.zoo import HUB_ORG, INDEX
 from training.docs import replace_block
 
