@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -68,21 +69,238 @@ def _rule_table(rule: Rule, device: torch.device) -> torch.Tensor:
     return table
 
 
-def step(boards: torch.Tensor, rule: str | Rule = LIFE, wrap: bool = False) -> torch.Tensor:
-    """One generation of the rule for every board in the batch."""
+def step_conv(boards: torch.Tensor, rule: str | Rule = LIFE, wrap: bool = False) -> torch.Tensor:
+    """One generation by convolution and a rule table: the reference the bit-parallel step is tested
+    against, and the path for boards on an accelerator, where it is the fast one."""
     r = parse_rule(rule)
     counts = neighbours(boards, wrap).long()
     alive = (boards > 0.5).long()
     table = _rule_table(r, boards.device)
-    return table[alive, counts].to(boards.dtype if boards.is_floating_point() else torch.float32)
+    return table[alive, counts].to(_out_dtype(boards))
+
+
+# --- The bit-parallel simulator -------------------------------------------------------------------
+# Boards are bit-sliced across the batch: word m of cell (r, c) holds that cell of boards 64m..64m+63,
+# one per bit. A neighbour is then a whole word at a neighbouring cell (no bit shifts, so wrap, edges
+# and any board size cost nothing extra), every one of the 64 bits is a full cell update, and a
+# generation is ~25 word operations per cell: a bit-sliced adder counts neighbours 0..8 and the rule
+# is boolean logic on the count's bits. Packing goes through np.packbits on each board's own cells
+# (contiguous, fast) and an 8x8 bit-matrix transpose of each group of 8 boards x 8 cells.
+
+_BITS = 64
+_BLOCK_CELL_WORDS = 1 << 14  # words of one plane per block: ~25 live planes x 128 KiB stay in a core's L2
+
+
+def _out_dtype(boards: torch.Tensor) -> torch.dtype:
+    return boards.dtype if boards.is_floating_point() else torch.float32
+
+
+def _transpose8(x: np.ndarray) -> np.ndarray:
+    """Transpose the 8x8 bit matrix (byte i, bit j) -> (byte j, bit i) in every uint64 (Hacker's Delight 7-3)."""
+    t = (x ^ (x >> np.uint64(7))) & np.uint64(0x00AA00AA00AA00AA)
+    x = x ^ t ^ (t << np.uint64(7))
+    t = (x ^ (x >> np.uint64(14))) & np.uint64(0x0000CCCC0000CCCC)
+    x = x ^ t ^ (t << np.uint64(14))
+    t = (x ^ (x >> np.uint64(28))) & np.uint64(0x00000000F0F0F0F0)
+    return x ^ t ^ (t << np.uint64(28))
+
+
+def _pack(alive: np.ndarray) -> np.ndarray:
+    """[N, H, W] bool -> [H, W, ceil(N/64)] uint64, bit b of word m = board 64m+b (missing boards dead)."""
+    n, h, w = alive.shape
+    cells, m = h * w, -(-n // _BITS)
+    cb = -(-cells // 8)  # bytes per board
+    rows = np.zeros((m * _BITS, cb), np.uint8)
+    rows[:n] = np.packbits(alive.reshape(n, cells), axis=1, bitorder="little")
+    # one uint64 per (8 boards, 8 cells): byte i = board i's 8 cells; transposed: byte j = cell j's 8 boards
+    x = np.ascontiguousarray(rows.reshape(m * 8, 8, cb).transpose(0, 2, 1)).view(np.uint64)
+    by_group = _transpose8(x).view(np.uint8).reshape(m, 8, cb * 8)  # [word, byte in word, cell]
+    words = np.ascontiguousarray(by_group.transpose(2, 0, 1)).view(np.uint64)  # [cell, word, 1]
+    return words[:cells].reshape(h, w, m)
+
+
+def _unpack_rows(words: np.ndarray, n: int) -> np.ndarray:
+    """Inverse of ``_pack`` up to the bytes: [n, ceil(H*W/8)] uint8, board rows packed little-endian."""
+    h, w, m = words.shape
+    cells = h * w
+    cb = -(-cells // 8)
+    full = np.zeros((cb * 8, m), np.uint64)
+    full[:cells] = words.reshape(cells, m)
+    by_group = full.view(np.uint8).reshape(cb * 8, m, 8).transpose(1, 2, 0)  # [word, byte in word, cell]
+    x = np.ascontiguousarray(by_group).reshape(m * 8, cb, 8).view(np.uint64)
+    per_board = _transpose8(x).view(np.uint8).reshape(m * 8, cb, 8).transpose(0, 2, 1)
+    return np.ascontiguousarray(per_board).reshape(m * _BITS, cb)[:n]
+
+
+def _unpack(words: np.ndarray, n: int) -> np.ndarray:
+    """[H, W, M] uint64 -> [n, H, W] uint8 0/1."""
+    h, w, _ = words.shape
+    rows = _unpack_rows(words, n)
+    return np.unpackbits(rows, axis=1, count=h * w, bitorder="little").reshape(n, h, w)
+
+
+def _pad(x: np.ndarray, axis: int, wrap: bool) -> np.ndarray:
+    """``x`` with one more cell on both ends of ``axis``: dead, or the far edge's cells on a torus."""
+    if wrap:
+        first, last = np.take(x, [0], axis), np.take(x, [-1], axis)
+        return np.concatenate((last, x, first), axis)
+    shape = list(x.shape)
+    shape[axis] += 2
+    out = np.zeros(shape, x.dtype)
+    inner = [slice(None)] * x.ndim
+    inner[axis] = slice(1, -1)
+    out[tuple(inner)] = x
+    return out
+
+
+_Term = np.ndarray | bool | None  # an array of words, or the constants all-ones (True) and all-zeros (None)
+
+
+def _and(a: _Term, b: _Term) -> _Term:
+    if a is None or b is None:
+        return None
+    if a is True:
+        return b
+    return a if b is True else a & b
+
+
+def _or(a: _Term, b: _Term) -> _Term:
+    if a is None:
+        return b
+    if b is None or a is True:
+        return a
+    return b if b is True else a | b
+
+
+def _rule_logic(rule: Rule, alive: np.ndarray, s: list[np.ndarray]) -> np.ndarray:
+    """Next state from the alive bits and the neighbour count's bits ``s`` (s[3] set only for 8).
+
+    Counts pair up by their high bits (2h, 2h+1); for each count, whether a cell lives next is one of
+    0, 1, alive, or not alive. The constants fold away, so Life costs a handful of operations. Count
+    8 has the low bits of count 0, so the two part only where their outcomes differ.
+    """
+    cache: dict[str, np.ndarray] = {}
+
+    def lit(name: str) -> _Term:
+        if name not in cache:
+            base = {"a": alive, "s0": s[0], "s1": s[1], "s2": s[2], "s3": s[3]}
+            cache[name] = ~base[name[1:]] if name.startswith("~") else base[name]
+        return cache[name]
+
+    def outcome(n: int) -> str:
+        return {(True, True): "1", (True, False): "~a", (False, True): "a", (False, False): "0"}[
+            (n in rule.birth, n in rule.survive)
+        ]
+
+    def term(name: str) -> _Term:
+        return True if name == "1" else None if name == "0" else lit(name)
+
+    result: _Term = None
+    for high in range(4):
+        even, odd = outcome(2 * high), outcome(2 * high + 1)
+        f_even = term(even)
+        if high == 0 and outcome(8) != even:
+            f_even = _and(lit("~s3"), f_even)
+            result = _or(result, _and(lit("s3"), term(outcome(8))))
+        f_odd = term(odd)
+        if f_even is f_odd:  # the same cached array or constant: s0 does not matter
+            inner = f_even
+        elif f_odd is True:
+            inner = _or(f_even, lit("s0"))
+        elif f_even is True:
+            inner = _or(lit("~s0"), f_odd)
+        else:
+            inner = _or(_and(lit("~s0"), f_even), _and(lit("s0"), f_odd))
+        select = _and(lit("s2" if high & 2 else "~s2"), lit("s1" if high & 1 else "~s1"))
+        result = _or(result, _and(select, inner))
+    if result is None:
+        return np.zeros_like(alive)
+    if result is True:
+        return np.full_like(alive, np.uint64(0xFFFFFFFFFFFFFFFF))
+    return result
+
+
+def _step_block(x: np.ndarray, rule: Rule, wrap: bool) -> np.ndarray:
+    """One generation of [H, W, words] bit-sliced boards."""
+    p = _pad(x, 1, wrap)
+    left, right = p[:, :-2], p[:, 2:]
+    a, b = left ^ right, left & right  # left + right: bits 1, 2
+    t0, t1 = a ^ x, b | (a & x)  # left + self + right, per row
+    p0, p1 = _pad(t0, 0, wrap), _pad(t1, 0, wrap)
+    u0, d0, u1, d1 = p0[:-2], p0[2:], p1[:-2], p1[2:]  # the rows above and below
+    x1 = u0 ^ d0
+    s0, c0 = x1 ^ a, (u0 & d0) | (x1 & a)
+    y1 = u1 ^ d1
+    z, c1 = y1 ^ b, (u1 & d1) | (y1 & b)
+    s1, c2 = z ^ c0, z & c0
+    s2, s3 = c1 ^ c2, c1 & c2
+    return _rule_logic(rule, x, [s0, s1, s2, s3])
+
+
+def _step_words(words: np.ndarray, rule: Rule, wrap: bool) -> np.ndarray:
+    """One generation of packed boards, a cache-sized block of words at a time."""
+    h, w, m = words.shape
+    out = np.empty_like(words)
+    block = max(1, _BLOCK_CELL_WORDS // (h * w))
+    for j in range(0, m, block):
+        out[:, :, j : j + block] = _step_block(words[:, :, j : j + block], rule, wrap)
+    return out
+
+
+def _bit_parallel(boards: torch.Tensor) -> bool:
+    """Whether the packed simulator serves these boards (CPU; accelerators keep the convolution)."""
+    return boards.device.type == "cpu" and boards.dim() >= 2 and boards.numel() > 0
+
+
+def _alive_np(boards: torch.Tensor) -> np.ndarray:
+    """[N, H, W] bool numpy view of the live cells (boards are 0/1, so > 0.5 is exact)."""
+    h, w = boards.shape[-2:]
+    return (boards.detach() > 0.5).reshape(-1, h, w).numpy()
+
+
+def _to_tensor(cells: np.ndarray, dtype: torch.dtype) -> torch.Tensor:
+    return torch.from_numpy(cells).to(dtype)
+
+
+def step(boards: torch.Tensor, rule: str | Rule = LIFE, wrap: bool = False) -> torch.Tensor:
+    """One generation of the rule for every board in the batch.
+
+    On CPU the boards go through the bit-parallel simulator (bit-exact with ``step_conv``, tested
+    for every Life-like rule); on an accelerator through the convolution.
+    """
+    r = parse_rule(rule)
+    if not _bit_parallel(boards):
+        return step_conv(boards, r, wrap)
+    alive = _alive_np(boards)
+    nxt = _unpack(_step_words(_pack(alive), r, wrap), len(alive))
+    return _to_tensor(nxt, _out_dtype(boards)).reshape(boards.shape)
 
 
 def rollout(boards: torch.Tensor, steps: int, rule: str | Rule = LIFE, wrap: bool = False) -> torch.Tensor:
     """The start boards and the ``steps`` generations after them: [..., steps+1, H, W]."""
-    frames = [boards.float()]
-    for _ in range(steps):
-        frames.append(step(frames[-1], rule, wrap))
-    return torch.stack(frames, dim=-3)
+    r = parse_rule(rule)
+    if not _bit_parallel(boards):
+        frames = [boards.float()]
+        for _ in range(steps):
+            frames.append(step_conv(frames[-1], r, wrap))
+        return torch.stack(frames, dim=-3)
+    alive = _alive_np(boards)
+    n, h, w = alive.shape
+    out = np.empty((n, steps + 1, h, w), np.uint8)
+    out[:, 0] = alive
+    words = _pack(alive)
+    for t in range(1, steps + 1):  # packed once; each generation is unpacked straight into its frame
+        words = _step_words(words, r, wrap)
+        out[:, t] = _unpack(words, n)
+    return torch.from_numpy(out).float().reshape(*boards.shape[:-2], steps + 1, h, w)
+
+
+def _random_alive(
+    n: int, size: int | tuple[int, int], density: float | torch.Tensor, generator: torch.Generator | None
+) -> torch.Tensor:
+    h, w = (size, size) if isinstance(size, int) else size
+    d = torch.as_tensor(density, dtype=torch.float32).reshape(-1, 1, 1)
+    return torch.rand(n, h, w, generator=generator) < d
 
 
 def random_boards(
@@ -92,9 +310,7 @@ def random_boards(
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
     """Boards with each cell alive independently with probability ``density`` (per board if a tensor)."""
-    h, w = (size, size) if isinstance(size, int) else size
-    d = torch.as_tensor(density, dtype=torch.float32).reshape(-1, 1, 1)
-    return (torch.rand(n, h, w, generator=generator) < d).float()
+    return _random_alive(n, size, density, generator).float()
 
 
 def sample_episodes(
@@ -112,14 +328,39 @@ def sample_episodes(
     The first start board is fresh (cells alive with ``density``); each later one is fresh with
     probability ``p_fresh`` and otherwise the step-1 board of the previous sample, so most starts
     are already-evolved boards of geometrically mixed age, as in the paper's data.
+
+    The chain is sequential only in appearance: a run of starts between two fresh coins is one fresh
+    board and its successive generations, so frame t of the episode at age k in its run is generation
+    k + t of the run's fresh board. All runs advance together, one generation per pass, longest runs
+    first so the ones still going are a prefix of the packed words. The random draws are the
+    per-sample loop's, in its order, so the episodes are the same (the fixed eval set is tested).
     """
+    r = parse_rule(rule)
     g = torch.Generator().manual_seed(seed)
-    fresh = random_boards(n, size, density, g)
-    coins = torch.rand(n, generator=g) < p_fresh
-    starts = torch.empty_like(fresh)
-    for i in range(n):
-        starts[i] = fresh[i] if i == 0 or coins[i] else step(starts[i - 1], rule, wrap)
-    return rollout(starts, steps, rule, wrap)
+    fresh = _random_alive(n, size, density, g)
+    coins = (torch.rand(n, generator=g) < p_fresh).numpy()
+    if n == 0:
+        return rollout(fresh.float(), steps, r, wrap)
+    coins[0] = True
+    heads = np.flatnonzero(coins)
+    lengths = np.diff(np.append(heads, n))
+    order = np.argsort(-lengths, kind="stable")
+    heads, lengths = heads[order], lengths[order]
+    going = -lengths  # ascending, for searchsorted: runs longer than k are the first (lengths > k).sum()
+    cells = size * size
+    out = np.empty((n, steps + 1, cells), np.uint8)
+    words = _pack(fresh.numpy()[heads])
+    for depth in range(int(lengths[0]) + steps):
+        live = int(np.searchsorted(going, -(depth - steps), side="left"))  # runs with length > depth - steps
+        m = -(-live // _BITS)
+        if depth:
+            words[:, :, :m] = _step_words(words[:, :, :m], r, wrap)
+        boards = _unpack(words[:, :, :m], live).reshape(live, cells)
+        for t in range(min(steps, depth) + 1):
+            age = depth - t
+            runs = int(np.searchsorted(going, -age, side="left"))  # runs with length > age
+            out[heads[:runs] + age, t] = boards[:runs]
+    return torch.from_numpy(out).float().reshape(n, steps + 1, size, size)
 
 
 def sample_training_episodes(
