@@ -606,7 +606,7 @@ def finish(
 
 def warm_start_record(source: str) -> dict[str, Any]:
     """Where a warm-started run began, and what that checkpoint had cost (from its eval.json)."""
-    record: dict[str, Any] = {"from": source}
+    record: dict[str, Any] = {"from": cards.portable(source)}
     ev = Path(hub.resolve(source)) / "eval.json"  # a zoo name is read from its folder too
     if ev.exists():
         before = json.loads(ev.read_text())
@@ -644,7 +644,10 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> None:
     args = vars(parser().parse_args(argv))
     resume = args.pop("resume")
-    tc = TrainConfig(**args, command=list(sys.argv if argv is None else ["python", "-m", "training.train", *argv]))
+    # Recorded as the module command whatever launched it (sys.argv[0] is this file's absolute path under
+    # `python -m`, best_of and torchrun), with every path portable: the card and train_config.json travel.
+    given = sys.argv[1:] if argv is None else argv
+    tc = TrainConfig(**args, command=["python", "-m", "training.train", *cards.portable_args(list(given))])
     result = train(tc, resume=resume)
     if result is not None:
         msg = f"{tc.out}: final error {result['final_error']:.4f}, interpretability {result['interpretability']:.3f}"
@@ -655,3 +658,14 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+    if tc.init or tc.warm_start:
+        result["derived_from"] = cards.derived_from(tc.init or tc.warm_start, "init" if tc.init else "warm_start")
+    (out / "train_config.json").write_text(json.dumps(recorded_config(tc), indent=2) + "\n")
+def recorded_config(tc: TrainConfig) -> dict[str, Any]:
+    """train_config.json as it ships: every setting, with the paths portable (no folder of this machine)."""
+    record = asdict(tc)
+    for key in ("out", "init", "warm_start"):
+        record[key] = cards.portable(record[key])
+    return record
+
+

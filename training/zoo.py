@@ -3,13 +3,15 @@
     python -m training.zoo list                 # the planned checkpoints and their commands
     python -m training.zoo train gol3-autoencoder [--resume]
     python -m training.zoo train --all          # every missing checkpoint, in dependency order
-    python -m training.zoo index                # zoo/index.json from each folder's eval.json
+    python -m training.zoo index                # the registry zoo/index.json: bundled scores from eval.json
     python -m training.zoo table                # the README results table, from the cards
     python -m training.zoo figures              # docs/figures/<name>.png, true vs imagined
     python -m training.zoo cards                # rewrite every card from its eval.json (template change)
 
 Every number written by ``index`` and ``table`` is read from eval.json / the model card, which the
-evaluator wrote from the saved weights.
+evaluator wrote from the saved weights. ``index`` keeps each entry's repo id, revision and pushed
+flag (``training.push`` sets them) and entries that are registered without being bundled, and writes
+the Space's ``models:`` (README front matter) as exactly the pushed repos: it never invents one.
 """
 
 from __future__ import annotations
@@ -21,14 +23,14 @@ import shutil
 import sys
 from pathlib import Path
 
+from imagination import zoo as registry
 from imagination.cards import card_eval_metrics, write_card
 from imagination.hub import ZOO_DIR
-from imagination.zoo import HUB_ORG, INDEX
+from imagination.zoo import BAR, HUB_ORG, INDEX
 from training.docs import replace_block
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = Path("runs") / "zoo"  # relative to ROOT: main() works from there, so configs hold no local paths
-BAR = 0.01  # the reference's stopping bar: task error <= 1%
 
 # The CPU recipe (docs/training.md): wide core block, MSE on the raw decoder output (the reference's
 # loss), Adam 3e-3 decaying to 1e-3, gradient norm clipped at 1, 12x12 training boards; stop at the
@@ -112,53 +114,67 @@ def install(run: Path, name: str) -> None:
     tc = json.loads((dest / "train_config.json").read_text())
     tc["out"] = f"runs/zoo/{name}"
     (dest / "train_config.json").write_text(json.dumps(tc, indent=2) + "\n")
-    write_card(dest, name=name, repo_id=f"{HUB_ORG}/{name}")
+    write_card(dest, name=name, repo_id=pushed_repo(name))
+
+
+def pushed_repo(name: str) -> str | None:
+    """The Hub repo a zoo entry was pushed to, per the registry; None while it has not been pushed."""
+    for e in registry.read_registry():
+        if e["name"] == name and e.get("pushed"):
+            return e["repo_id"]
+    return None
 
 
 def index() -> list[dict]:
-    """Write zoo/index.json from every zoo folder's config.json and eval.json."""
+    """Rewrite the registry: every bundled folder's entry from its files, every other entry kept.
+
+    A bundled entry keeps the repo id, revision and pushed flag it had (a new one is named
+    ``imagination-zoo/<name>``, not pushed); registered entries without a folder (a contributor's
+    repo) stay as ``training.push`` wrote them.
+    """
+    old = {e["name"]: e for e in registry.read_registry()}
     models = []
     order = list(PLAN) + sorted(p.name for p in ZOO_DIR.iterdir() if p.is_dir() and p.name not in PLAN)
     for name in order:
         folder = ZOO_DIR / name
         if not (folder / "eval.json").exists():
             continue
-        cfg = json.loads((folder / "config.json").read_text())
-        ev = json.loads((folder / "eval.json").read_text())
-        models.append(
-            {
-                "name": name,
-                "regime": cfg["regime"],
-                "task": cfg["task"],
-                "game_steps": cfg["game_steps"],
-                "model_steps": cfg["model_steps"],
-                "rule": cfg["rule"],
-                "repo_id": f"{HUB_ORG}/{name}",
-                "folder": f"zoo/{name}",
-                "interpretability": ev["interpretability"],
-                "final_error": ev["final_error"],
-                "task_error": ev["task_error"],
-                "per_step_accuracy": ev["per_step_accuracy"],
-                "meets_bar": ev["task_error"] <= BAR,
-                "train_minutes": round(ev.get("train_minutes", 0.0), 2),
-            }
-        )
-    INDEX.write_text(json.dumps({"models": models}, indent=2) + "\n")
-    if ZOO_DIR.resolve() == (ROOT / "zoo").resolve():
-        write_space_models([m["repo_id"] for m in models])
+        prev = old.pop(name, {})
+        entry = registry.record(folder, name, prev.get("repo_id") or f"{HUB_ORG}/{name}", bundled=True)
+        entry.update({k: prev[k] for k in ("revision", "pushed") if k in prev})
+        models.append(entry)
+    models += [e for e in old.values() if not e.get("bundled", True)]  # registered, not bundled: kept
+    registry.write_registry(models)
+    sync_space()
     return models
+
+
+def sync_space() -> None:
+    """The Space's ``models:`` from the registry: exactly the pushed repos (only for this checkout's zoo)."""
+    if ZOO_DIR.resolve() == (ROOT / "zoo").resolve():
+        write_space_models(space_models())
+
+
+def space_models() -> list[str]:
+    """The repos the Space may claim: the registry's pushed entries, in registry order."""
+    return [e["repo_id"] for e in registry.read_registry() if e.get("pushed")]
 
 
 MODELS_START, MODELS_END = "# zoo-models:start", "# zoo-models:end"
 
 
 def write_space_models(repo_ids: list[str], readme: Path = ROOT / "README.md") -> None:
-    """The Space's front matter lists the zoo's repo ids (so the Hub links the demo to them)."""
+    """The Space's front matter lists these repo ids (so the Hub links the demo to them); ``[]`` when none.
+
+    The markers enclose the whole ``models:`` key, so an empty list is written as ``models: []``
+    rather than a key with no value.
+    """
     text = readme.read_text()
     head, rest = text.split(MODELS_START, 1)
     _, tail = rest.split(MODELS_END, 1)
-    lines = "".join(f"  - {r}\n" for r in repo_ids)
-    readme.write_text(f"{head}{MODELS_START}\n{lines}{MODELS_END}{tail}")
+    head = head.removesuffix("models:\n")  # the older layout kept the key above the markers
+    block = "models:\n" + "".join(f"  - {r}\n" for r in repo_ids) if repo_ids else "models: []\n"
+    readme.write_text(f"{head}{MODELS_START}\n{block}{MODELS_END}{tail}")
 
 
 def table() -> str:
@@ -212,7 +228,7 @@ def figures(out_dir: Path = ROOT / "docs" / "figures") -> None:
     from imagination.episode import run_episode
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    for e in zoo.list():
+    for e in zoo.bundled():
         model = zoo.load(e.name)
         board = life.sample_episodes(8, 1, 20, seed=7, rule=e.rule)[5, 0]
         ep = run_episode(model, board)
@@ -259,8 +275,8 @@ def main(argv: list[str] | None = None) -> None:
     elif args.cmd == "figures":
         figures()
     elif args.cmd == "cards":
-        for e in json.loads(INDEX.read_text())["models"]:
-            write_card(ZOO_DIR / e["name"], name=e["name"], repo_id=e["repo_id"])
+        for e in registry.bundled():
+            write_card(e.path, name=e.name, repo_id=e.repo_id if e.pushed else None)
 
 
 if __name__ == "__main__":
