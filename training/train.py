@@ -596,12 +596,23 @@ def finish(
         result["base_model"] = {k: base_eval[k] for k in ("interpretability", "final_error", "per_step_accuracy")}
     if tc.warm_start:
         result["warm_start"] = warm_start_record(tc.warm_start)
+    if tc.init or tc.warm_start:
+        result["derived_from"] = cards.derived_from(tc.init or tc.warm_start, "init" if tc.init else "warm_start")
     if tc.regime == "probes":
         result["probes"] = probe_table(saved, extra, eval_set)
     (out / "eval.json").write_text(json.dumps(result, indent=2) + "\n")
+    (out / "train_config.json").write_text(json.dumps(recorded_config(tc), indent=2) + "\n")
     cards.write_card(out, name=tc.name or out.name)
     (out / STATE_FILE).unlink(missing_ok=True)
     return result
+
+
+def recorded_config(tc: TrainConfig) -> dict[str, Any]:
+    """train_config.json as it ships: every setting, with the paths portable (no folder of this machine)."""
+    record = asdict(tc)
+    for key in ("out", "init", "warm_start"):
+        record[key] = cards.portable(record[key])
+    return record
 
 
 def warm_start_record(source: str) -> dict[str, Any]:
@@ -658,14 +669,3 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
-    if tc.init or tc.warm_start:
-        result["derived_from"] = cards.derived_from(tc.init or tc.warm_start, "init" if tc.init else "warm_start")
-    (out / "train_config.json").write_text(json.dumps(recorded_config(tc), indent=2) + "\n")
-def recorded_config(tc: TrainConfig) -> dict[str, Any]:
-    """train_config.json as it ships: every setting, with the paths portable (no folder of this machine)."""
-    record = asdict(tc)
-    for key in ("out", "init", "warm_start"):
-        record[key] = cards.portable(record[key])
-    return record
-
-
