@@ -266,3 +266,75 @@ def test_stop_error_ends_the_model_phase_early(tmp_path: Path) -> None:
     # rerunning with --resume (nothing left to resume) gives the same run
     train.main(["--out", str(tmp_path / "early"), *TINY, "--stop-error", "0.99", "--steps", "30", "--resume"])
     assert json.loads((tmp_path / "early" / "eval.json").read_text())["train_steps"] == 6
+
+
+# -- the device path: every test runs on a CPU-only machine; CUDA's presence is mocked ---------------
+def test_device_auto_picks_cuda_only_where_present(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LOCAL_RANK", raising=False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert train.pick_device("auto") == torch.device("cpu")
+    assert train.pick_device("cpu") == torch.device("cpu")
+    with pytest.raises(ValueError, match="no CUDA device"):
+        train.pick_device("cuda")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert train.pick_device("auto") == torch.device("cuda", 0)
+    assert train.pick_device("cpu") == torch.device("cpu")  # asked for, even beside a GPU
+    monkeypatch.setenv("LOCAL_RANK", "1")  # under torchrun, each rank its own GPU
+    assert train.pick_device("cuda") == torch.device("cuda", 1)
+    with pytest.raises(ValueError, match="--device"):
+        train.TrainConfig(device="tpu")
+    with pytest.raises(SystemExit):
+        train.main(["--device", "gpu"])
+
+
+def test_precision_auto_is_bf16_on_gpu_fp32_on_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    cpu, gpu = torch.device("cpu"), torch.device("cuda", 0)
+    assert train.autocast_dtype("auto", cpu) is None
+    assert train.autocast_dtype("fp32", cpu) is None
+    assert train.autocast_dtype("bf16", cpu) == torch.bfloat16
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)
+    assert train.autocast_dtype("auto", gpu) == torch.bfloat16
+    assert train.autocast_dtype("fp32", gpu) is None
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: False)  # an older GPU: fp32
+    assert train.autocast_dtype("auto", gpu) is None
+    with pytest.raises(ValueError, match="--precision"):
+        train.TrainConfig(precision="fp16")
+
+
+def test_device_cpu_trains_the_same_weights_as_the_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a machine without CUDA the default is the CPU in fp32, and naming it changes nothing."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    run_cli(tmp_path / "default")
+    run_cli(tmp_path / "cpu", "--device", "cpu", "--precision", "fp32")
+    a, b = _weights(tmp_path / "default"), _weights(tmp_path / "cpu")
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    first = json.loads((tmp_path / "default" / "log.jsonl").read_text().splitlines()[0])
+    assert first["event"] == "device" and first["device"] == "cpu" and first["precision"] == "fp32"
+
+
+def test_bf16_run_saves_the_same_format(tmp_path: Path) -> None:
+    """bf16 autocast and the channels-last layout stay inside training: the files are fp32, contiguous."""
+    run_cli(tmp_path / "fp32")
+    run_cli(tmp_path / "bf16", "--precision", "bf16")
+    check_folder(tmp_path / "bf16")
+    a, b = _weights(tmp_path / "fp32"), _weights(tmp_path / "bf16")
+    assert a.keys() == b.keys()
+    for k in a:
+        assert b[k].dtype == a[k].dtype == torch.float32 and b[k].shape == a[k].shape and b[k].is_contiguous()
+    assert not all(torch.equal(a[k], b[k]) for k in a)  # it did train in another precision
+    first = json.loads((tmp_path / "bf16" / "log.jsonl").read_text().splitlines()[0])
+    assert first["precision"] == "bf16"
+
+
+def test_batches_ahead_are_the_batches_of_each_step() -> None:
+    """The GPU path draws the next batch in a thread; whatever order steps ask, each gets its own batch."""
+    tc = train.TrainConfig(out="unused", channels=4, core_hidden=8, batch_size=8, train_size=8, regime="adversarial")
+    cfg = train.model_config(tc)
+    batches = train.Batches(tc, cfg, 0, torch.device("cpu"), ahead=True)
+    try:
+        for step in (0, 1, 2, 5, 6, 3):  # in order (served from the thread) and jumps (drawn afresh)
+            ep, real = batches.get(step)
+            want_ep, want_real = train.sample_batch(tc, cfg, step, 0)
+            assert torch.equal(ep, want_ep) and torch.equal(real, want_real), step
+    finally:
+        batches.close()

@@ -18,6 +18,7 @@ import os
 import shutil
 import sys
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,8 @@ from imagination.model import ImaginationModel, ModelConfig, make_decoder, summa
 from training.state import load_state, read_info, save_state
 
 REGIMES = ("baseline", "autoencoder", "adversarial", "probes")
+DEVICES = ("auto", "cpu", "cuda")
+PRECISIONS = ("auto", "fp32", "bf16")
 STATE_FILE = "resume_state.safetensors"
 
 
@@ -84,7 +87,10 @@ class TrainConfig:
     density_lo: float = 0.15
     density_hi: float = 0.65
     warmup_max: int = 3
-    bf16: bool = False
+    # where the steps run: auto picks cuda when a CUDA device is present, else cpu (see pick_device)
+    device: str = "auto"
+    # auto: bf16 autocast on cuda, fp32 on cpu; bf16 also runs the CPU steps in bf16 (channels-last)
+    precision: str = "auto"
     # adversarial decoder / probes
     decoder_steps: int = 1500
     adver_steps: int = 1500
@@ -116,6 +122,10 @@ class TrainConfig:
             raise ValueError("--model-steps may not exceed --game-steps")
         if self.warm_start and self.init:
             raise ValueError("--warm-start trains a model further; --init freezes one: pick one")
+        if self.device not in DEVICES:
+            raise ValueError(f"--device must be one of {DEVICES}")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"--precision must be one of {PRECISIONS}")
 
 
 # -- the model and its losses ----------------------------------------------------------------
@@ -199,20 +209,20 @@ class Objective(nn.Module):
 
     def forward(
         self, ep: torch.Tensor, real: torch.Tensor, adver_weight: float
-    ) -> tuple[torch.Tensor, dict[str, float]]:
+    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         return getattr(self, "_" + self.phase)(ep, real, adver_weight)
 
-    def _model(self, ep: torch.Tensor, real: torch.Tensor, w: float) -> tuple[torch.Tensor, dict[str, float]]:
+    def _model(self, ep: torch.Tensor, real: torch.Tensor, w: float) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         tc, model = self.tc, self.model
         m = model.config.model_steps
         hidden = model(ep[:, 0])
-        stats: dict[str, float] = {}
+        stats: dict[str, torch.Tensor] = {}
         if tc.task == "board":
             raw_last = model.decode_logits(hidden[:, m])
             loss = board_loss(model, raw_last, ep[:, -1])
             if tc.regime != "baseline":
                 loss = loss + board_loss(model, model.decode_logits(hidden[:, 0]), ep[:, 0])
-            stats["acc"] = float(((model.to_probs(raw_last) > 0.5) == (ep[:, -1] > 0.5)).float().mean())
+            stats["acc"] = ((model.to_probs(raw_last.detach()) > 0.5) == (ep[:, -1] > 0.5)).float().mean()
         else:
             # board decoder: h_0 only; task head: the summary at h_T and (its autoencoder) at h_0
             loss = board_loss(model, model.decode_logits(hidden[:, 0]), ep[:, 0])
@@ -221,7 +231,7 @@ class Objective(nn.Module):
             summ = model.summarize_raw(hidden[:, [0, m]]) * cells
             target = summary_targets(ep[:, [0, -1]], tc.task, tc.task_size) * cells
             loss = loss + F.mse_loss(summ, target)
-            stats["mae_cells"] = float((summ[:, 1].detach() - target[:, 1]).abs().mean())
+            stats["mae_cells"] = (summ[:, 1].detach() - target[:, 1]).abs().mean()
         if tc.consistency_weight > 0:
             flat = hidden.flatten(0, 1)
             again = model.encode(model.decode(flat))
@@ -233,18 +243,20 @@ class Objective(nn.Module):
         with torch.no_grad():
             return self.model(ep[:, 0])
 
-    def _new_decoder_loss(self, hidden: torch.Tensor, ep: torch.Tensor) -> tuple[torch.Tensor, dict[str, float]]:
+    def _new_decoder_loss(self, hidden: torch.Tensor, ep: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """The new decoder against the boards at the trained steps 0 and T."""
         m = self.model.config.model_steps
         raw = self.model.decode_logits(hidden[:, [0, m]], self.extra["decoder"])
         loss = board_loss(self.model, raw, ep[:, [0, -1]])
-        acc = float(((self.model.to_probs(raw[:, 1]) > 0.5) == (ep[:, -1] > 0.5)).float().mean())
+        acc = ((self.model.to_probs(raw[:, 1].detach()) > 0.5) == (ep[:, -1] > 0.5)).float().mean()
         return loss, {"acc": acc}
 
-    def _decoder(self, ep: torch.Tensor, real: torch.Tensor, w: float) -> tuple[torch.Tensor, dict[str, float]]:
+    def _decoder(self, ep: torch.Tensor, real: torch.Tensor, w: float) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         return self._new_decoder_loss(self._frozen_hidden(ep), ep)
 
-    def _adversarial(self, ep: torch.Tensor, real: torch.Tensor, w: float) -> tuple[torch.Tensor, dict[str, float]]:
+    def _adversarial(
+        self, ep: torch.Tensor, real: torch.Tensor, w: float
+    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         hidden = self._frozen_hidden(ep)
         loss, stats = self._new_decoder_loss(hidden, ep)
         m = self.model.config.model_steps
@@ -260,10 +272,10 @@ class Objective(nn.Module):
         disc_loss = F.binary_cross_entropy_with_logits(
             d_real, torch.ones_like(d_real)
         ) + F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))
-        stats["disc_acc"] = float(((d_real > 0).float().mean() + (d_fake < 0).float().mean()) / 2)
+        stats["disc_acc"] = ((d_real.detach() > 0).float().mean() + (d_fake.detach() < 0).float().mean()) / 2
         return loss + w * gen_loss + disc_loss, stats
 
-    def _probes(self, ep: torch.Tensor, real: torch.Tensor, w: float) -> tuple[torch.Tensor, dict[str, float]]:
+    def _probes(self, ep: torch.Tensor, real: torch.Tensor, w: float) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         hidden = self._frozen_hidden(ep)
         loss = hidden.new_zeros(())
         for name, probe in self.extra.items():
@@ -372,13 +384,97 @@ def sample_batch(tc: TrainConfig, cfg: ModelConfig, step: int, rank: int) -> tup
         other = life.sample_training_episodes(tc.batch_size, cfg.game_steps, tc.train_size, g, **kw)
         pick = torch.randint(0, cfg.game_steps + 1, (tc.batch_size,), generator=g)
         real = other[torch.arange(tc.batch_size), pick]
-    torch.manual_seed(step_seed(tc, step, rank) + 1)
     return ep, real
 
 
+class Batches:
+    """The batch of each step, on the training device, the same tensors whatever the device.
+
+    Batches are drawn on the CPU from a generator seeded by the step alone, so a GPU run sees exactly
+    the CPU run's data. On a GPU the next batch is drawn in a background thread while the device
+    works on this one (the draw is a pure function of the step, so the order cannot change it); on
+    the CPU that thread would only compete with the training threads for the same cores.
+    """
+
+    def __init__(
+        self, tc: TrainConfig, cfg: ModelConfig, rank: int, device: torch.device, ahead: bool | None = None
+    ) -> None:
+        self.tc, self.cfg, self.rank, self.device = tc, cfg, rank, device
+        self.pin = device.type == "cuda"  # page-locked memory lets the copy to the GPU run asynchronously
+        self.ahead = self.pin if ahead is None else ahead
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="batches") if self.ahead else None
+        self.pending: tuple[int, Future[tuple[torch.Tensor, torch.Tensor]]] | None = None
+
+    def _draw(self, step: int) -> tuple[torch.Tensor, torch.Tensor]:
+        ep, real = sample_batch(self.tc, self.cfg, step, self.rank)
+        if self.pin:
+            ep, real = ep.pin_memory(), real.pin_memory()
+        return ep, real
+
+    def get(self, step: int) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.pool is None:
+            ep, real = self._draw(step)
+        else:
+            if self.pending is not None and self.pending[0] == step:
+                ep, real = self.pending[1].result()
+            else:
+                ep, real = self._draw(step)
+            self.pending = (step + 1, self.pool.submit(self._draw, step + 1))
+        # Dropout's randomness, like the data, is a pure function of (seed, step, rank).
+        torch.manual_seed(step_seed(self.tc, step, self.rank) + 1)
+        return ep.to(self.device, non_blocking=True), real.to(self.device, non_blocking=True)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def pick_device(name: str = "auto") -> torch.device:
+    """``auto`` is cuda wherever a CUDA device is present, so the same command uses a GPU where one is.
+
+    Under torchrun each rank takes the GPU of its LOCAL_RANK.
+    """
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cpu":
+        return torch.device("cpu")
+    if not torch.cuda.is_available():
+        raise ValueError("--device cuda: no CUDA device is available (torch.cuda.is_available() is False)")
+    return torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+
+
+def autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
+    """The autocast dtype of the training steps, or None for plain fp32.
+
+    ``auto`` is bf16 on a GPU that has it (no loss scaling needed, unlike fp16) and fp32 on the CPU,
+    where bf16 is only fast with native bf16 units (AMX / AVX512-BF16) and the recipe's weights were
+    measured in fp32.
+    """
+    if precision == "auto":
+        precision = "bf16" if device.type == "cuda" and torch.cuda.is_bf16_supported() else "fp32"
+    return torch.bfloat16 if precision == "bf16" else None
+
+
+def describe_device(device: torch.device, dtype: torch.dtype | None) -> dict[str, Any]:
+    """What the run ran on, for log.jsonl (train_config.json holds what was asked for, e.g. ``auto``)."""
+    info: dict[str, Any] = {"event": "device", "device": str(device), "precision": "bf16" if dtype else "fp32"}
+    info["threads"] = torch.get_num_threads()
+    if device.type == "cuda":
+        info["gpu"] = torch.cuda.get_device_name(device)
+    info["torch"] = torch.__version__
+    return info
+
+
 def quick_eval(model: ImaginationModel, episodes: torch.Tensor, decoder: nn.Module | None = None) -> dict[str, Any]:
-    """The learning-curve scores on the small log set (the same definitions as eval.json)."""
-    decoded, summaries = decode_episodes(model, episodes[:, 0], decoder=decoder)
+    """The learning-curve scores on the small log set (the same definitions as eval.json).
+
+    The model runs wherever its weights are; the episodes stay on the CPU and are scored there, so
+    the numbers are computed the same way on every device.
+    """
+    device = next(model.parameters()).device
+    decoded, summaries = decode_episodes(model, episodes[:, 0].to(device), decoder=decoder)
+    decoded = decoded.cpu()
+    summaries = summaries.cpu() if summaries is not None else None
     s = board_scores(model.config, episodes, decoded)
     out = {k: s[k] for k in ("final_error", "interpretability", "per_step_accuracy")}
     out["task_error"] = s["final_error"]
@@ -387,18 +483,21 @@ def quick_eval(model: ImaginationModel, episodes: torch.Tensor, decoder: nn.Modu
     return out
 
 
-def agreed(flag: bool, world: int) -> bool:
+def agreed(flag: bool, world: int, device: torch.device | None = None) -> bool:
     """Rank 0's decision, shared with every rank (only rank 0 evaluates)."""
     if world == 1:
         return flag
-    t = torch.tensor([1.0 if flag else 0.0])
+    t = torch.tensor([1.0 if flag else 0.0], device=device)  # nccl only moves tensors on the GPU
     dist.broadcast(t, 0)
     return bool(t.item())
 
 
-def distributed() -> tuple[int, int]:
+def distributed(device: torch.device | None = None) -> tuple[int, int]:
     if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not dist.is_initialized():
-        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+        on_gpu = device is not None and device.type == "cuda"
+        if on_gpu:
+            torch.cuda.set_device(device)
+        dist.init_process_group("nccl" if on_gpu else "gloo")
     if dist.is_initialized():
         return dist.get_rank(), dist.get_world_size()
     return 0, 1
@@ -406,12 +505,19 @@ def distributed() -> tuple[int, int]:
 
 def train(tc: TrainConfig, resume: bool = False) -> dict[str, Any] | None:
     """Run every phase of ``tc`` and write the output folder; returns eval.json's contents on rank 0."""
-    rank, world = distributed()
+    device = pick_device(tc.device)
+    rank, world = distributed(device)
     if tc.threads:
         torch.set_num_threads(tc.threads)
     out = Path(tc.out)
     state_path = out / STATE_FILE
-    model, extra = build(tc)
+    model, extra = build(tc)  # on the CPU, from the seed: every device starts from the same weights
+    amp = autocast_dtype(tc.precision, device)
+    # channels-last is what oneDNN's bf16 kernels (and a GPU's tensor cores) want; in fp32 on the CPU
+    # it bought nothing, so the fp32 path keeps the default layout (and so its exact weights).
+    layout = torch.channels_last if amp is not None else torch.preserve_format
+    model.to(device, memory_format=layout)
+    extra.to(device, memory_format=layout)
     objective = Objective(tc, model, extra)
     plan = phases(tc)
     info = read_info(state_path) if resume and state_path.exists() else None
@@ -425,12 +531,15 @@ def train(tc: TrainConfig, resume: bool = False) -> dict[str, Any] | None:
         (out / "train_config.json").write_text(json.dumps(asdict(tc), indent=2) + "\n")
         if info is None:
             (out / "log.jsonl").write_text("")
+        with open(out / "log.jsonl", "a") as f:
+            f.write(json.dumps(describe_device(device, amp)) + "\n")
     log_eps = None
     if rank == 0:
         log_eps = eval_episodes(model.config, EvalSet(tc.log_episodes, tc.eval_size, tc.eval_seed + 1))
     bar = tqdm(
         total=sum(n for _, n in plan), initial=step, disable=rank != 0, desc=out.name, dynamic_ncols=True, mininterval=2
     )
+    batches = Batches(tc, model.config, rank, device)
     start_time = time.perf_counter()
     phase_start = 0
     for phase, n in plan:
@@ -448,16 +557,17 @@ def train(tc: TrainConfig, resume: bool = False) -> dict[str, Any] | None:
             info = None
         runner: nn.Module = objective
         if world > 1:
-            runner = nn.parallel.DistributedDataParallel(objective, find_unused_parameters=True)
+            ids = [device.index] if device.type == "cuda" else None
+            runner = nn.parallel.DistributedDataParallel(objective, device_ids=ids, find_unused_parameters=True)
         objective.train()
         model.train(phase == "model")
         while step < phase_end:
             for g in opt.param_groups:
                 if not g.get("fixed_lr"):
                     g["lr"] = lr_at(tc, step - phase_start, n)
-            ep, real = sample_batch(tc, model.config, step, rank)
+            ep, real = batches.get(step)
             w = tc.adver_weight * (step - phase_start) / max(1, n) if phase == "adversarial" else 0.0
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=tc.bf16):
+            with torch.autocast(device.type, dtype=amp or torch.bfloat16, enabled=amp is not None):
                 loss, stats = runner(ep, real, w)
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -469,12 +579,16 @@ def train(tc: TrainConfig, resume: bool = False) -> dict[str, Any] | None:
             opt.step()
             step += 1
             bar.update(1)
-            bar.set_postfix(
-                phase=phase, loss=f"{loss.item():.4f}", refresh=False, **{k: f"{v:.4f}" for k, v in stats.items()}
-            )
+            log_point = step % tc.log_every == 0 or step == phase_end
+            if step % 25 == 0 or log_point:  # reading a value waits for the GPU: not every step
+                bar.set_postfix(
+                    phase=phase,
+                    loss=f"{loss.item():.4f}",
+                    refresh=False,
+                    **{k: f"{float(v):.4f}" for k, v in stats.items()},
+                )
             trained += 1
             now = elapsed0 + time.perf_counter() - start_time
-            log_point = step % tc.log_every == 0 or step == phase_end
             reached = False
             if log_eps is not None and log_point:
                 record: dict[str, Any] = {
@@ -482,7 +596,7 @@ def train(tc: TrainConfig, resume: bool = False) -> dict[str, Any] | None:
                     "phase": phase,
                     "minutes": now / 60,
                     "loss": loss.item(),
-                    **stats,
+                    **{k: float(v) for k, v in stats.items()},
                 }
                 model.eval()
                 record.update(
@@ -502,7 +616,7 @@ def train(tc: TrainConfig, resume: bool = False) -> dict[str, Any] | None:
             stop = False
             if phase == "model" and log_point and (tc.stop_error > 0 or tc.max_minutes > 0):
                 timed_out = tc.max_minutes > 0 and now > tc.max_minutes * 60
-                stop = agreed(reached or timed_out, world)
+                stop = agreed(reached or timed_out, world, device)
                 if stop:
                     bar.write(
                         f"step {step}: stopping the model phase early ("
@@ -518,11 +632,15 @@ def train(tc: TrainConfig, resume: bool = False) -> dict[str, Any] | None:
                 if world > 1:
                     dist.barrier()
         phase_start = phase_end
+    batches.close()
     if info is not None:  # every phase had finished; only the final write was missing
         load_state(state_path, modules, {})
     elapsed = elapsed0 + time.perf_counter() - start_time
     if world > 1:
         check_ranks_agree(model, extra, out, rank, world)
+    # Evaluated and saved from the CPU in the default layout: the same files, whatever trained them.
+    model.to("cpu", memory_format=torch.contiguous_format)
+    extra.to("cpu", memory_format=torch.contiguous_format)
     bar.close()
     if world > 1:
         dist.barrier()
@@ -545,10 +663,11 @@ def train(tc: TrainConfig, resume: bool = False) -> dict[str, Any] | None:
 def check_ranks_agree(model: nn.Module, extra: nn.ModuleDict, out: Path, rank: int, world: int) -> None:
     """Every rank must end with the same weights; log each rank's checksum and fail loudly if not."""
     flat = torch.cat([p.detach().double().flatten() for p in [*model.parameters(), *extra.parameters()]])
-    mine = torch.stack([flat.sum(), (flat * torch.arange(len(flat), dtype=torch.float64)).sum()])
+    index = torch.arange(len(flat), dtype=torch.float64, device=flat.device)
+    mine = torch.stack([flat.sum(), (flat * index).sum()])
     gathered = [torch.zeros_like(mine) for _ in range(world)]
     dist.all_gather(gathered, mine)
-    sums = [g.tolist() for g in gathered]
+    sums = [g.cpu().tolist() for g in gathered]
     if rank == 0:
         with open(out / "log.jsonl", "a") as f:
             f.write(json.dumps({"event": "ranks_agree", "world_size": world, "checksums": sums}) + "\n")
@@ -647,6 +766,10 @@ def parser() -> argparse.ArgumentParser:
                 kw["choices"] = ("board", "count", "patch", "grid")
             elif f.name == "loss":
                 kw["choices"] = ("bce", "mse")
+            elif f.name == "device":
+                kw["choices"] = DEVICES
+            elif f.name == "precision":
+                kw["choices"] = PRECISIONS
             p.add_argument(flag, **kw)
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
     return p
