@@ -234,8 +234,8 @@ def _target(folder: Path, name: str, repo_id: str | None) -> tuple[str, str]:
     if folder.resolve().parent == hub.ZOO_DIR.resolve():
         return name, "bundled with the package: the zoo name loads offline"
     local = portable(str(folder.resolve())) if folder.is_absolute() else folder.as_posix()
-    if "/" not in local and not local.startswith("."):
-        local = f"./{local}"
+    if not local.startswith("."):
+        local = f"./{local}"  # never read as a zoo name or an ORG/NAME repo id
     push = f"python -m training.push {local} --repo-id ORG/NAME"
     return local, f"this folder; once pushed ({push}) the card names the repo"
 
@@ -264,6 +264,21 @@ def _intro(cfg: dict[str, Any]) -> str:
         f"the board {cfg['game_steps']} steps ahead{task_note}. The decoder applied to each *intermediate* hidden "
         f"state shows what the network imagines between the start and the answer ({PAPER})."
     )
+
+
+def _device(folder: Path, tc: dict[str, Any]) -> str:
+    """What the run trained on: log.jsonl's device record (the device actually used), else the one asked for."""
+    asked = str(tc.get("device") or "cpu")
+    used: dict[str, Any] = {}
+    log = folder / "log.jsonl"
+    if log.exists():
+        for line in log.read_text().splitlines():
+            if '"event": "device"' in line:
+                used = json.loads(line)
+    device = str(used.get("device") or ("cpu" if asked == "auto" else asked))
+    if device == "cpu":
+        return "CPU"
+    return f"GPU ({used['gpu']})" if used.get("gpu") else device
 
 
 def _pct(x: float) -> str:
@@ -375,8 +390,7 @@ def build_card(folder: str | Path, name: str | None = None, repo_id: str | None 
         )
     target, where = _target(folder, name, repo_id)
     command = " ".join(portable_args(tc.get("command") or ["python", "-m", "training.train"]))
-    device = str(tc.get("device") or "cpu")
-    device = "CPU" if device == "cpu" else device
+    device = _device(folder, tc)
     summary = "\n".join(
         line
         for line in (

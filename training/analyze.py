@@ -61,9 +61,17 @@ def write(folder: Path, results: dict[str, Any]) -> None:
 
 
 def _repo_id(folder: Path) -> str | None:
-    from imagination.zoo import HUB_ORG
+    """The repo a card names: a bundled entry's registered repo once it is pushed, else none (the card
+    then loads the zoo name or the folder)."""
+    from imagination import zoo
 
-    return f"{HUB_ORG}/{folder.name}" if folder.parent.resolve() == hub.ZOO_DIR.resolve() else None
+    if folder.resolve().parent != hub.ZOO_DIR.resolve():
+        return None
+    try:
+        e = zoo.entry(folder.name)
+    except KeyError:
+        return None
+    return e.repo_id if e.pushed else None
 
 
 def _analyzed(folder: Path, probes: bool) -> bool:
@@ -146,7 +154,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.all:
         from imagination import zoo
 
-        folders = [e.path for e in zoo.list()]
+        folders = [e.path for e in zoo.bundled()]
     if not folders:
         p.error("give checkpoint folders or --all")
     for f in folders:

@@ -23,6 +23,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from imagination import hub
 from imagination import zoo as registry
 from imagination.cards import card_eval_metrics, write_card
 from imagination.hub import ZOO_DIR
@@ -151,7 +152,7 @@ def index() -> list[dict]:
 
 def sync_space() -> None:
     """The Space's ``models:`` from the registry: exactly the pushed repos (only for this checkout's zoo)."""
-    if ZOO_DIR.resolve() == (ROOT / "zoo").resolve():
+    if hub.ZOO_DIR.resolve() == (ROOT / "zoo").resolve():  # read at call time: a test's zoo is not this one
         write_space_models(space_models())
 
 

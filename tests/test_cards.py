@@ -1,0 +1,218 @@
+"""Model cards: every card the project writes parses as the Hub parses it and says only what is true.
+
+One generator (imagination.cards) writes every card; these tests hold each bundled card and freshly
+generated ones to huggingface_hub's own parsing, to eval.json score for score, and to the rule that
+no file a user receives names a path of the machine that wrote it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from conftest import TINY_TRAIN
+from huggingface_hub import ModelCard, ModelCardData
+from huggingface_hub.repocard import metadata_load
+
+from imagination import ImaginationModel, cards, hub, zoo
+from training import train
+from training import zoo as builder
+
+ROOT = Path(__file__).resolve().parent.parent
+BUNDLED = zoo.names()
+DERIVED = [n for n in BUNDLED if builder.PLAN.get(n, ([], None))[1]]
+# A slash that starts a path (not one inside B3/S23, zoo/<name> or a URL) followed by two or more parts.
+ABSOLUTE = re.compile(r"(?<![\w.:/~-])(?:/[\w.@+~-]+){2,}")
+
+
+def machine_paths(text: str, *extra: Path) -> list[str]:
+    """Absolute paths in text: anything path-shaped from the root, and this machine's own folders."""
+    found = ABSOLUTE.findall(text)
+    for p in (ROOT, Path.home(), Path(tempfile.gettempdir()), *extra):
+        if str(p) in text:
+            found.append(str(p))
+    return found
+
+
+def shipped_files(folder: Path) -> list[Path]:
+    return [p for p in sorted(folder.iterdir()) if p.suffix in (".json", ".md", ".jsonl")]
+
+
+def test_absolute_path_detector_can_fail() -> None:
+    assert machine_paths('"command": ["/work/main/training/train.py", "--out"]')
+    assert machine_paths("`/tmp/pytest-1/base`")
+    assert not machine_paths("rule B3/S23, zoo/gol3-autoencoder, https://arxiv.org/abs/2405.06409, 1x1 convs")
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_bundled_card_is_the_generated_one_and_parses(name: str) -> None:
+    e = zoo.entry(name)
+    folder = e.path
+    text = (folder / "README.md").read_text()
+    # regenerated = committed: no card is edited by hand or left behind a template change
+    assert text == cards.build_card(folder, name, e.repo_id if e.pushed else None).content
+    card = ModelCard(text, ignore_metadata_errors=False)  # what the Hub's own parser accepts
+    assert ModelCard.load(folder / "README.md").data.eval_results  # the model-index round trip
+    assert cards.mismatches(folder, card) == []
+    assert cards.PAPER_URL in text and "github.com/imagination-zoo" not in text
+    scores = json.loads((folder / "eval.json").read_text())
+    if scores["task_error"] <= zoo.BAR:
+        assert "**meets the zoo's bar**" in text
+    else:
+        assert "**below the zoo's bar**" in text and "(below)" not in text
+    data = card.data.to_dict()
+    if name in DERIVED:
+        base = builder.PLAN[name][1]
+        assert data["base_model"] == zoo.entry(base).repo_id and data["base_model_relation"] == "finetune"
+    else:
+        assert "base_model" not in data
+    target = e.repo_id if e.pushed else name  # an unpushed bundled entry loads by zoo name, offline
+    assert f'ImaginationModel.from_pretrained("{target}")' in text
+
+
+def test_derived_entries_are_the_adversarial_and_long_ones() -> None:
+    assert {n for n in BUNDLED if n.endswith("-adversarial") or n.endswith("-long")} == set(DERIVED)
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_no_bundled_file_holds_a_machine_path(name: str) -> None:
+    folder = zoo.entry(name).path
+    for f in [*shipped_files(folder), folder / "config.json"]:
+        assert not machine_paths(f.read_text()), f
+    tc = json.loads((folder / "train_config.json").read_text())
+    assert tc["command"][:3] == ["python", "-m", "training.train"]
+
+
+def test_registry_and_space_front_matter_hold_no_machine_path() -> None:
+    assert not machine_paths(zoo.index_path().read_text())
+    front = (ROOT / "README.md").read_text().split("\n---\n", 1)[0]
+    assert not machine_paths(front)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh base and a frozen-base (adversarial) run on it, written to absolute paths outside the checkout."""
+    root = tmp_path_factory.mktemp("runs")
+    train.main(["--out", str(root / "base"), *TINY_TRAIN, "--game-steps", "2"])
+    train.main(
+        ["--out", str(root / "adv"), *TINY_TRAIN, "--game-steps", "2", "--regime", "adversarial"]
+        + ["--init", str(root / "base")]
+    )
+    return root
+
+
+def test_fresh_cards_and_files_hold_no_machine_path(runs: Path) -> None:
+    for run in ("base", "adv"):
+        folder = runs / run
+        for f in [*shipped_files(folder), folder / "config.json"]:
+            assert not machine_paths(f.read_text(), runs), f
+        tc = json.loads((folder / "train_config.json").read_text())
+        assert tc["command"][:3] == ["python", "-m", "training.train"] and tc["out"] == run
+        text = (folder / "README.md").read_text()
+        assert f'from_pretrained("./{run}")' in text and "path/to" not in text
+        assert cards.mismatches(folder) == []
+        assert ModelCard.load(folder / "README.md").data.eval_results
+    adv = json.loads((runs / "adv" / "eval.json").read_text())
+    assert adv["derived_from"] == {"source": "base", "how": "init", "zoo_name": None, "repo_id": None}
+    # a local base is not on the Hub: no base_model is claimed for it, the text names the folder
+    assert "base_model" not in ModelCard.load(runs / "adv" / "README.md").data.to_dict()
+
+
+def test_card_for_a_repo_names_it(runs: Path) -> None:
+    card = cards.build_card(runs / "base", "my-variant", "someone/my-variant")
+    assert 'from_pretrained("someone/my-variant")' in card.content
+    assert card.data.model_name == "my-variant"
+
+
+def test_base_model_names_the_registered_repo(runs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run on a zoo entry names the base's repo from the registry, as the registry says it now."""
+    zoo_dir = tmp_path / "zoo"
+    zoo_dir.mkdir()
+    shutil.copytree(runs / "base", zoo_dir / "tiny-base")
+    monkeypatch.setattr(hub, "ZOO_DIR", zoo_dir)
+    zoo.register(zoo.record(zoo_dir / "tiny-base", "tiny-base", "imagination-zoo/tiny-base", bundled=True))
+    assert cards.derived_from(str(zoo_dir / "tiny-base"), "init")["zoo_name"] == "tiny-base"
+    assert cards.derived_from("tiny-base", "warm_start")["zoo_name"] == "tiny-base"
+    assert cards.derived_from("org/some-model", "init")["repo_id"] == "org/some-model"
+    out = tmp_path / "long"
+    train.main(["--out", str(out), *TINY_TRAIN, "--game-steps", "2", "--warm-start", "tiny-base", "--steps", "0"])
+    data = ModelCard.load(out / "README.md").data.to_dict()
+    assert (data["base_model"], data["base_model_relation"]) == ("imagination-zoo/tiny-base", "finetune")
+    entry = zoo.read_registry()[0]
+    zoo.register({**entry, "repo_id": "me/tiny-base", "pushed": True, "revision": "0" * 40})
+    assert cards.build_card(out).data.to_dict()["base_model"] == "me/tiny-base"
+
+
+def test_mismatch_is_found_score_by_score(runs: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "f"
+    shutil.copytree(runs / "base", folder)
+    card = ModelCard.load(folder / "README.md")
+    for r in card.data.eval_results:
+        if r.metric_type == "final_error":
+            r.metric_value = 0.9
+    card.data.eval_results = card.data.eval_results[1:]  # and one score dropped
+    found = cards.mismatches(folder, ModelCard(f"---\n{card.data.to_yaml()}\n---\n{card.text}"))
+    assert any("final_error = 0.9" in m for m in found) and any("lacks interpretability" in m for m in found)
+
+
+def test_a_below_the_bar_card_says_so(runs: Path) -> None:
+    scores = json.loads((runs / "base" / "eval.json").read_text())
+    assert scores["task_error"] > zoo.BAR  # twelve steps do not learn Life
+    assert "**below the zoo's bar**" in (runs / "base" / "README.md").read_text()
+
+
+def test_code_url_only_where_configured(runs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("IMAGINATION_CODE_URL", raising=False)
+    configured = cards.code_url()  # the installed package's project.urls, if any (none today)
+    intro = cards.build_card(runs / "base").content.split("## Scores")[0]
+    assert intro.count("](http") == (2 if configured else 1)  # the paper's arXiv link, and a configured code URL
+    monkeypatch.setenv("IMAGINATION_CODE_URL", "https://example.org/imagination")
+    assert "[imagination](https://example.org/imagination)" in cards.build_card(runs / "base").content
+
+
+def test_mixin_card_says_it_is_unevaluated(runs: Path, tmp_path: Path) -> None:
+    model = ImaginationModel.from_pretrained(runs / "base")
+    card = cards.card_for_model(model, repo_id="someone/x")
+    parsed = ModelCard(card.content, ignore_metadata_errors=False)
+    assert not parsed.data.eval_results and "unevaluated" in parsed.data.tags
+    assert "Scores: not measured" in card.content and "python -m imagination.cards" in card.content
+    assert 'from_pretrained("someone/x")' in card.content and not machine_paths(card.content)
+    local = cards.card_for_model(model).content
+    assert "path/to" not in local and not machine_paths(local)
+    # the command the card gives measures the scores from the weights and writes a scored card
+    folder = tmp_path / "saved"
+    folder.mkdir()
+    for f in ("config.json", "model.safetensors"):
+        shutil.copy(runs / "base" / f, folder / f)
+    (folder / "README.md").write_text(local)
+    cards.main([str(folder), "--evaluate"])
+    scores = json.loads((folder / "eval.json").read_text())
+    assert scores["eval_set"]["episodes"] == 2000  # the fixed eval set, measured from the weights
+    assert cards.mismatches(folder) == [] and "Scores: not measured" not in (folder / "README.md").read_text()
+
+
+def test_model_card_data_keeps_base_model_relation() -> None:
+    """huggingface_hub keeps the key the Hub reads (it has no named argument for it)."""
+    data = ModelCardData(base_model="a/b", base_model_relation="finetune")
+    assert metadata_roundtrip(data)["base_model_relation"] == "finetune"
+
+
+def metadata_roundtrip(data: ModelCardData) -> dict:
+    path = Path(tempfile.mkdtemp()) / "README.md"
+    path.write_text(f"---\n{data.to_yaml()}\n---\n")
+    return metadata_load(path) or {}
+
+
+def test_space_models_are_exactly_the_pushed_repos(tmp_path: Path) -> None:
+    front = metadata_load(ROOT / "README.md") or {}
+    assert front.get("models") == builder.space_models() == [e.repo_id for e in zoo.list() if e.pushed]
+    readme = tmp_path / "README.md"
+    readme.write_text((ROOT / "README.md").read_text())
+    builder.write_space_models(["a/b", "c/d"], readme)
+    assert metadata_load(readme)["models"] == ["a/b", "c/d"]
+    builder.write_space_models([], readme)
+    assert metadata_load(readme)["models"] == []
