@@ -1,8 +1,10 @@
-"""Publishing: a checkpoint folder goes to the (local stand-in) Hub and comes back identical."""
+"""Publishing: a checkpoint folder goes to the (local stand-in) Hub, to any organisation, checked and registered."""
 
 from __future__ import annotations
 
 import json
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,9 +13,18 @@ from conftest import TINY_TRAIN
 from hub_stub import HubStub
 from huggingface_hub import ModelCard, constants, hf_hub_download, snapshot_download
 
-from imagination import CheckpointError, ImaginationModel, life
+from imagination import CheckpointError, ImaginationModel, hub, life, zoo
 from imagination import cards as icards
 from training import push, train
+
+
+@pytest.fixture(autouse=True)
+def own_zoo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Every push here registers into a test's own registry, never the repository's zoo/index.json."""
+    zoo_dir = tmp_path / "zoo"
+    zoo_dir.mkdir()
+    monkeypatch.setattr(hub, "ZOO_DIR", zoo_dir)
+    yield zoo_dir
 
 
 @pytest.fixture(scope="module")
@@ -32,9 +43,22 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_push_then_download_is_identical(hub: HubStub, folder: Path) -> None:
     url = push.push(folder, "imagination-zoo/tiny-ae")
     assert url.startswith(hub.url)
-    for name in ("config.json", "model.safetensors", "README.md", "eval.json", "train_config.json"):
+    for name in ("config.json", "model.safetensors", "eval.json", "train_config.json", "log.jsonl"):
         got = hf_hub_download("imagination-zoo/tiny-ae", name)
         assert Path(got).read_bytes() == (folder / name).read_bytes(), name
+    # the card is the folder's, rewritten for the repo it went to
+    uploaded = Path(hf_hub_download("imagination-zoo/tiny-ae", "README.md")).read_text()
+    assert uploaded == icards.build_card(folder, "tiny-ae", "imagination-zoo/tiny-ae").content
+    assert 'from_pretrained("imagination-zoo/tiny-ae")' in uploaded
+    assert 'from_pretrained("./tiny-ae")' in (folder / "README.md").read_text()  # the folder's own is unchanged
+    # registered: the repo and the commit it was pushed at
+    e = zoo.entry("tiny-ae")
+    assert (e.repo_id, e.revision, e.pushed, e.bundled) == (
+        "imagination-zoo/tiny-ae",
+        hub.head("imagination-zoo/tiny-ae"),
+        True,
+        False,
+    )
     snap = Path(snapshot_download("imagination-zoo/tiny-ae"))
     assert not list(snap.glob("resume_state*"))
     model = ImaginationModel.from_pretrained("imagination-zoo/tiny-ae")
@@ -66,6 +90,72 @@ def test_cli_push_and_refusals(hub: HubStub, folder: Path, tmp_path: Path) -> No
         push.push(bad, "someone/bad")
     with pytest.raises(SystemExit):
         push.main([])
+
+
+def _tampered(folder: Path, dest: Path, metric: str, value: float) -> Path:
+    """A copy of the folder whose card claims ``metric = value`` (everything else as generated)."""
+    shutil.copytree(folder, dest)
+    card = ModelCard.load(dest / "README.md")
+    for r in card.data.eval_results:
+        if r.metric_type == metric:
+            r.metric_value = value
+    ModelCard(f"---\n{card.data.to_yaml()}\n---\n{card.text}").save(dest / "README.md")
+    return dest
+
+
+@pytest.mark.parametrize("metric", ["final_error", "accuracy_step_1", "interpretability"])
+def test_a_card_that_disagrees_with_eval_json_is_refused(
+    hub: HubStub, folder: Path, tmp_path: Path, metric: str
+) -> None:
+    """Every score of the model-index is checked, not only interpretability."""
+    bad = _tampered(folder, tmp_path / "bad", metric, 0.9)
+    repo = f"someone/tampered-{metric.replace('_', '-')}"
+    with pytest.raises(SystemExit, match=f"{metric} = 0.9"):
+        push.push(bad, repo)
+    with pytest.raises(KeyError):  # refused before the repo was even created
+        hub.commits(repo)
+    assert zoo.names() == []  # nothing registered
+
+
+def test_registry_scores_that_disagree_are_refused(hub: HubStub, folder: Path, own_zoo: Path) -> None:
+    shutil.copytree(folder, own_zoo / "tiny")
+    entry = zoo.record(own_zoo / "tiny", "tiny", "someone/tiny", bundled=True)
+    zoo.register({**entry, "task_error": entry["task_error"] / 2})
+    with pytest.raises(SystemExit, match="task_error"):
+        push.push(own_zoo / "tiny", "someone/tiny")
+    zoo.register(entry)
+    push.push(own_zoo / "tiny", "someone/tiny")
+    assert zoo.entry("tiny").pushed
+
+
+def test_a_bundled_name_is_not_taken_by_another_folder(hub: HubStub, folder: Path, own_zoo: Path) -> None:
+    shutil.copytree(folder, own_zoo / "tiny-ae")
+    zoo.register(zoo.record(own_zoo / "tiny-ae", "tiny-ae", "imagination-zoo/tiny-ae", bundled=True))
+    with pytest.raises(SystemExit, match="bundled zoo entry"):
+        push.push(folder, "someone/tiny-ae")
+    push.push(folder, "someone/tiny-ae", name="my-tiny-ae")
+    assert zoo.entry("my-tiny-ae").repo_id == "someone/tiny-ae"
+
+
+def test_push_all_to_an_org_rewrites_every_card_for_its_repo(hub: HubStub, folder: Path, own_zoo: Path) -> None:
+    """--all --org: each card names its new repo, a derived entry's base_model the base's new repo."""
+    shutil.copytree(folder, own_zoo / "base")
+    zoo.register(zoo.record(own_zoo / "base", "base", "imagination-zoo/base", bundled=True))
+    train.main(["--out", str(own_zoo / "adv"), *TINY_TRAIN, "--regime", "adversarial", "--init", str(own_zoo / "base")])
+    zoo.register(zoo.record(own_zoo / "adv", "adv", "imagination-zoo/adv", bundled=True))
+    push.main(["--all", "--org", "contrib"])
+    for name in ("base", "adv"):
+        repo = f"contrib/{name}"
+        card = ModelCard.load(repo)
+        assert f'from_pretrained("{repo}")' in card.content and "imagination-zoo" not in card.content
+        assert icards.card_eval_metrics(card) == icards.card_eval_metrics(ModelCard.load(own_zoo / name / "README.md"))
+        e = zoo.entry(name)
+        assert (e.repo_id, e.revision, e.pushed, e.bundled) == (repo, hub.head(repo), True, True)
+        # the bundled card now says what was uploaded
+        assert (own_zoo / name / "README.md").read_text() == card.content
+    adv = ModelCard.load("contrib/adv").data.to_dict()
+    assert (adv["base_model"], adv["base_model_relation"]) == ("contrib/base", "finetune")
+    assert "base_model" not in ModelCard.load("contrib/base").data.to_dict()
 
 
 def test_repo_without_safetensors_is_refused(hub: HubStub, tmp_path: Path) -> None:

@@ -1,73 +1,147 @@
-"""Publish checkpoint folders to the Hugging Face Hub.
+"""Publish checkpoint folders to the Hugging Face Hub, to any organisation, and register them.
 
-    python -m training.push zoo/gol3-autoencoder --repo-id ORG/NAME
-    python -m training.push --all [--org imagination-zoo]      # every zoo entry, to its repo id
+    python -m training.push runs/my-variant --repo-id ORG/my-variant   # a contributor's checkpoint
+    python -m training.push zoo/gol3-autoencoder --repo-id ORG/gol3-autoencoder
+    python -m training.push --all [--org ORG]     # every bundled zoo entry, to its registry repo or ORG/<name>
 
-A folder is checked before anything leaves the machine: its weights must load strictly, and its
-card must carry the model-index the Hub renders as evaluation results, matching eval.json.
+A folder is checked before anything leaves the machine: its weights must load strictly, every score
+of its card's model-index must equal eval.json's (a missing, extra or different score is refused),
+and, for a registered zoo folder, so must the registry's headline scores. The card uploaded is
+rewritten for the repo it goes to (its usage snippet loads that repo; its ``base_model`` names the
+base's registered repo). After the upload the registry (``zoo/index.json``) records the repo id and
+the commit sha as the entry's revision, and marks it pushed; the Space's ``models:`` follows.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
+import sys
+import tempfile
 from pathlib import Path
 
-from huggingface_hub import HfApi, ModelCard
+from huggingface_hub import HfApi
 
-from imagination.cards import card_eval_metrics
+from imagination import cards, hub
+from imagination import zoo as registry
 from imagination.model import ImaginationModel
 
 REQUIRED = ("config.json", "model.safetensors", "README.md", "eval.json")
-IGNORE = ["resume_state*", ".weights-tmp*", "*.tmp*"]
+IGNORE = ["resume_state*", ".weights-tmp*", "*.tmp*", ".*"]
+HEADLINE = ("interpretability", "final_error", "task_error", "per_step_accuracy", "meets_bar")
 
 
-def check_folder(folder: Path) -> None:
+def _bundled(folder: Path) -> bool:
+    return folder.resolve().parent == hub.ZOO_DIR.resolve()
+
+
+def default_name(folder: Path) -> str:
+    """The registry name of a folder: its zoo name when bundled, else the folder's name."""
+    return folder.resolve().name
+
+
+def check_folder(folder: Path, name: str | None = None) -> None:
     """Refuse to publish a folder whose weights, card or scores are not what a user expects."""
     missing = [f for f in REQUIRED if not (folder / f).exists()]
     if missing:
         raise SystemExit(f"{folder}: missing {', '.join(missing)}")
     ImaginationModel.from_pretrained(folder)  # strict keys, safetensors only
-    card = ModelCard.load(folder / "README.md")
-    metrics = card_eval_metrics(card)
-    scores = json.loads((folder / "eval.json").read_text())
-    if metrics.get("interpretability") != scores["interpretability"]:
-        raise SystemExit(f"{folder}: the card's model-index does not match eval.json; rerun the evaluator")
+    problems = cards.mismatches(folder)
+    if problems:
+        raise SystemExit(
+            f"{folder}: the card's model-index does not match eval.json ({'; '.join(problems)}); "
+            "rewrite the card from eval.json (python -m imagination.cards FOLDER) or rerun the evaluator"
+        )
+    name = name or default_name(folder)
+    scores = registry.headline(json.loads((folder / "eval.json").read_text()))
+    for e in registry.read_registry():
+        if e["name"] == name and e.get("bundled", True) and _bundled(folder):
+            wrong = [k for k in HEADLINE if e.get(k) != scores[k]]
+            if wrong:
+                said = ", ".join(f"{k}: registry {e.get(k)!r}, eval.json {scores[k]!r}" for k in wrong)
+                raise SystemExit(f"{folder}: the registry's scores do not match eval.json ({said}); rerun its index")
+        elif e["name"] == name and e.get("bundled", True) and not _bundled(folder):
+            raise SystemExit(f"{name!r} is a bundled zoo entry; register this folder under another --name")
 
 
-def push(folder: str | Path, repo_id: str, private: bool = False, api: HfApi | None = None) -> str:
-    """Create the repo if needed and upload the folder in one commit; returns the commit URL."""
+def stage(folder: Path, dest: Path, name: str, repo_id: str) -> Path:
+    """A copy of the folder as it is uploaded: the same files, with the card rewritten for ``repo_id``."""
+    shutil.copytree(folder, dest, ignore=shutil.ignore_patterns(*IGNORE))
+    cards.write_card(dest, name=name, repo_id=repo_id)
+    return dest
+
+
+def push(
+    folder: str | Path,
+    repo_id: str,
+    private: bool = False,
+    api: HfApi | None = None,
+    name: str | None = None,
+    register: bool = True,
+) -> str:
+    """Check, upload in one commit, then register the repo and its commit; returns the commit URL."""
     folder = Path(folder)
-    check_folder(folder)
+    name = name or default_name(folder)
+    check_folder(folder, name)
+    base = cards.derivation(folder)
+    if base and base.get("zoo_name"):
+        try:
+            b = registry.entry(base["zoo_name"])
+            if not b.pushed:
+                print(
+                    f"note: {name}'s base {b.name} is not pushed yet; the Hub draws the model tree once "
+                    f"{b.repo_id} exists (python -m training.push --all, or push it first)",
+                    file=sys.stderr,
+                )
+        except KeyError:
+            pass
     api = api or HfApi()
     api.create_repo(repo_id, exist_ok=True, private=private)
-    info = api.upload_folder(
-        folder_path=folder,
-        repo_id=repo_id,
-        ignore_patterns=IGNORE,
-        commit_message=f"Upload {folder.name}: weights, config, training config, scores and card",
-    )
+    with tempfile.TemporaryDirectory() as tmp:
+        staged = stage(folder, Path(tmp) / name, name, repo_id)
+        info = api.upload_folder(
+            folder_path=staged,
+            repo_id=repo_id,
+            ignore_patterns=IGNORE,
+            commit_message=f"Upload {name}: weights, config, training config, scores and card",
+        )
+    if register:
+        register_push(folder, name, repo_id, info.oid)
     return str(info.commit_url)
+
+
+def register_push(folder: Path, name: str, repo_id: str, revision: str) -> None:
+    """Record a push in the registry; a bundled entry's card is rewritten to match what was uploaded."""
+    bundled = _bundled(folder)
+    entry = registry.record(folder, name, repo_id, bundled=bundled)
+    entry.update(revision=revision, pushed=True)
+    registry.register(entry)
+    if bundled:
+        cards.write_card(folder, name=name, repo_id=repo_id)
+    from training import zoo as builder
+
+    builder.sync_space()
 
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(
         prog="python -m training.push", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    p.add_argument("folder", nargs="?", help="a checkpoint folder (e.g. zoo/gol3-autoencoder)")
-    p.add_argument("--repo-id", help="ORG/NAME on the Hub (default for --all: ORG/<zoo name>)")
-    p.add_argument("--all", action="store_true", help="push every entry of zoo/index.json")
-    p.add_argument("--org", help="with --all: push under this organisation instead of each entry's own")
+    p.add_argument("folder", nargs="?", type=Path, help="a checkpoint folder (e.g. runs/my-variant)")
+    p.add_argument("--repo-id", help="ORG/NAME on the Hub (any organisation you can write to)")
+    p.add_argument("--name", help="the registry name (default: the folder's name)")
+    p.add_argument("--all", action="store_true", help="push every bundled entry of the registry")
+    p.add_argument("--org", help="with --all: push to ORG/<name> instead of each entry's registered repo")
     p.add_argument("--private", action="store_true")
+    p.add_argument("--no-register", action="store_true", help="upload only; leave zoo/index.json as it is")
     args = p.parse_args(argv)
     if args.all:
-        from imagination import zoo
-
-        for e in zoo.list():
+        for e in registry.bundled():
             repo = f"{args.org}/{e.name}" if args.org else e.repo_id
-            print(repo, push(e.path, repo, args.private))
+            print(repo, push(e.path, repo, args.private, name=e.name, register=not args.no_register))
     elif args.folder and args.repo_id:
-        print(push(args.folder, args.repo_id, args.private))
+        print(push(args.folder, args.repo_id, args.private, name=args.name, register=not args.no_register))
     else:
         p.error("give a folder and --repo-id, or --all")
 
