@@ -13,8 +13,9 @@ from conftest import TINY_TRAIN
 from hub_stub import HubStub
 from huggingface_hub import ModelCard, constants, hf_hub_download, snapshot_download
 
-from imagination import CheckpointError, ImaginationModel, hub, life, zoo
+from imagination import CheckpointError, ImaginationModel, life, zoo
 from imagination import cards as icards
+from imagination import hub as ihub
 from training import push, train
 
 
@@ -23,7 +24,7 @@ def own_zoo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Every push here registers into a test's own registry, never the repository's zoo/index.json."""
     zoo_dir = tmp_path / "zoo"
     zoo_dir.mkdir()
-    monkeypatch.setattr(hub, "ZOO_DIR", zoo_dir)
+    monkeypatch.setattr(ihub, "ZOO_DIR", zoo_dir)
     yield zoo_dir
 
 
