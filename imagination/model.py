@@ -386,9 +386,10 @@ class ImaginationModel(
         model_card_kwargs: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> str | None:
-        """The mixin's save_pretrained; a ``repo_id`` also goes to the card, so its usage snippet names it."""
+        """The mixin's save_pretrained; the folder and ``repo_id`` go to the card, so its usage snippet names them."""
+        model_card_kwargs = {"folder": Path(save_directory), **(model_card_kwargs or {})}
         if repo_id is not None:
-            model_card_kwargs = {"repo_id": repo_id, **(model_card_kwargs or {})}
+            model_card_kwargs.setdefault("repo_id", repo_id)
         return super().save_pretrained(save_directory, repo_id=repo_id, model_card_kwargs=model_card_kwargs, **kwargs)
 
     def push_to_hub(  # type: ignore[override]
@@ -402,7 +403,7 @@ class ImaginationModel(
         """The project's card (imagination.cards), so the mixin never uploads its generic one."""
         from imagination import cards
 
-        return cards.card_for_model(self, repo_id=kwargs.get("repo_id"))
+        return cards.card_for_model(self, repo_id=kwargs.get("repo_id"), folder=kwargs.get("folder"))
 
     @classmethod
     def from_pretrained(  # type: ignore[override]

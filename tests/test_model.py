@@ -9,7 +9,7 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from imagination import CheckpointError, ImaginationModel, ModelConfig, life
+from imagination import CheckpointError, ImaginationModel, ModelConfig, errors, life
 
 
 def tiny(**kw: object) -> ModelConfig:
@@ -87,7 +87,7 @@ def test_wrong_shape_fails(tmp_path: Path) -> None:
     cfg = json.loads((tmp_path / "m" / "config.json").read_text())
     cfg["channels"] = 4
     (tmp_path / "m" / "config.json").write_text(json.dumps(cfg))
-    with pytest.raises((CheckpointError, RuntimeError)):
+    with pytest.raises(errors.WeightsMismatch, match="wrong shape"):  # never torch's RuntimeError
         ImaginationModel.from_pretrained(tmp_path / "m")
 
 
@@ -128,3 +128,6 @@ def test_config_validation() -> None:
         ModelConfig(task="nonsense")
     with pytest.raises(CheckpointError, match="keys"):
         ModelConfig.from_dict({"channels": 3, "bogus": 1})
+    with pytest.raises(errors.InvalidConfig, match="channels must be int"):
+        ModelConfig.from_dict({"channels": "3"})
+    assert ModelConfig.from_dict({"channels": 3}) == ModelConfig(channels=3)  # code may leave fields at defaults
