@@ -1,20 +1,24 @@
 """The imagination demo: pick a checkpoint and a start board, and see what the network imagines.
 
     python app.py                      # http://127.0.0.1:7860, the bundled zoo, offline
-    python app.py --help               # host, port, default checkpoint, --online, --share
+    python app.py --help               # host, port, default checkpoint, --online, --local-folders
 
-A thin face over ``imagination/``: every model, metric and figure comes from the package; this
-file only turns widget values into calls and errors into messages. Every event has an
-``api_name``, so ``gradio_client`` can drive the same functions (see tests/test_app.py).
+The face of ``imagination/``: this file lays out the page, wires widgets to the package and turns
+errors into messages. Boards come from ``imagination.boards``, checkpoints from
+``imagination.checkpoints``, tables and text from ``imagination.report``, pictures from
+``imagination.viz``. Every event has an ``api_name`` (or is marked private), so ``gradio_client``
+can drive the same functions (see tests/test_app.py); each checks its arguments itself, so a
+wrong type or an overlong value gets a one-line message.
 
-Beyond one run: the true game's rule can differ from the checkpoint's (does a Life-trained network
-imagine HighLife?); "Intervene" replaces the imagined board at step i by an edited one and lets the
-network imagine on (``/imagined_board``, ``/intervene``); "Beyond the paper" shows the checkpoint's
-extrapolation curve, faithfulness and decoder probes from its eval.json (``/analysis``).
+The page opens on an episode already drawn: the showcase checkpoint (one that imagines) on a
+board that moves. "Compare regimes" runs one board through the baseline, autoencoder and
+adversarial checkpoints; "Intervene" edits what the network imagines at step i and lets it
+imagine on; "Beyond the paper" shows a checkpoint's extrapolation, faithfulness and probes.
 
 It is also a Hugging Face Space (README front matter ``sdk: gradio``, ``app_file: app.py``). On a
 Space (``SPACE_ID`` is set) Hub repo ids are fetched; locally the app runs offline unless started
-with ``--online``, and only the bundled zoo, local folders and the Hub cache are readable.
+with ``--online``. Local folders are readable only when the app listens on loopback or is started
+with ``--local-folders``.
 """
 
 from __future__ import annotations
@@ -41,15 +45,12 @@ import argparse  # noqa: E402
 import atexit  # noqa: E402
 import functools  # noqa: E402
 import hashlib  # noqa: E402
-import json  # noqa: E402
 import logging  # noqa: E402
-import math  # noqa: E402
 import shutil  # noqa: E402
 import signal  # noqa: E402
 import tempfile  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
-from collections import OrderedDict  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any, TypeVar  # noqa: E402
@@ -57,33 +58,17 @@ from typing import Any, TypeVar  # noqa: E402
 import gradio as gr  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-from huggingface_hub import ModelCard, hf_hub_download  # noqa: E402
-from huggingface_hub.errors import (  # noqa: E402
-    EntryNotFoundError,
-    GatedRepoError,
-    HfHubHTTPError,
-    HFValidationError,
-    LocalEntryNotFoundError,
-    RepositoryNotFoundError,
-    RevisionNotFoundError,
-)
 from PIL import Image  # noqa: E402
 
-from imagination import CheckpointError, ImaginationModel, analysis, hub, life, patterns, viz, zoo  # noqa: E402
+from imagination import CheckpointError, ImaginationModel, analysis, boards, life, patterns, report, viz, zoo  # noqa: E402
+from imagination.boards import MAX_SIZE, MAX_STEPS, MIN_SIZE, InputError  # noqa: E402
+from imagination.checkpoints import Checkpoints, is_loopback, redact, regimes_of, showcase  # noqa: E402
 from imagination.episode import Episode, intervene, run_episode  # noqa: E402
 from imagination.evaluate import EVAL_SEED, EVAL_SIZE, EvalSet, eval_episodes  # noqa: E402
 from imagination.workers import WorkerPool, default_workers  # noqa: E402
 
 logger = logging.getLogger("imagination.app")
 
-MIN_SIZE, MAX_SIZE, DEFAULT_SIZE = 8, 64, 20
-MAX_STEPS = 50
-MAX_UPLOAD_BYTES = 1_000_000
-MODEL_CACHE_SIZE = 8
-SOURCES = {"random": "random", "pattern": "classic pattern", "text": "RLE / plaintext / upload / drawing"}
-STEP_HEADERS = ["step", "game step", "kind", "accuracy", "MCC"]
-SCORE_HEADERS = ["score (from the model card)", "value"]
-PROBE_HEADERS = ["probe", "fitted on steps", "per-step accuracy", "interpretability", "final error"]
 # The rules offered beside the checkpoint's own; any other Life-like rule may be typed.
 RULES = [
     ("Life B3/S23", life.LIFE),
@@ -94,56 +79,34 @@ RULES = [
 # Extrapolation measured live (for checkpoints whose eval.json lacks it): this many eval episodes.
 LIVE_EXTRAPOLATION_EPISODES = 200
 DEFAULT_PATTERN = "glider"
+MAX_COMPARE = 4
 # Requests served at once per event; the rest wait in gradio's queue. A request waiting on a drawing
 # worker leaves the server free for the next one, so a few beat one even on two cores
 # (benchmarks/README.md).
 RUN_CONCURRENCY = int(os.environ.get("IMAGINATION_APP_CONCURRENCY", "4"))
 
 # Offline unless on a Space: nothing but the bundled zoo, local folders and the Hub cache is read.
-# main() sets this from --online/--offline; tests may flip it in-process.
-OFFLINE = os.environ.get("SPACE_ID") is None
-# Folders outside the zoo are a local convenience; on a public Space they would let visitors probe
-# the server's file system, so there only zoo names and Hub repo ids are accepted.
-LOCAL_FOLDERS = os.environ.get("SPACE_ID") is None
-
-
-class UserError(ValueError):
-    """A problem with what the visitor asked for; its message is shown as is."""
+# Folders outside the zoo only on loopback (main() sets both from the command line).
+CHECKPOINTS = Checkpoints(offline=os.environ.get("SPACE_ID") is None, local_folders=False)
 
 
 # ---------------------------------------------------------------------------------------------
-# Errors: every failure reaches the page as a one-line gr.Error, never as a traceback.
+# Errors: every failure reaches the page as a one-line gr.Error, never as a traceback or a path.
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _hub_message(name: str, e: BaseException) -> str:
-    """A sentence for a huggingface_hub error met while fetching ``name``."""
-    if isinstance(e, GatedRepoError):
-        return f"{name}: the Hub repo is gated; this demo cannot accept its terms for you"
-    if isinstance(e, RepositoryNotFoundError):
-        return f"{name}: no such model repo on the Hugging Face Hub (or it is private)"
-    if isinstance(e, RevisionNotFoundError):
-        return f"{name}: the Hub repo has no such revision"
-    if isinstance(e, LocalEntryNotFoundError):
-        if OFFLINE:
-            return (
-                f"{name}: not in the local Hub cache, and this app runs offline "
-                "(start it with --online to fetch Hub repos)"
-            )
-        return f"{name}: could not reach the Hugging Face Hub (no network?) and it is not in the local cache"
-    if isinstance(e, EntryNotFoundError):
-        return f"{name}: the Hub repo lacks a file this demo needs ({e})"
-    if isinstance(e, HfHubHTTPError):
-        status = getattr(getattr(e, "response", None), "status_code", None)
-        return f"{name}: the Hugging Face Hub answered with an error" + (f" (HTTP {status})" if status else "")
-    if isinstance(e, HFValidationError):
-        return f"{name!r} is not a valid Hub repo id (expected org/name): {e}"
-    return f"{name}: could not reach the Hugging Face Hub ({type(e).__name__})"
+def message_of(e: BaseException) -> str | None:
+    """The visitor's message for an expected failure (None for a bug), with no server path in it."""
+    if isinstance(e, patterns.PatternError):
+        return redact(f"Board: {e}")
+    if isinstance(e, (InputError, CheckpointError)):
+        return redact(str(e))
+    return None
 
 
 def friendly(fn: F) -> F:
-    """Turn any exception into a gr.Error with a human message, so the app keeps working."""
+    """Turn any exception into a gr.Error with a one-line message, so the app keeps working."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -151,23 +114,18 @@ def friendly(fn: F) -> F:
             return fn(*args, **kwargs)
         except gr.Error:
             raise
-        except patterns.PatternError as e:
-            raise gr.Error(f"Board: {e}", print_exception=False) from None
-        except (UserError, CheckpointError) as e:
-            raise gr.Error(str(e), print_exception=False) from None
-        except Exception as e:  # the last resort: log the traceback, show one line
-            logger.exception("unexpected error in %s", fn.__name__)
-            raise gr.Error(f"Unexpected error ({type(e).__name__}): {e}", print_exception=False) from None
+        except Exception as e:
+            msg = message_of(e)
+            if msg is None:  # a bug: log the traceback, show one line that names no internals
+                logger.exception("unexpected error in %s", fn.__name__)
+                msg = f"The server could not answer this request ({fn.__name__}); the error was logged."
+            raise gr.Error(msg, print_exception=False) from None
 
     return wrapper  # type: ignore[return-value]
 
 
-# ---------------------------------------------------------------------------------------------
-# Checkpoints: resolve, load once, keep a few.
-
-_models: OrderedDict[str, ImaginationModel] = OrderedDict()
-_models_lock = threading.Lock()
-_load_lock = threading.Lock()
+def _name(value: Any) -> str:
+    return boards.text(value, "the checkpoint name", boards.MAX_NAME_CHARS).strip()
 
 
 def zoo_choices() -> list[tuple[str, str]]:
@@ -176,166 +134,16 @@ def zoo_choices() -> list[tuple[str, str]]:
 
 
 def default_checkpoint() -> str | None:
-    names = zoo.names()
-    return names[0] if names else None
+    """The showcase: a checkpoint that imagines (interpretability ~1), not the first zoo entry."""
+    return showcase()
 
 
-def _resolve(name: str) -> str:
-    """The cache key: a folder's absolute path, or a Hub repo id. Raises UserError for nonsense."""
-    name = (name or "").strip()
-    if not name:
-        raise UserError("No checkpoint chosen: pick one from the zoo, or type a Hub repo id (org/name) or a folder.")
-    source = hub.resolve(name)
-    looks_like_path = name.startswith((".", "/", "~")) or name.count("/") > 1 or "\\" in name
-    if not LOCAL_FOLDERS and (looks_like_path or Path(source).is_dir()):
-        in_zoo = Path(source).is_dir() and Path(source).resolve().parent == hub.ZOO_DIR.resolve()
-        if not in_zoo:
-            raise UserError(f"{name}: this app loads zoo checkpoints and Hub repo ids (org/name), not folders")
-    if Path(source).is_dir():
-        return str(Path(source).resolve())
-    if looks_like_path:
-        raise UserError(f"{name}: no such folder")
-    if "/" not in name:
-        known = ", ".join(zoo.names()) or "(the bundled zoo is empty)"
-        raise UserError(f"{name}: not a zoo checkpoint ({known}) nor a local folder; a Hub repo id looks like org/name")
-    return name
+def load_model(name: Any) -> tuple[str, ImaginationModel]:
+    return CHECKPOINTS.load(_name(name))
 
 
-def _fetch(repo_id: str, filename: str) -> str:
-    """A file of a Hub repo (from the cache when offline), with Hub errors turned into UserError."""
-    try:
-        return hf_hub_download(repo_id, filename, local_files_only=OFFLINE)
-    except (HfHubHTTPError, LocalEntryNotFoundError, EntryNotFoundError, HFValidationError, OSError) as e:
-        if (
-            isinstance(e, EntryNotFoundError)
-            and not isinstance(e, LocalEntryNotFoundError)
-            and filename == "config.json"
-        ):
-            raise UserError(f"{repo_id}: not an imagination model (the repo has no config.json)") from e
-        raise UserError(_hub_message(repo_id, e)) from e
-    except Exception as e:  # httpx transport errors and the like: no network
-        raise UserError(_hub_message(repo_id, e)) from e
-
-
-def load_model(name: str) -> tuple[str, ImaginationModel]:
-    """(cache key, model) for a zoo name, a folder or a Hub repo id; loaded once, LRU-bounded."""
-    key = _resolve(name)
-    with _models_lock:
-        if key in _models:
-            _models.move_to_end(key)
-            return key, _models[key]
-    with _load_lock:  # one load at a time; a second asker finds it cached
-        with _models_lock:
-            if key in _models:
-                return key, _models[key]
-        if not Path(key).is_dir():
-            _fetch(key, "config.json")  # surfaces "no such repo" / offline before the mixin hides it
-        try:
-            model = ImaginationModel.from_pretrained(key, local_files_only=OFFLINE)
-        except CheckpointError:
-            raise
-        except (HfHubHTTPError, LocalEntryNotFoundError, EntryNotFoundError, HFValidationError) as e:
-            raise UserError(_hub_message(name, e)) from e
-        except (ValueError, TypeError, OSError) as e:
-            raise UserError(f"{name.strip()}: cannot be loaded as an imagination checkpoint ({e})") from e
-        model.eval()
-        with _models_lock:
-            _models[key] = model
-            while len(_models) > MODEL_CACHE_SIZE:
-                _models.popitem(last=False)
-        return key, model
-
-
-def _card(key: str) -> ModelCard | None:
-    try:
-        path = Path(key) / "README.md" if Path(key).is_dir() else Path(_fetch(key, "README.md"))
-        return ModelCard.load(path) if path.exists() else None
-    except (UserError, OSError, ValueError):
-        return None
-
-
-def _display_name(key: str) -> str:
-    p = Path(key)
-    if p.is_dir() and p.parent.resolve() == hub.ZOO_DIR.resolve():
-        return p.name
-    return key
-
-
-# ---------------------------------------------------------------------------------------------
-# Boards
-
-
-def _int(value: Any, what: str, lo: int, hi: int) -> int:
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        raise UserError(f"{what} must be a whole number between {lo} and {hi}, got {value!r}") from None
-    if not math.isfinite(f) or f != int(f) or not lo <= f <= hi:
-        raise UserError(f"{what} must be a whole number between {lo} and {hi}, got {value!r}")
-    return int(f)
-
-
-def _density(value: Any) -> float:
-    try:
-        d = float(value)
-    except (TypeError, ValueError):
-        raise UserError(f"density must be a number between 0 and 1, got {value!r}") from None
-    if not 0.0 <= d <= 1.0:
-        raise UserError(f"density must be a number between 0 and 1, got {value!r}")
-    return d
-
-
-def build_board(
-    source: str, seed: Any, density: Any, size: Any, pattern: str | None, text: str | None
-) -> tuple[np.ndarray, str]:
-    """The start board [size, size] (uint8 0/1) and a phrase saying what it is."""
-    size = _int(size, "board size", MIN_SIZE, MAX_SIZE)
-    source = (source or "").strip()
-    if source == "random":
-        seed = _int(seed, "seed", 0, 2**63 - 1)
-        d = _density(density)
-        g = torch.Generator().manual_seed(seed)
-        board = life.random_boards(1, size, d, generator=g)[0]
-        what = f"a random {size}x{size} board (seed {seed}, density {d:.2f})"
-    elif source == "pattern":
-        if not pattern:
-            raise UserError(f"no pattern chosen; known patterns: {', '.join(patterns.pattern_names())}")
-        board = patterns.place(patterns.pattern(pattern), size)
-        what = f"{pattern} on a {size}x{size} board"
-    elif source == "text":
-        board = patterns.parse_pattern(text or "", max_cells=MAX_SIZE * MAX_SIZE)
-        h, w = board.shape
-        if h > size or w > size:
-            live = patterns.trim(board)
-            if live.shape[0] > size or live.shape[1] > size:
-                raise UserError(
-                    f"Board: the pattern's live cells span {live.shape[1]} columns x {live.shape[0]} rows, more "
-                    f"than the {size}x{size} board; set the board size to at least {max(live.shape)}"
-                )
-            board = live
-        board = patterns.place(board, size)
-        what = f"a pasted/drawn {size}x{size} board"
-    else:
-        raise UserError(f"unknown board source {source!r}; choose one of {', '.join(SOURCES)}")
-    return (np.asarray(board) > 0.5).astype(np.uint8), what
-
-
-def board_rle(board: np.ndarray, rule: str = life.LIFE) -> str:
-    return patterns.write_rle(torch.from_numpy(board.astype(np.float32)), rule)
-
-
-def board_digest(board: np.ndarray) -> str:
-    """sha256 of the board's shape and cells, so a client can check it got the board it asked for."""
-    b = np.ascontiguousarray(board, dtype=np.uint8)
-    return hashlib.sha256(f"{b.shape[0]}x{b.shape[1]}:".encode() + b.tobytes()).hexdigest()
-
-
-def preview_scale(size: int) -> int:
-    return max(5, 320 // size)
-
-
-def preview_image(board: np.ndarray) -> np.ndarray:
-    return viz.board_image(board, preview_scale(board.shape[0]))
+def _shown(key: str) -> str:
+    return CHECKPOINTS.display_name(key)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -381,7 +189,7 @@ DRAWING = WorkerPool()
 def _blank_episode() -> Episode:
     """A blank 20x20, 3-step episode: drawing it once warms a worker up (imports, fonts, the usual
     score-matrix frame) before a visitor waits on it."""
-    blank = np.zeros((4, DEFAULT_SIZE, DEFAULT_SIZE), np.float32)
+    blank = np.zeros((4, boards.DEFAULT_SIZE, boards.DEFAULT_SIZE), np.float32)
     return Episode(blank[0], blank, blank, [0, 1, 2, 3], 3, [3], str(life.parse_rule(life.LIFE)))
 
 
@@ -393,262 +201,298 @@ def start_drawing(workers: int, wait: bool = False) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Event handlers: plain inputs in, plain outputs out (the API is the UI).
+# Event handlers: plain inputs in, plain outputs out (the API is the UI). Each receives the raw
+# values a client sent (events run with preprocess=False) and checks them through boards.*.
 
 
-def _steps(value: Any, model: ImaginationModel) -> int:
-    if value is None or value == "" or value == 0:
-        return model.config.model_steps
-    return _int(value, "steps", 1, MAX_STEPS)
-
-
-def _rule(value: Any, model: ImaginationModel) -> str:
-    """The rule the true frames follow, canonical ("B36/S23"): the checkpoint's own when empty."""
-    text = str(value).strip() if value is not None else ""
-    if not text:
-        return str(life.parse_rule(model.config.rule))
-    text = dict(RULES).get(text, text)  # a menu label typed out in full
-    try:
-        return str(life.parse_rule(text))
-    except ValueError as e:
-        known = ", ".join(label for label, _ in RULES)
-        raise UserError(f"Rule: {e}; or pick one of {known}") from None
-
-
-def _rule_note(model: ImaginationModel, rule: str) -> str:
-    """A sentence when the true frames follow another rule than the checkpoint was trained on."""
-    trained = str(life.parse_rule(model.config.rule))
-    if rule == trained:
-        return ""
-    return f" The true frames follow rule **{rule}**, not the {trained} this checkpoint was trained on."
+def preview_image(board: np.ndarray) -> np.ndarray:
+    return viz.board_image(board, boards.preview_scale(board.shape[0]))
 
 
 def _episode(
-    checkpoint: str,
-    source: str,
-    seed: Any,
-    density: Any,
-    size: Any,
-    pattern: str | None,
-    text: str | None,
-    steps: Any,
-    rule: Any = None,
+    checkpoint: Any, source: Any, seed: Any, density: Any, size: Any, pattern: Any, text: Any, steps: Any, rule: Any
 ) -> tuple[str, ImaginationModel, Episode, np.ndarray, str]:
     key, model = load_model(checkpoint)
-    board, what = build_board(source, seed, density, size, pattern, text)
-    n = _steps(steps, model)
+    board, what = boards.build_board(source, seed, density, size, pattern, text)
+    n = boards.model_steps(steps, model.config.model_steps)
     if not model.config.tied and n > model.config.model_steps:
-        raise UserError(
-            f"{_display_name(key)} is untied (a separate block per step), so it can run at most "
+        raise InputError(
+            f"{_shown(key)} is untied (a separate block per step), so it can run at most "
             f"{model.config.model_steps} steps, not {n}"
         )
-    return key, model, run_episode(model, board, n, _rule(rule, model)), board, what
+    the_rule = boards.parse_rule(rule, model.config.rule, RULES)
+    return key, model, run_episode(model, board, n, the_rule), board, what
 
 
 @friendly
-def load_checkpoint(name: str) -> tuple[str, list[list[Any]], int | None]:
+def load_checkpoint(name: Any) -> tuple[str, list[list[Any]], int | None]:
     """Load a checkpoint: (status line, the card's scores as [score, value] rows, its trained steps)."""
-    if not (name or "").strip():
-        return "Pick a checkpoint from the zoo, or type a Hub repo id (org/name) or a local folder.", [], None
+    if not _name(name):
+        return "Pick a checkpoint from the zoo, or type a Hub repo id (org/name).", [], None
     key, model = load_model(name)
-    cfg = model.config
-    shown = _display_name(key)
-    card = _card(key)
-    results = (card.data.eval_results or []) if card is not None else []
-    rows = [[r.metric_name or r.metric_type, round(float(r.metric_value), 4)] for r in results]
-    task = "" if cfg.task == "board" else f", {cfg.task} task"
-    status = (
-        f"**Loaded {shown}**: {cfg.regime} regime, rule {cfg.rule}{task}; {cfg.game_steps} game steps in "
-        f"{cfg.model_steps} model steps, decodings trained at steps {list(cfg.trained_steps)}"
-        + ("" if cfg.tied else " (untied: one block per step)")
-        + ("." if rows else ". Its model card has no scores.")
-    )
-    return status, rows, cfg.model_steps
+    rows = report.card_rows(CHECKPOINTS.card(key))
+    return report.load_status(_shown(key), model.config, bool(rows)), rows, model.config.model_steps
 
 
 @friendly
-def checkpoint_rule(name: str) -> str | None:
+def checkpoint_rule(name: Any) -> str | None:
     """The rule a checkpoint was trained on (what the rule field resets to when it is loaded)."""
-    if not (name or "").strip():
+    if not _name(name):
         return None
     return str(life.parse_rule(load_model(name)[1].config.rule))
 
 
 @friendly
-def make_board(
-    source: str, seed: Any, density: Any, size: Any, pattern: str | None, text: str | None
-) -> tuple[np.ndarray, str]:
+def make_board(source: Any, seed: Any, density: Any, size: Any, pattern: Any, text: Any) -> tuple[np.ndarray, str]:
     """The start board as an image and as RLE text."""
-    board, _ = build_board(source, seed, density, size, pattern, text)
-    return preview_image(board), board_rle(board)
+    board, _ = boards.build_board(source, seed, density, size, pattern, text)
+    return preview_image(board), boards.board_rle(board)
 
 
 @friendly
 def toggle_cell(source: str, seed: int, density: float, size: int, pattern: str, text: str, row: int, col: int) -> str:
     """The start board with cell (row, col) flipped, as RLE (what a click on the board does)."""
-    board, _ = build_board(source, seed, density, size, pattern, text)
-    return _toggled(board, _int(row, "row", 0, MAX_SIZE - 1), _int(col, "column", 0, MAX_SIZE - 1))[0]
+    board, _ = boards.build_board(source, seed, density, size, pattern, text)
+    return boards.board_rle(boards.toggled(board, row, col))
+
+
+def _edited(board: np.ndarray) -> tuple[str, str, np.ndarray, str]:
+    rle = boards.board_rle(board)
+    return rle, "text", preview_image(board), rle
 
 
 @friendly
 def click_cell(
-    source: str,
-    seed: Any,
-    density: Any,
-    size: Any,
-    pattern: str | None,
-    text: str | None,
-    evt: gr.SelectData,
+    source: Any, seed: Any, density: Any, size: Any, pattern: Any, text: Any, evt: gr.SelectData
 ) -> tuple[str, str, np.ndarray, str]:
     """A click on the start board flips the cell under it; the board becomes RLE text (source 'text')."""
-    board, _ = build_board(source, seed, density, size, pattern, text)
-    x, y = (int(v) for v in evt.index)
-    scale = preview_scale(board.shape[0])
-    return _toggled(board, y // scale, x // scale)
+    board, _ = boards.build_board(source, seed, density, size, pattern, text)
+    scale = boards.preview_scale(board.shape[0])
+    x, y = evt.index
+    row, col = boards.cell_at(x, y, board.shape, (board.shape[1] * scale, board.shape[0] * scale))
+    return _edited(boards.toggled(board, row, col))
 
 
-def _toggled(board: np.ndarray, row: int, col: int) -> tuple[str, str, np.ndarray, str]:
-    if not (0 <= row < board.shape[0] and 0 <= col < board.shape[1]):
-        raise UserError(f"cell (row {row}, column {col}) is outside the {board.shape[0]}x{board.shape[1]} board")
-    board = board.copy()
-    board[row, col] ^= 1
-    rle = board_rle(board)
-    return rle, "text", preview_image(board), rle
+def _file_path(value: Any, what: str) -> Path:
+    """The local path of an uploaded file as the client sent it (a FileData object, which gradio has
+    already checked lies in its upload folder)."""
+    path = value.get("path") if isinstance(value, dict) else None
+    if not isinstance(path, str) or not path:
+        raise InputError(f"{what}: no file received")
+    return Path(path)
 
 
 @friendly
-def board_from_drawing(editor: dict | None, size: Any) -> tuple[str, str, np.ndarray, str]:
+def board_from_drawing(editor: Any, size: Any) -> tuple[str, str, np.ndarray, str]:
     """A painting (dark strokes on a light canvas) thresholded cell by cell into a board."""
-    size = _int(size, "board size", MIN_SIZE, MAX_SIZE)
-    img = (editor or {}).get("composite") if isinstance(editor, dict) else editor
-    if img is None:
-        raise UserError("Drawing: nothing drawn yet; paint live cells on the canvas first")
-    rgba = np.asarray(Image.fromarray(np.asarray(img)).convert("RGBA"), dtype=np.float32) / 255.0
-    ink = (1.0 - rgba[..., :3].mean(-1)) * rgba[..., 3]  # dark and opaque = alive; transparent = dead
-    cells = np.asarray(Image.fromarray(ink, mode="F").resize((size, size), Image.Resampling.BOX))
-    board = (cells > 0.25).astype(np.uint8)
-    if not board.any():
-        raise UserError("Drawing: no cell is covered enough by ink; paint with the dark brush over whole cells")
-    rle = board_rle(board)
-    return rle, "text", preview_image(board), rle
+    boards.size_of(size)
+    composite = editor.get("composite") if isinstance(editor, dict) else None
+    if not composite:
+        raise InputError("Drawing: nothing drawn yet; paint live cells on the canvas first")
+    try:
+        with Image.open(_file_path(composite, "Drawing")) as img:
+            rgba = np.asarray(img.convert("RGBA"), dtype=np.float32) / 255.0
+    except OSError:
+        raise InputError("Drawing: the canvas could not be read as an image") from None
+    return _edited(boards.board_from_ink(rgba, size))
 
 
 @friendly
-def read_upload(file: str | None, size: Any) -> tuple[str, str, np.ndarray, str]:
+def read_upload(file: Any, size: Any) -> tuple[str, str, np.ndarray, str]:
     """An uploaded .rle / .cells file becomes the board text (checked before it is accepted)."""
-    if not file:
-        raise UserError("Upload: no file received")
-    path = Path(file)
-    n = path.stat().st_size
-    if n > MAX_UPLOAD_BYTES:
-        raise UserError(f"Upload: {path.name} is {n:,} bytes; a pattern file here is at most {MAX_UPLOAD_BYTES:,}")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as e:
-        raise UserError(f"Upload: {path.name} is not a text file (byte {e.start} is not UTF-8)") from None
-    try:
-        board, _ = build_board("text", 0, 0, size, None, text)
-    except patterns.PatternError as e:
-        raise UserError(f"Upload: {path.name}, {e}") from None
-    return text, "text", preview_image(board), board_rle(board)
+    n = boards.size_of(size)
+    path = _file_path(file, "Upload")
+    name = str(file.get("orig_name") or path.name)[-80:]
+    if path.stat().st_size > boards.MAX_UPLOAD_BYTES:
+        raise InputError(f"Upload: {name} is {path.stat().st_size:,} bytes; a pattern file here is at most 1,000,000")
+    text = boards.decode_upload(path.read_bytes(), name)
+    board = boards.parse_text(text, n, what=f"Upload: {name}", sep=", ")
+    return text, "text", preview_image(board), boards.board_rle(board)
+
+
+def _tag(*parts: Any) -> str:
+    return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:20]
+
+
+def _panel_outputs(key: str, model: ImaginationModel, ep: Episode, board: np.ndarray, what: str) -> tuple:
+    answers = report.task_answers(ep, model.config)
+    tag = _tag(key, ep.steps, boards.board_digest(board), ep.rule)
+    panel_png, matrix_png, gif_bytes = DRAWING.run(viz.episode_images, ep, viz.MATRIX_TITLE, _task_maps(answers))
+    shown = _shown(key)
+    return (
+        _output(f"{tag}-panel.png", panel_png),
+        _output(f"{tag}-scores.png", matrix_png),
+        _output(f"{tag}-animation.gif", gif_bytes),
+        report.step_table(ep, answers),
+        report.run_status(shown, what, ep, model.config, answers),
+        report.run_summary(shown, board, ep, model.config, answers),
+    )
+
+
+def _task_maps(answers: report.TaskAnswers | None) -> viz.TaskMaps | None:
+    if answers is None:
+        return None
+    return answers.predicted, answers.true, answers.task, answers.region_cells
 
 
 @friendly
 def run_episode_api(
-    checkpoint: str,
-    source: str,
+    checkpoint: Any,
+    source: Any,
     seed: Any,
     density: Any,
     size: Any,
-    pattern: str | None,
-    text: str | None,
+    pattern: Any,
+    text: Any,
     steps: Any,
-    rule: str | None = None,
-) -> tuple[str, str, str, list[list[Any]], str, dict[str, Any]]:
+    rule: Any = None,
+) -> tuple[str, str, str, dict[str, Any], str, dict[str, Any]]:
     """Run one episode: (panel PNG, score-matrix PNG, animation GIF, per-step rows, status, summary).
 
     ``rule``: the rule of the true game (default: the checkpoint's own).
     """
     key, model, ep, board, what = _episode(checkpoint, source, seed, density, size, pattern, text, steps, rule)
-    digest = board_digest(board)
-    tag = hashlib.sha256(f"{key}|{ep.steps}|{digest}|{ep.rule}".encode()).hexdigest()[:20]
-    panel_png, matrix_png, gif_bytes = DRAWING.run(viz.episode_images, ep)
-    panel = _output(f"{tag}-panel.png", panel_png)
-    heatmap = _output(f"{tag}-scores.png", matrix_png)
-    gif = _output(f"{tag}-animation.gif", gif_bytes)
-    rows = [
-        [i, ep.game_steps[i], viz.step_kind(ep, i), round(ep.accuracy[i], 4), round(ep.mcc[i], 4)]
-        for i in range(ep.steps + 1)
-    ]
-    shown = _display_name(key)
-    beyond = ep.steps > ep.trained_horizon
-    status = (
-        f"**{shown}** on {what}: {ep.steps} model steps (trained for {ep.trained_horizon})"
-        + (", past its training" if beyond else "")
-        + f". Last step: accuracy {ep.accuracy[-1]:.3f}, MCC {ep.mcc[-1]:.3f}; "
-        f"lowest accuracy {min(ep.accuracy):.3f} (step {int(np.argmin(ep.accuracy))})." + _rule_note(model, ep.rule)
-    )
-    summary = {
-        "checkpoint": shown,
-        "board_sha256": digest,
-        "board_rle": board_rle(board, ep.rule),
-        "size": list(board.shape),
-        "steps": ep.steps,
-        "trained_horizon": ep.trained_horizon,
-        "trained_steps": ep.trained_steps,
-        "game_steps": ep.game_steps,
-        "rule": ep.rule,
-        "trained_rule": str(life.parse_rule(model.config.rule)),
-        "accuracy": ep.accuracy,
-        "mcc": ep.mcc,
-    }
-    return panel, heatmap, gif, rows, status, summary
+    return _panel_outputs(key, model, ep, board, what)
+
+
+def _downloads(key: str, model: ImaginationModel, ep: Episode, board: np.ndarray) -> tuple[str, str]:
+    stem, npz, js = report.download_files(_shown(key), board, ep, model.config)
+    return _output(f"{stem}.npz", npz), _output(f"{stem}.json", js)
 
 
 @friendly
 def download(
-    checkpoint: str,
-    source: str,
+    checkpoint: Any,
+    source: Any,
     seed: Any,
     density: Any,
     size: Any,
-    pattern: str | None,
-    text: str | None,
+    pattern: Any,
+    text: Any,
     steps: Any,
-    rule: str | None = None,
+    rule: Any = None,
 ) -> tuple[str, str]:
     """The episode's boards, decodings and scores as .npz and as .json (same inputs as run_episode)."""
     key, model, ep, board, _ = _episode(checkpoint, source, seed, density, size, pattern, text, steps, rule)
-    shown = _display_name(key)
-    tag = board_digest(board)[:12]
-    if ep.rule != str(life.parse_rule(model.config.rule)):
-        tag += "-" + "".join(c for c in ep.rule if c.isalnum())  # another game, another file
-    slug = "".join(c if c.isalnum() or c in "-_" else "_" for c in shown)[-40:]
-    meta = {"checkpoint": shown, "board_rle": board_rle(board, ep.rule), "board_sha256": board_digest(board)}
-    npz = _output(f"episode-{slug}-{tag}-{ep.steps}.npz", ep.to_npz())
-    js = _output(f"episode-{slug}-{tag}-{ep.steps}.json", json.dumps({**meta, **ep.to_dict()}).encode())
-    return npz, js
+    return _downloads(key, model, ep, board)
+
+
+# ---------------------------------------------------------------------------------------------
+# The page's own handlers (private): one event computes everything a run shows, so what is shown
+# and what is offered for download always come from the same inputs; failures clear stale results.
+
+
+def _loaded_outputs(key: str, model: ImaginationModel) -> tuple[str, list, int, str, str]:
+    rows = report.card_rows(CHECKPOINTS.card(key))
+    rule = str(life.parse_rule(model.config.rule))
+    return report.load_status(_shown(key), model.config, bool(rows)), rows, model.config.model_steps, rule, key
+
+
+def load_page(name: Any, loaded: Any) -> tuple:
+    """The page's checkpoint field: load on select, Enter, blur or the Load button (once per name).
+
+    Resets steps and rule to the checkpoint's own; on failure the status says so and the old
+    checkpoint's scores are cleared, so nothing on the page claims a load that did not happen.
+    """
+    try:
+        name = _name(name)
+        if not name:
+            return "Pick a checkpoint from the zoo, or type a Hub repo id (org/name).", [], None, None, ""
+        key = CHECKPOINTS.resolve(name)
+        if key == loaded:
+            return tuple(gr.skip() for _ in range(5))
+        return _loaded_outputs(*load_model(name))
+    except Exception as e:
+        msg = _page_error(e, "load_checkpoint")
+        return f"**Not loaded**: {msg}", [], gr.skip(), gr.skip(), ""
+
+
+def load_on_enter(name: Any, loaded: Any, evt: gr.KeyUpData) -> tuple:
+    """Enter in the checkpoint field loads what was typed (other keys do nothing)."""
+    if evt.key != "Enter":
+        return tuple(gr.skip() for _ in range(5))
+    return load_page(evt.input_value if isinstance(evt.input_value, str) else name, loaded)
+
+
+def _page_error(e: BaseException, where: str) -> str:
+    msg = message_of(e)
+    if msg is None:
+        logger.exception("unexpected error in %s", where)
+        msg = "the server could not answer this request; the error was logged."
+    gr.Warning(msg)
+    return msg
+
+
+RUN_OUTPUTS = 8  # panel, heatmap, animation, table, status, summary, .npz, .json
+
+
+def run_page(*args: Any) -> tuple:
+    """The page's Run: the episode, its downloads, and, if the checkpoint field changed since the
+    last load, that checkpoint's status, steps and rule (its own, not the previous checkpoint's)."""
+    *inputs, steps, rule, loaded = args
+    checkpoint = inputs[0]
+    try:
+        key = CHECKPOINTS.resolve(_name(checkpoint))
+        fresh = key != loaded
+        if fresh:  # typed but not loaded yet: the old checkpoint's steps and rule do not apply
+            steps, rule = None, None
+        key, model, ep, board, what = _episode(*inputs, steps, rule)
+        shown = _panel_outputs(key, model, ep, board, what)
+        files = _downloads(key, model, ep, board)
+        extra = _loaded_outputs(key, model) if fresh else tuple(gr.skip() for _ in range(5))
+        return (*shown, *files, *extra)
+    except Exception as e:
+        msg = _page_error(e, "run_episode")
+        cleared = (None, None, None, {"headers": report.STEP_HEADERS, "data": []}, f"**Run failed**: {msg}", None)
+        return (*cleared, None, None, *(gr.skip() for _ in range(5)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Compare regimes: one start board through 2-4 checkpoints, row by row
+
+
+@friendly
+def compare_api(
+    checkpoints: Any, source: Any, seed: Any, density: Any, size: Any, pattern: Any, text: Any
+) -> tuple[str, dict[str, Any], str]:
+    """The same start board through 2 to 4 checkpoints, each for its own trained steps and rule:
+    (picture: one row of imagined boards per checkpoint under the true frames, per-step MCC table, status)."""
+    if isinstance(checkpoints, str):
+        checkpoints = [c for c in checkpoints.split(",") if c.strip()]
+    if not isinstance(checkpoints, list) or not all(isinstance(c, str) for c in checkpoints):
+        raise InputError("checkpoints must be a list of 2 to 4 checkpoint names")
+    names = list(dict.fromkeys(_name(c) for c in checkpoints if _name(c)))
+    if not 2 <= len(names) <= MAX_COMPARE:
+        raise InputError(f"pick 2 to {MAX_COMPARE} different checkpoints to compare, not {len(names)}")
+    board, what = boards.build_board(source, seed, density, size, pattern, text)
+    shown, episodes, interp = [], [], []
+    for name in names:
+        key, model = load_model(name)
+        episodes.append(run_episode(model, board))
+        shown.append(_shown(key))
+        entry = next((e for e in zoo.list() if e.name == shown[-1] and Path(key).parent == zoo.ZOO_DIR.resolve()), None)
+        interp.append(entry.interpretability if entry else None)
+    png = DRAWING.run(viz.compare_panel_png, episodes, shown)
+    tag = _tag("compare", *shown, boards.board_digest(board))
+    return (
+        _output(f"{tag}-compare.png", png),
+        report.compare_table(shown, episodes, interp),
+        report.compare_status(shown, episodes, what),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # Intervene: edit the imagined board at step i, and watch the rest of the imagination follow (or not)
 
 
-def _parse_board(text: str | None) -> np.ndarray:
-    """RLE or plaintext -> uint8 0/1 board (PatternError says where it is malformed)."""
-    return (np.asarray(patterns.parse_pattern(text or "", max_cells=MAX_SIZE * MAX_SIZE)) > 0.5).astype(np.uint8)
-
-
-def _edited_board(edited_rle: str | None, shape: tuple[int, ...]) -> np.ndarray:
+def _edited_board(edited_rle: Any, shape: tuple[int, ...]) -> np.ndarray:
     """The edited imagined board from its RLE / plaintext; it must be exactly the episode's size."""
-    if not (edited_rle or "").strip():
-        raise UserError("Edited board: empty; show the imagined board at step i first, then click cells to edit it")
-    try:
-        got = _parse_board(edited_rle)
-    except patterns.PatternError as e:
-        raise UserError(f"Edited board: {e}") from None
+    raw = boards.text(edited_rle, "Edited board", boards.MAX_TEXT_CHARS)
+    if not raw.strip():
+        raise InputError("Edited board: empty; show the imagined board at step i first, then click cells to edit it")
+    got = boards.parse_text(raw, None, what="Edited board")
     if got.shape != tuple(shape):
-        raise UserError(
+        raise InputError(
             f"Edited board: it is {got.shape[1]}x{got.shape[0]} (columns x rows) but the episode's boards are "
             f"{shape[1]}x{shape[0]}; edit the imagined board of this episode (/imagined_board gives it as RLE "
             "with its full size)"
@@ -657,24 +501,24 @@ def _edited_board(edited_rle: str | None, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def _step_index(step: Any, steps: int) -> int:
-    return _int(step, "the step to edit", 0, steps)
+    return boards.whole_number(step, "the step to edit", 0, steps)
 
 
 def _imagined_view(board: np.ndarray, reference: np.ndarray | None) -> np.ndarray:
-    return viz.edited_board_image(board, reference, preview_scale(board.shape[0]))
+    return viz.edited_board_image(board, reference, boards.preview_scale(board.shape[0]))
 
 
 @friendly
 def imagined_board(
-    checkpoint: str,
-    source: str,
+    checkpoint: Any,
+    source: Any,
     seed: Any,
     density: Any,
     size: Any,
-    pattern: str | None,
-    text: str | None,
+    pattern: Any,
+    text: Any,
     steps: Any,
-    rule: str | None = None,
+    rule: Any = None,
     step: Any = 1,
 ) -> tuple[np.ndarray, str, str]:
     """The imagined board (decoding > 0.5) at model step ``step``: (image, RLE) to edit by clicking cells.
@@ -683,46 +527,43 @@ def imagined_board(
     """
     _, _, ep, _, _ = _episode(checkpoint, source, seed, density, size, pattern, text, steps, rule)
     board = ep.imagined[_step_index(step, ep.steps)]
-    rle = board_rle(board, ep.rule)
+    rle = boards.board_rle(board, ep.rule)
     return _imagined_view(board, None), rle, rle
 
 
-def _reference(original_rle: str | None, shape: tuple[int, ...]) -> np.ndarray | None:
+def _reference(original_rle: Any, shape: tuple[int, ...]) -> np.ndarray | None:
     try:
-        ref = _parse_board(original_rle)
-    except (patterns.PatternError, ValueError, TypeError):
+        ref = boards.parse_text(original_rle, None)
+    except (InputError, ValueError, TypeError):
         return None
     return ref if ref.shape == shape else None
 
 
 @friendly
-def click_imagined(edited_rle: str, original_rle: str, evt: gr.SelectData) -> tuple[np.ndarray, str]:
+def click_imagined(edited_rle: Any, original_rle: Any, evt: gr.SelectData) -> tuple[np.ndarray, str]:
     """A click on the imagined board flips the cell under it (edited cells are coloured)."""
-    board = _parse_board(edited_rle)
-    x, y = (int(v) for v in evt.index)
-    scale = preview_scale(board.shape[0])
-    row, col = y // scale, x // scale
-    if not (0 <= row < board.shape[0] and 0 <= col < board.shape[1]):
-        raise UserError(f"cell (row {row}, column {col}) is outside the {board.shape[0]}x{board.shape[1]} board")
-    board[row, col] ^= 1
-    rule = _rle_rule(edited_rle)
-    return _imagined_view(board, _reference(original_rle, board.shape)), board_rle(board, rule)
+    board = boards.parse_text(edited_rle, None, what="Edited board")
+    scale = boards.preview_scale(board.shape[0])
+    x, y = evt.index
+    row, col = boards.cell_at(x, y, board.shape, (board.shape[1] * scale, board.shape[0] * scale))
+    board = boards.toggled(board, row, col)
+    return _imagined_view(board, _reference(original_rle, board.shape)), boards.board_rle(board, _rle_rule(edited_rle))
 
 
-def _rle_rule(rle: str | None) -> str:
+def _rle_rule(rle: Any) -> str:
     """The rule in an RLE header, or Life (only to write the edited board back with the same header)."""
     try:
         _, rule = patterns.parse_rle_with_rule(rle or "")
         return str(life.parse_rule(rule)) if rule else life.LIFE
-    except ValueError:  # PatternError is a ValueError, and so is a malformed rule
+    except (ValueError, TypeError):  # PatternError is a ValueError, and so is a malformed rule
         return life.LIFE
 
 
-def show_edit(edited_rle: str, original_rle: str) -> Any:
+def show_edit(edited_rle: Any, original_rle: Any) -> Any:
     """The edited board typed or pasted as text, redrawn (nothing when it does not parse yet)."""
     try:
-        board = _parse_board(edited_rle)
-    except (patterns.PatternError, ValueError, TypeError):
+        board = boards.parse_text(edited_rle, None)
+    except (InputError, ValueError, TypeError):
         return gr.skip()
     return _imagined_view(board, _reference(original_rle, board.shape))
 
@@ -730,8 +571,8 @@ def show_edit(edited_rle: str, original_rle: str) -> Any:
 def step_range(steps: Any, step: Any) -> Any:
     """The step slider's range: 0..the model steps field (left as is while that is empty or invalid)."""
     try:
-        n = _int(steps, "steps", 1, MAX_STEPS)
-    except UserError:  # empty (the checkpoint's default, set when it loads) or half-typed
+        n = boards.whole_number(steps, "steps", 1, MAX_STEPS)
+    except InputError:  # empty (the checkpoint's default, set when it loads) or half-typed
         return gr.skip()
     try:
         value = min(max(int(step), 0), n)
@@ -742,75 +583,52 @@ def step_range(steps: Any, step: Any) -> Any:
 
 @friendly
 def intervene_api(
-    checkpoint: str,
-    source: str,
+    checkpoint: Any,
+    source: Any,
     seed: Any,
     density: Any,
     size: Any,
-    pattern: str | None,
-    text: str | None,
+    pattern: Any,
+    text: Any,
     steps: Any,
-    rule: str | None = None,
+    rule: Any = None,
     step: Any = 1,
-    edited_rle: str | None = None,
+    edited_rle: Any = None,
 ) -> tuple[str, str, dict[str, Any]]:
     """Replace the imagined board at model step ``step`` by ``edited_rle`` and let the network imagine on.
 
     (panel PNG, status with the comparison to the original run, summary). From ``step`` on the
     true frames are the game's continuation of the edited board, so the scores say whether the
-    rest of the imagination, and the final answer, follow the edit.
+    rest of the imagination, and the final answer, follow the edit. For a summary-task checkpoint
+    the status and summary also say how its task answer (count, patch or grid) changed.
     """
     key, model, base, board, what = _episode(checkpoint, source, seed, density, size, pattern, text, steps, rule)
     i = _step_index(step, base.steps)
     edited = _edited_board(edited_rle, board.shape)
     ep = intervene(model, board, i, edited, base.steps, base.rule)
-    flipped = int((edited != base.imagined[i]).sum())
-    final_changed = int((ep.imagined[-1] != base.imagined[-1]).sum())
-    game_moved = (ep.true[-1] > 0.5) != (base.true[-1] > 0.5)
-    game_changed = int(game_moved.sum())
-    followed = int(((ep.imagined[-1] > 0) == (ep.true[-1] > 0.5))[game_moved].sum())
-    digest = board_digest(board)
-    tag = hashlib.sha256(f"{key}|{ep.steps}|{digest}|{ep.rule}|{i}|{board_digest(edited)}".encode()).hexdigest()[:20]
+    answers = None
+    if model.config.task != "board":  # intervene() returns decoded boards only: the answers come from the model
+        ep.summary = _intervened_summary(model, board, i, edited, base)
+        before, after = report.task_answers(base, model.config), report.task_answers(ep, model.config)
+        answers = (before, after) if before is not None and after is not None else None
+    tag = _tag(key, ep.steps, boards.board_digest(board), ep.rule, i, boards.board_digest(edited))
     panel = _output(f"{tag}-intervened.png", DRAWING.run(viz.intervention_panel_png, ep, i))
-    shown = _display_name(key)
-    game = f" (game step {ep.game_steps[i]})" if ep.game_steps[i] != i else ""
-    if game_changed:
-        follow = f"; the final answer follows the edit on {followed} of them"
-    else:
-        follow = " (the edit dies out or is overwritten before the end)"
-    status = (
-        f"**{shown}** on {what}: the imagined board at step {i}{game} was replaced by the edited one "
-        f"({flipped} cell{'s' if flipped != 1 else ''} flipped) and the network imagined on from there; from step {i} "
-        f"on the true frames are the game's continuation of the edited board (rule {ep.rule})."
-        + _rule_note(model, ep.rule)
-        + f"\n\n**Compared with the original run** at the final step {ep.steps}: accuracy "
-        f"{base.accuracy[-1]:.3f} → {ep.accuracy[-1]:.3f}, MCC {base.mcc[-1]:.3f} → {ep.mcc[-1]:.3f} (each against "
-        f"its own game); the final answer changed in {final_changed} cell{'s' if final_changed != 1 else ''}. "
-        f"The edit changes the game's final board in {game_changed} cell{'s' if game_changed != 1 else ''}{follow}."
-    )
-    summary = {
-        "checkpoint": shown,
-        "board_sha256": digest,
-        "size": list(board.shape),
-        "steps": ep.steps,
-        "step": i,
-        "game_step": ep.game_steps[i],
-        "rule": ep.rule,
-        "trained_rule": str(life.parse_rule(model.config.rule)),
-        "edited_rle": board_rle(edited, ep.rule),
-        "cells_flipped": flipped,
-        "game_steps": ep.game_steps,
-        "accuracy": ep.accuracy,
-        "mcc": ep.mcc,
-        "original_accuracy": base.accuracy,
-        "original_mcc": base.mcc,
-        "final_cells_changed": final_changed,
-        "game_final_cells_changed": game_changed,
-        "final_cells_following_edit": followed,
-        "true_rle": [board_rle(t.astype(np.uint8), ep.rule) for t in (ep.true > 0.5)],
-        "imagined_rle": [board_rle(b, ep.rule) for b in ep.imagined],
-    }
+    status, summary = report.intervention(_shown(key), what, model.config, board, base, ep, i, edited, answers)
     return panel, status, summary
+
+
+@torch.no_grad()
+def _intervened_summary(
+    model: ImaginationModel, board: np.ndarray, step: int, edited: np.ndarray, base: Episode
+) -> np.ndarray:
+    """The task head's answers of an intervened run: the original's before ``step``, the edit's from it."""
+    was_training = model.training
+    model.eval()
+    new = torch.as_tensor(edited, dtype=torch.float32)
+    hidden = model.continue_from(model.encode(new[None]), step, base.steps - step)
+    after = model.summarize(hidden)[0].numpy()
+    model.train(was_training)
+    return np.concatenate([np.asarray(base.summary)[:step], after])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -820,49 +638,10 @@ _analysis_cache: dict[tuple[str, float | None], tuple[bytes | None, str, list[li
 _analysis_lock = threading.Lock()
 
 
-def _eval_mtime(key: str) -> float | None:
-    """When a folder's eval.json was last written (a rewrite by training.analyze refreshes the view)."""
-    try:
-        return (Path(key) / "eval.json").stat().st_mtime if Path(key).is_dir() else None
-    except OSError:
-        return None
-
-
-def _eval_json(key: str) -> dict[str, Any] | None:
-    """The eval.json of a folder or Hub repo; None when it is missing (not measured) or unreadable."""
-    if Path(key).is_dir():
-        path = Path(key) / "eval.json"
-    else:
-        try:
-            path = Path(_fetch(key, "eval.json"))
-        except UserError:  # not in the Hub repo, or offline and not cached: not measured
-            return None
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def _not_measured(key: str, what: str, flag: str = "") -> str:
-    folder = Path(key)
-    if folder.is_dir():
-        where = f"zoo/{folder.name}" if folder.parent.resolve() == hub.ZOO_DIR.resolve() else str(folder)
-    else:
-        where = "<a local copy of the checkpoint>"
-    return f"**{what}**: not measured for this checkpoint; run `python -m training.analyze {where} --write{flag}`."
-
-
-def _fmt(x: Any, spec: str = ".3f") -> str:
-    return "n/a" if x is None or (isinstance(x, float) and not math.isfinite(x)) else format(x, spec)
-
-
 def _analysis(key: str, model: ImaginationModel, scores: dict[str, Any] | None) -> tuple[bytes | None, str, list]:
     cfg = model.config
-    shown = _display_name(key)
+    shown = _shown(key)
     scores = scores or {}
-    lines = [f"#### {shown}: beyond the paper", ""]
-
     ex = scores.get("extrapolation")
     if isinstance(ex, dict) and (ex.get("accuracy") or ex.get("note")):
         source = "from the checkpoint's eval.json"
@@ -879,90 +658,28 @@ def _analysis(key: str, model: ImaginationModel, scores: dict[str, Any] | None) 
             ylabel="decoded board vs true game",
             title=f"{shown}: imagination past its {trained} trained steps",
         )
-        lines += [
-            f"**Extrapolation**: the decoded accuracy stays >= 99% for **{_fmt(ex.get('steps_above_99'), 'd')}** "
-            f"steps (steps >= 99% accuracy; trained for {trained}), running to {len(ex['accuracy']) - 1} model steps; "
-            f"{source}.",
-        ]
-    else:
-        lines.append(f"**Extrapolation**: {ex.get('note') or 'none'} (an untied core runs only its own steps).")
-    lines.append("")
-
-    fa = scores.get("faithfulness")
-    if isinstance(fa, dict):
-        if fa.get("score") is None:
-            lines.append(f"**Faithfulness**: {fa.get('note') or 'no score'}.")
-        else:
-            lines.append(
-                f"**Faithfulness**: **{fa['score']:.3f}**, the mean follow rate when {fa.get('flips', 3)} cells of the "
-                "imagined board are flipped at an inner step (1 = the final answer follows the edit as the game "
-                "would, 0.5 = chance, 0 = it ignores the edit); from eval.json."
-            )
-        patch = {p["step"]: p for p in fa.get("patching") or []}
-        edit = {e["step"]: e for e in fa.get("editing") or []}
-        if patch or edit:
-            lines += [
-                "",
-                "| inner step | patched final error | unpatched | delta | edit: differing cells | follow rate |",
-                "|---|---|---|---|---|---|",
-            ]
-            for s in sorted(set(patch) | set(edit)):
-                p, e = patch.get(s, {}), edit.get(s, {})
-                lines.append(
-                    f"| {s} | {_fmt(p.get('final_error'), '.4f')} | {_fmt(p.get('baseline_error'), '.4f')} | "
-                    f"{_fmt(p.get('delta'), '+.4f')} | {_fmt(e.get('differing_cells'), 'd')} | "
-                    f"{_fmt(e.get('follow_rate'))} |"
-                )
-    else:
-        lines.append(_not_measured(key, "Faithfulness"))
-    lines.append("")
-
-    rows: list[list[Any]] = []
-    probes = scores.get("probes")
-    if isinstance(probes, dict) and probes:
-        own = {
-            "fitted_steps": scores.get("trained_steps", list(cfg.trained_steps)),
-            **{k: scores.get(k) for k in ("per_step_accuracy", "interpretability", "final_error")},
-        }
-        for name, p in {"shared decoder (the checkpoint's own)": own, **probes}.items():
-            accs = " / ".join(f"{a:.3f}" for a in p.get("per_step_accuracy") or [])
-            fitted = p.get("fitted_steps")
-            rows.append(
-                [
-                    name,
-                    ", ".join(map(str, fitted)) if isinstance(fitted, list) else str(fitted),
-                    accs,
-                    None if p.get("interpretability") is None else round(float(p["interpretability"]), 4),
-                    None if p.get("final_error") is None else round(float(p["final_error"]), 4),
-                ]
-            )
-        lines.append(
-            f"**Decoder probes**: {len(probes)} fresh decoders fitted on the frozen model, beside its own decoder "
-            "(table below): how much board information each hidden state holds."
-        )
-    else:
-        lines.append(_not_measured(key, "Decoder probes", " --probes"))
-    return png, "\n".join(lines), rows
+    text, rows = report.analysis_text(shown, cfg, scores, ex, source, CHECKPOINTS.analyze_hint(key))
+    return png, text, rows
 
 
 @friendly
-def analysis_api(checkpoint: str) -> tuple[str | None, str, list[list[Any]]]:
+def analysis_api(checkpoint: Any) -> tuple[str | None, str, list[list[Any]]]:
     """The checkpoint's extrapolation curve (PNG), its faithfulness and extrapolation (markdown), its probe rows.
 
     From the checkpoint's eval.json (written by ``python -m training.analyze``); where that has no
     extrapolation, it is measured live on 200 eval episodes (about a second, once per checkpoint).
     """
-    if not (checkpoint or "").strip():
+    if not _name(checkpoint):
         return None, "Pick a checkpoint to see its extrapolation, faithfulness and probes.", []
     key, model = load_model(checkpoint)
-    cache_key = (key, _eval_mtime(key))
+    cache_key = (key, CHECKPOINTS.eval_mtime(key))
     with _analysis_lock:
         cached = _analysis_cache.get(cache_key)
     if cached is None:  # measured outside the lock: a slow Hub fetch must not hold up other checkpoints
-        cached = _analysis(key, model, _eval_json(key))
+        cached = _analysis(key, model, CHECKPOINTS.eval_json(key))
         with _analysis_lock:
             _analysis_cache[cache_key] = cached
-            while len(_analysis_cache) > 4 * MODEL_CACHE_SIZE:
+            while len(_analysis_cache) > 4 * CHECKPOINTS.cache_size:
                 _analysis_cache.pop(next(iter(_analysis_cache)))
     png, text, rows = cached
     curve = None
@@ -991,22 +708,72 @@ def _when_open(fn: Callable[..., Any], outputs: int) -> Callable[..., Any]:
     return wrapper
 
 
+def _to_text(*_: Any) -> str:
+    """Typing or pasting into the pattern text makes it the board's source."""
+    return "text"
+
+
 # ---------------------------------------------------------------------------------------------
 # The page
 
 INTRO = """\
 # What does the network imagine?
 
-A recurrent network reads a Game of Life board and is trained to predict the board a few steps
-ahead. Its decoder, applied to every *intermediate* hidden state, shows the boards it "imagines"
-on the way (Wichers et al., [arXiv 2405.06409](https://arxiv.org/abs/2405.06409)). Pick a
-checkpoint and a start board, run, and compare the true frames with the decoded hidden states.
-Then edit what it imagines at one step and see whether the rest of its imagination follows (4.).
+A recurrent network is trained to predict a Game of Life board a few steps ahead; its decoder, applied
+to every *intermediate* hidden state, shows the boards it imagines on the way (Wichers et al.,
+[arXiv 2405.06409](https://arxiv.org/abs/2405.06409)). Below: one such episode, already run.
 """
 
+# Images are shown at their own size (whole pixels per cell, text drawn at the size it is read),
+# never scaled down; a wide one scrolls sideways inside its box rather than shrinking.
 CSS = """
-#episode-panel img, #score-matrix img, #animation img, #intervene-panel img { image-rendering: pixelated; }
+.natural img, .natural canvas { width: auto !important; height: auto !important; max-width: none !important;
+  max-height: none !important; object-fit: none !important; }
+.natural .image-container, .natural .image-frame, .natural button { overflow-x: auto !important;
+  justify-content: flex-start !important; }
+.natural { overflow-x: auto; }
+#run-btn { min-height: 44px; }
 """
+
+# Images get alt text that says what they show (gradio renders alt=""): set from each image box's
+# data-alt attribute whenever the page changes.
+HEAD = """
+<script>
+(() => {
+  const ALT = %s;
+  const apply = () => {
+    for (const [id, alt] of Object.entries(ALT)) {
+      const box = document.getElementById(id);
+      if (!box) continue;
+      for (const img of box.querySelectorAll('img')) { if (img.alt !== alt) img.alt = alt; }
+      for (const b of box.querySelectorAll('button')) {
+        if (!b.getAttribute('aria-label') && !b.innerText.trim()) b.setAttribute('aria-label', alt);
+      }
+    }
+  };
+  new MutationObserver(apply).observe(document.documentElement, {subtree: true, childList: true, attributes: true,
+    attributeFilter: ['src']});
+  document.addEventListener('DOMContentLoaded', apply);
+})();
+</script>
+"""
+
+ALT_TEXT = {
+    "board-preview": "The start board: dark cells are alive. Click a cell to flip it.",
+    "episode-panel": "The episode, one column per model step: the true game board, the network's decoded "
+    "probability of each cell being alive, the board it imagines (above 0.5), and its errors in red.",
+    "score-matrix": "Score matrix: how well the board decoded at each model step matches the true board at each "
+    "game step (MCC, yellow = 1).",
+    "animation": "Animation of the episode: the true board, the decoded and imagined boards and the errors, "
+    "step by step.",
+    "compare-panel": "The same start board through each compared checkpoint: the true frames on top, then one row "
+    "per checkpoint of the boards it imagines at each model step, with each step's MCC.",
+    "intervene-board": "The board the network imagines at step i; click a cell to flip it. Blue: made alive by "
+    "your edit; pale red: killed.",
+    "intervene-panel": "The intervened episode, one column per model step; the edited step is framed in blue.",
+    "analysis-curve": "Decoded accuracy and MCC of the checkpoint at each model step, past the steps it was "
+    "trained for.",
+}
 
 
 def _postprocessed(fn: Callable[..., tuple], outputs: list[gr.components.Component]) -> Callable[..., list]:
@@ -1017,74 +784,99 @@ def _postprocessed(fn: Callable[..., tuple], outputs: list[gr.components.Compone
     @functools.wraps(fn)
     def wrapper(*args: Any) -> list:
         values = fn(*args)
-        done = [c.postprocess(v) for c, v in zip(outputs, values, strict=True)]
+        done = [v if isinstance(v, dict) and not v else c.postprocess(v) for c, v in zip(outputs, values, strict=True)]
         return [d.model_dump() if hasattr(d, "model_dump") else d for d in done]
 
     return wrapper
 
 
+def _initial(default: str | None) -> dict[str, Any]:
+    """What the page shows before any click: the showcase checkpoint on a board of gliders, run.
+
+    Computed once when the page is built and served as the components' initial values, so the first
+    episode is painted with the page itself (no request, no wait on a queue).
+    """
+    board_args = (boards.DEFAULT_SOURCE, 0, boards.DEFAULT_DENSITY, boards.DEFAULT_SIZE, DEFAULT_PATTERN, "")
+    out: dict[str, Any] = {"preview": None, "rle": "", "loaded": "", "steps": None, "rule": None}
+    try:
+        board, what = boards.build_board(*board_args)
+        out["preview"], out["rle"] = preview_image(board), boards.board_rle(board)
+        if not default:
+            return out
+        key, model = load_model(default)
+        status, rows, steps, rule, loaded = _loaded_outputs(key, model)
+        out.update(status=status, scores=rows, steps=steps, rule=rule, loaded=loaded)
+        ep = run_episode(model, board, steps)
+        panel, heat, gif, table, run_status, summary = _panel_outputs(key, model, ep, board, what)
+        npz, js = _downloads(key, model, ep, board)
+        out.update(panel=panel, heat=heat, gif=gif, table=table, run_status=run_status, summary=summary, npz=npz, js=js)
+    except Exception:  # a default that cannot load (offline Hub id): the page opens empty, and says why on Run
+        logger.exception("could not draw the first episode of %s", default)
+    return out
+
+
 def build_demo(default_checkpoint_name: str | None = None) -> gr.Blocks:
-    """The whole page. ``default_checkpoint_name`` defaults to the first zoo entry."""
+    """The whole page. ``default_checkpoint_name`` defaults to the showcase checkpoint."""
     choices = zoo_choices()
     default = default_checkpoint_name or default_checkpoint()
     if default and default not in {n for _, n in choices}:
         choices = [(default, default), *choices]
+    first = _initial(default)
     with gr.Blocks(
         title="imagination: what a recurrent network imagines",
         analytics_enabled=False,
         delete_cache=(1800, 3600),  # every 30 min, drop cached outputs older than an hour
     ) as demo:
-        gr.Markdown(INTRO)
-        with gr.Row():
-            with gr.Column(scale=2, min_width=340):
-                gr.Markdown("### 1. Checkpoint")
-                checkpoint = gr.Dropdown(
-                    choices=choices,
-                    value=default,
-                    allow_custom_value=True,
-                    label="Checkpoint",
-                    info="A zoo checkpoint (regime, interpretability), or type a Hub repo id (org/name) or a folder "
-                    "and press Load",
-                    elem_id="checkpoint",
-                )
-                load_btn = gr.Button("Load checkpoint", size="sm", elem_id="load-btn")
-                rule = gr.Dropdown(
-                    choices=RULES,
-                    value=None,
-                    allow_custom_value=True,
-                    label="Rule of the true game",
-                    info="The checkpoint's own rule when it is loaded; pick another, or type any Life-like rule "
-                    "(B36/S23), to see whether its imagination follows that game",
-                    elem_id="rule",
-                )
-                ckpt_status = gr.Markdown(elem_id="checkpoint-status")
-                card_scores = gr.Dataframe(
-                    headers=SCORE_HEADERS,
-                    datatype=["str", "number"],
-                    interactive=False,
-                    label="Scores on the checkpoint's card",
-                    max_height=240,
-                    elem_id="card-scores",
-                )
-                gr.Markdown("### 2. Start board")
+        gr.Markdown(INTRO, elem_id="intro")
+        loaded = gr.State(first["loaded"])  # the checkpoint whose steps and rule the fields hold
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=2, min_width=320, elem_id="inputs"):
+                gr.Markdown("## 1. Checkpoint")
+                with gr.Row(equal_height=True):
+                    checkpoint = gr.Dropdown(
+                        choices=choices,
+                        value=default,
+                        allow_custom_value=True,
+                        label="Checkpoint",
+                        info="A zoo checkpoint (regime, interpretability), or type a Hub repo id (org/name) and "
+                        "press Enter",
+                        scale=4,
+                        elem_id="checkpoint",
+                    )
+                    load_btn = gr.Button("Load", size="sm", scale=1, min_width=60, elem_id="load-btn")
+                ckpt_status = gr.Markdown(first.get("status", ""), elem_id="checkpoint-status")
+                gr.Markdown("## 2. Start board")
                 source = gr.Radio(
-                    choices=[(label, key) for key, label in SOURCES.items()],
-                    value="pattern",
+                    choices=[(label, key) for key, label in boards.SOURCES.items()],
+                    value=boards.DEFAULT_SOURCE,
                     label="Board from",
                     elem_id="board-source",
                 )
-                size = gr.Slider(MIN_SIZE, MAX_SIZE, value=DEFAULT_SIZE, step=1, label="Board size", elem_id="size")
+                preview = gr.Image(
+                    value=first["preview"],
+                    label="Start board (click a cell to flip it)",
+                    format="png",
+                    interactive=False,
+                    buttons=[],
+                    elem_id="board-preview",
+                    elem_classes=["natural"],
+                )
                 with gr.Row():
-                    seed = gr.Number(value=0, precision=0, label="Seed (random)", elem_id="seed")
-                    density = gr.Slider(0.0, 1.0, value=0.4, step=0.01, label="Density (random)", elem_id="density")
+                    size = gr.Slider(
+                        MIN_SIZE, MAX_SIZE, value=boards.DEFAULT_SIZE, step=1, label="Board size", elem_id="size"
+                    )
+                    seed = gr.Number(value=0, label="Seed (random, gliders)", min_width=100, elem_id="seed")
+                    density = gr.Slider(
+                        0.0, 1.0, value=boards.DEFAULT_DENSITY, step=0.01, label="Density (random)", elem_id="density"
+                    )
                 pattern = gr.Dropdown(
                     choices=patterns.pattern_names(), value=DEFAULT_PATTERN, label="Classic pattern", elem_id="pattern"
                 )
                 text = gr.Textbox(
                     value="",
-                    lines=4,
+                    lines=3,
                     max_lines=20,
-                    label="RLE or plaintext (.cells): paste, upload, draw, or click cells of the board below",
+                    label="RLE or plaintext (.cells): paste or type; upload, draw, or click cells of the board",
                     placeholder="x = 3, y = 3, rule = B3/S23\nbo$2bo$3o!",
                     elem_id="board-text",
                 )
@@ -1110,196 +902,309 @@ def build_demo(default_checkpoint_name: str | None = None) -> gr.Blocks:
                         elem_id="board-editor",
                     )
                     use_drawing = gr.Button("Use the drawing", size="sm", elem_id="use-drawing")
-                gr.Markdown("**Start board** (click a cell to flip it)")
-                preview = gr.Image(
-                    label="Start board: click a cell to flip it",
-                    show_label=False,
-                    format="png",
-                    interactive=False,
-                    buttons=[],
-                    height=340,
-                    elem_id="board-preview",
-                )
                 rle = gr.Textbox(
-                    label="This board as RLE", interactive=False, lines=2, buttons=["copy"], elem_id="board-rle"
+                    value=first["rle"],
+                    label="This board as RLE",
+                    interactive=False,
+                    lines=2,
+                    buttons=["copy"],
+                    elem_id="board-rle",
                 )
-            with gr.Column(scale=3, min_width=440):
-                gr.Markdown("### 3. Run")
+                with gr.Accordion("Rule of the true game, and the checkpoint's card scores", open=False):
+                    rule = gr.Dropdown(
+                        choices=RULES,
+                        value=first["rule"],
+                        allow_custom_value=True,
+                        label="Rule of the true game",
+                        info="The checkpoint's own rule when it is loaded; pick another, or type any Life-like rule "
+                        "(B36/S23), to see whether its imagination follows that game",
+                        elem_id="rule",
+                    )
+                    card_scores = gr.Dataframe(
+                        value=first.get("scores"),
+                        headers=report.SCORE_HEADERS,
+                        datatype=["str", "number"],
+                        interactive=False,
+                        label="Scores on the checkpoint's card",
+                        max_height=240,
+                        elem_id="card-scores",
+                    )
+            with gr.Column(scale=3, min_width=360, elem_id="results"):
+                gr.Markdown("## 3. Run")
                 with gr.Row(equal_height=True):
                     steps = gr.Number(  # bounds checked by run_episode_api, whose message names the field
-                        value=None,
-                        precision=0,
+                        value=first["steps"],
                         label=f"Model steps (1-{MAX_STEPS})",
-                        info="Defaults to the checkpoint's trained steps; go beyond to see whether the imagination "
-                        "keeps following the game",
+                        info="Empty: the checkpoint's trained steps; more shows whether its imagination keeps up",
                         scale=3,
                         elem_id="steps",
                     )
                     run_btn = gr.Button("Run episode", variant="primary", scale=1, elem_id="run-btn")
-                run_status = gr.Markdown("Run an episode to see it here.", elem_id="run-status")
+                run_status = gr.Markdown(
+                    first.get("run_status", "Run an episode to see it here."), elem_id="run-status"
+                )
                 panel = gr.Image(
-                    label="Per step: true frame / decoded P(alive) / imagined (>0.5) / error",
-                    show_label=False,
+                    value=first.get("panel"),
+                    label="The episode: per model step the true frame, decoded P(alive), imagined board and error",
                     buttons=["download", "fullscreen"],
                     type="filepath",
                     format="png",
                     interactive=False,
                     elem_id="episode-panel",
+                    elem_classes=["natural"],
                 )
                 step_table = gr.Dataframe(
-                    headers=STEP_HEADERS,
-                    datatype=["number", "number", "str", "number", "number"],
+                    value=first.get("table"),
+                    headers=report.STEP_HEADERS,
                     interactive=False,
                     label="Per-step scores",
+                    wrap=True,
                     elem_id="step-scores",
                 )
                 with gr.Row(equal_height=False):
                     heatmap = gr.Image(
+                        value=first.get("heat"),
                         label="Score matrix: MCC of every decoded step against every true frame",
-                        show_label=False,
                         buttons=["download", "fullscreen"],
                         type="filepath",
                         format="png",
                         interactive=False,
                         elem_id="score-matrix",
+                        elem_classes=["natural"],
                     )
                     animation = gr.Image(
+                        value=first.get("gif"),
                         label="Animation of the episode",
-                        show_label=False,
                         buttons=["download", "fullscreen"],
                         type="filepath",
                         format="gif",
                         interactive=False,
                         elem_id="animation",
+                        elem_classes=["natural"],
                     )
                 with gr.Row():
-                    npz_file = gr.File(label="Episode (.npz)", interactive=False, height=80, elem_id="download-npz")
-                    json_file = gr.File(label="Episode (.json)", interactive=False, height=80, elem_id="download-json")
+                    npz_file = gr.File(
+                        value=first.get("npz"),
+                        label="Episode (.npz)",
+                        interactive=False,
+                        height=80,
+                        elem_id="download-npz",
+                    )
+                    json_file = gr.File(
+                        value=first.get("js"),
+                        label="Episode (.json)",
+                        interactive=False,
+                        height=80,
+                        elem_id="download-json",
+                    )
                 with gr.Accordion("Episode summary (JSON)", open=False):
-                    summary = gr.JSON(elem_id="episode-summary")
-                with gr.Accordion(
-                    "4. Intervene: edit what it imagines at step i", open=False, elem_id="intervene"
-                ) as intervene_view:
-                    gr.Markdown(
-                        "Pick a model step i: the board the network imagines there is shown below. Click cells to "
-                        "flip them, then run from the edit: the hidden state at step i is replaced by the encoding "
-                        "of the edited board and the network imagines on. From step i on, the true frames are the "
-                        "game's continuation of the edited board, so the scores say whether the rest of the "
-                        "imagination, and the final answer, follow the edit. Blue cells: made alive by the edit; "
-                        "pale red: killed."
-                    )
-                    with gr.Row(equal_height=True):
-                        iv_step = gr.Slider(
-                            0,
-                            MAX_STEPS,
-                            value=1,
-                            step=1,
-                            label="Model step i to edit",
-                            scale=3,
-                            elem_id="intervene-step",
-                        )
-                        iv_show = gr.Button("Show / reset", size="sm", scale=1, elem_id="intervene-show")
-                    iv_board = gr.Image(
-                        label="Imagined board at step i: click a cell to flip it",
-                        show_label=False,
-                        format="png",
-                        interactive=False,
-                        buttons=[],
-                        height=340,
-                        elem_id="intervene-board",
-                    )
-                    iv_rle = gr.Textbox(
-                        label="The edited imagined board as RLE (click cells above, or edit the text)",
-                        lines=2,
-                        max_lines=12,
-                        elem_id="intervene-rle",
-                    )
-                    iv_original = gr.State("")  # the unedited imagined board, to colour the edits
-                    iv_btn = gr.Button("Run from the edit", variant="primary", elem_id="intervene-btn")
-                    iv_status = gr.Markdown(elem_id="intervene-status")
-                    iv_panel = gr.Image(
-                        label="The intervened episode: per step true frame / decoded P(alive) / imagined / error",
-                        show_label=False,
-                        buttons=["download", "fullscreen"],
-                        type="filepath",
-                        format="png",
-                        interactive=False,
-                        elem_id="intervene-panel",
-                    )
-                    with gr.Accordion("Intervened episode (JSON)", open=False):
-                        iv_summary = gr.JSON(elem_id="intervene-summary")
-                with gr.Accordion(
-                    "Beyond the paper: this checkpoint's extrapolation, faithfulness and probes",
-                    open=False,
-                    elem_id="analysis",
-                ) as analysis_view:
-                    an_curve = gr.Image(
-                        label="Decoded accuracy and MCC past the trained steps",
-                        show_label=False,
-                        buttons=["download", "fullscreen"],
-                        type="filepath",
-                        format="png",
-                        interactive=False,
-                        elem_id="analysis-curve",
-                    )
-                    an_text = gr.Markdown(
-                        "Open this view to measure the loaded checkpoint.", elem_id="analysis-summary"
-                    )
-                    an_probes = gr.Dataframe(
-                        headers=PROBE_HEADERS,
-                        datatype=["str", "str", "str", "number", "number"],
-                        interactive=False,
-                        label="Decoder probes (fresh decoders fitted on the frozen model)",
-                        elem_id="analysis-probes",
-                    )
-                iv_open, an_open = gr.State(False), gr.State(False)
+                    summary = gr.JSON(value=first.get("summary"), elem_id="episode-summary")
+                # A hidden trigger for the API's /run_episode (the Run button drives the page's own
+                # handler, which also fills the downloads and refreshes a changed checkpoint).
+                api_run = gr.Button("run_episode", visible=False)
+                api_download = gr.Button("download", visible=False)
 
+        with gr.Accordion("4. Compare regimes on one board", open=False, elem_id="compare") as compare_view:
+            gr.Markdown(
+                "The same start board (section 2) through 2 to 4 checkpoints, each for the steps it was trained "
+                "for. A baseline predicts the final board but imagines nothing readable on the way; the "
+                "autoencoder and adversarial regimes imagine the game step by step."
+            )
+            with gr.Row(equal_height=True):
+                cmp_names = gr.Dropdown(
+                    choices=[n for _, n in choices],
+                    value=regimes_of(default) if default else [],
+                    multiselect=True,
+                    max_choices=MAX_COMPARE,
+                    allow_custom_value=True,
+                    label="Checkpoints to compare (2 to 4)",
+                    scale=4,
+                    elem_id="compare-checkpoints",
+                )
+                cmp_btn = gr.Button("Compare", variant="primary", scale=1, elem_id="compare-btn")
+            cmp_status = gr.Markdown(elem_id="compare-status")
+            cmp_panel = gr.Image(
+                label="Imagined boards per checkpoint, under the true frames",
+                buttons=["download", "fullscreen"],
+                type="filepath",
+                format="png",
+                interactive=False,
+                elem_id="compare-panel",
+                elem_classes=["natural"],
+            )
+            cmp_table = gr.Dataframe(interactive=False, label="MCC per model step", elem_id="compare-scores")
+
+        with gr.Accordion("5. Intervene: edit what it imagines at step i", open=False, elem_id="intervene") as iv_view:
+            gr.Markdown(
+                "Pick a model step i: the board the network imagines there is shown below. Click cells to "
+                "flip them, then run from the edit: the hidden state at step i is replaced by the encoding "
+                "of the edited board and the network imagines on. From step i on, the true frames are the "
+                "game's continuation of the edited board, so the scores say whether the rest of the "
+                "imagination, and the final answer, follow the edit. Blue cells: made alive by the edit; "
+                "pale red: killed."
+            )
+            with gr.Row(equal_height=True):
+                iv_step = gr.Slider(
+                    0, MAX_STEPS, value=1, step=1, label="Model step i to edit", scale=3, elem_id="intervene-step"
+                )
+                iv_show = gr.Button("Show / reset", size="sm", scale=1, elem_id="intervene-show")
+            iv_board = gr.Image(
+                label="Imagined board at step i (click a cell to flip it)",
+                format="png",
+                interactive=False,
+                buttons=[],
+                elem_id="intervene-board",
+                elem_classes=["natural"],
+            )
+            iv_rle = gr.Textbox(
+                label="The edited imagined board as RLE (click cells above, or edit the text)",
+                lines=2,
+                max_lines=12,
+                elem_id="intervene-rle",
+            )
+            iv_original = gr.State("")  # the unedited imagined board, to colour the edits
+            iv_btn = gr.Button("Run from the edit", variant="primary", elem_id="intervene-btn")
+            iv_status = gr.Markdown(elem_id="intervene-status")
+            iv_panel = gr.Image(
+                label="The intervened episode: per step true frame, decoded P(alive), imagined board and error",
+                buttons=["download", "fullscreen"],
+                type="filepath",
+                format="png",
+                interactive=False,
+                elem_id="intervene-panel",
+                elem_classes=["natural"],
+            )
+            with gr.Accordion("Intervened episode (JSON)", open=False):
+                iv_summary = gr.JSON(elem_id="intervene-summary")
+
+        with gr.Accordion(
+            "6. Beyond the paper: this checkpoint's extrapolation, faithfulness and probes",
+            open=False,
+            elem_id="analysis",
+        ) as analysis_view:
+            an_curve = gr.Image(
+                label="Decoded accuracy and MCC past the trained steps",
+                buttons=["download", "fullscreen"],
+                type="filepath",
+                format="png",
+                interactive=False,
+                elem_id="analysis-curve",
+                elem_classes=["natural"],
+            )
+            an_text = gr.Markdown("Open this view to measure the loaded checkpoint.", elem_id="analysis-summary")
+            an_probes = gr.Dataframe(
+                headers=report.PROBE_HEADERS,
+                datatype=["str", "str", "str", "number", "number"],
+                interactive=False,
+                label="Decoder probes (fresh decoders fitted on the frozen model)",
+                elem_id="analysis-probes",
+            )
+        iv_open, an_open = gr.State(False), gr.State(False)
+
+        raw = {"preprocess": False}  # every handler checks the raw values itself (boards.*)
         board_inputs = [source, seed, density, size, pattern, text]
         episode_inputs = [checkpoint, *board_inputs, steps, rule]
         iv_inputs = [*episode_inputs, iv_step]
         analysis_outputs = [an_curve, an_text, an_probes]
         imagined_outputs = [iv_board, iv_rle, iv_original]
-        loaded = gr.on(
-            [demo.load, checkpoint.select, load_btn.click],
+        loaded_outputs = [ckpt_status, card_scores, steps, rule, loaded]
+
+        # The checkpoint field loads on a pick, Enter, leaving the field, or the button; once per name.
+        page_load = gr.on(
+            [checkpoint.select, checkpoint.blur, load_btn.click],
+            load_page,
+            inputs=[checkpoint, loaded],
+            outputs=loaded_outputs,
+            api_visibility="private",
+            api_name="load_page",
+            **raw,
+        )
+        checkpoint.key_up(
+            load_on_enter,
+            inputs=[checkpoint, loaded],
+            outputs=loaded_outputs,
+            api_visibility="private",
+            api_name="load_on_enter",
+            queue=False,
+            **raw,
+        )
+        api_load = gr.Button("load_checkpoint", visible=False)
+        api_load.click(
             load_checkpoint,
             inputs=[checkpoint],
             outputs=[ckpt_status, card_scores, steps],
             api_name="load_checkpoint",
+            **raw,
         )
-        # Loading a checkpoint resets the rule to its own, and refreshes the analysis if it is open.
-        loaded.success(checkpoint_rule, inputs=[checkpoint], outputs=[rule], api_name="checkpoint_rule")
-        loaded.success(
+        api_rule = gr.Button("checkpoint_rule", visible=False)
+        api_rule.click(checkpoint_rule, inputs=[checkpoint], outputs=[rule], api_name="checkpoint_rule", **raw)
+        page_load.success(
             _when_open(analysis_api, 3),
             inputs=[checkpoint, an_open],
             outputs=analysis_outputs,
             api_name="analysis_if_open",
             api_visibility="private",
+            **raw,
+        )
+        text.input(
+            _to_text, inputs=None, outputs=[source], api_name="text_source", api_visibility="private", queue=False
         )
         gr.on(
-            [demo.load, source.change, seed.change, density.release, size.release, pattern.change, text.blur],
+            [source.change, seed.change, density.release, size.release, pattern.change, text.blur],
             make_board,
             inputs=board_inputs,
             outputs=[preview, rle],
             api_name="make_board",
+            **raw,
         )
         edited = [text, source, preview, rle]
         # A click carries the cell in its event data, which API callers cannot send: they use /toggle_cell.
         preview.select(
-            click_cell, inputs=board_inputs, outputs=edited, api_name="click_cell", api_visibility="undocumented"
+            click_cell,
+            inputs=board_inputs,
+            outputs=edited,
+            api_name="click_cell",
+            api_visibility="undocumented",
+            **raw,
         )
         gr.api(toggle_cell, api_name="toggle_cell")
-        use_drawing.click(board_from_drawing, inputs=[editor, size], outputs=edited, api_name="board_from_drawing")
-        upload.upload(read_upload, inputs=[upload, size], outputs=edited, api_name="read_upload")
+        use_drawing.click(
+            board_from_drawing, inputs=[editor, size], outputs=edited, api_name="board_from_drawing", **raw
+        )
+        upload.upload(read_upload, inputs=[upload, size], outputs=edited, api_name="read_upload", **raw)
+
         episode_outputs = [panel, heatmap, animation, step_table, run_status, summary]
+        page_outputs = [*episode_outputs, npz_file, json_file]
         ran = run_btn.click(
+            _postprocessed(run_page, [*page_outputs, *loaded_outputs]),
+            inputs=[*episode_inputs, loaded],
+            outputs=[*page_outputs, *loaded_outputs],
+            api_name="run_page",
+            api_visibility="private",
+            concurrency_limit=RUN_CONCURRENCY,
+            postprocess=False,
+            **raw,
+        )
+        api_run.click(
             _postprocessed(run_episode_api, episode_outputs),
             inputs=episode_inputs,
             outputs=episode_outputs,
             api_name="run_episode",
             concurrency_limit=RUN_CONCURRENCY,
             postprocess=False,  # done by _postprocessed
+            **raw,
         )
-        ran.success(download, inputs=episode_inputs, outputs=[npz_file, json_file], api_name="download")
+        api_download.click(download, inputs=episode_inputs, outputs=[npz_file, json_file], api_name="download", **raw)
+
+        cmp_btn.click(
+            compare_api,
+            inputs=[cmp_names, *board_inputs],
+            outputs=[cmp_panel, cmp_table, cmp_status],
+            api_name="compare",
+            concurrency_limit=RUN_CONCURRENCY,
+            **raw,
+        )
+        compare_view.expand(lambda: None, api_visibility="private", api_name="compare_opened", queue=False)
 
         # Intervene: the imagined board at step i when the view opens, the step moves, or a run ends
         # while it is open; clicks flip its cells; "Run from the edit" continues the network from it.
@@ -1310,16 +1215,18 @@ def build_demo(default_checkpoint_name: str | None = None) -> gr.Blocks:
             api_name="step_range",
             api_visibility="private",
             queue=False,
+            **raw,
         )
-        for view, state, name in ((intervene_view, iv_open, "intervene"), (analysis_view, an_open, "analysis")):
+        for view, state, name in ((iv_view, iv_open, "intervene"), (analysis_view, an_open, "analysis")):
             view.expand(_opened, outputs=[state], api_name=f"{name}_opened", api_visibility="private", queue=False)
             view.collapse(_closed, outputs=[state], api_name=f"{name}_closed", api_visibility="private", queue=False)
         gr.on(
-            [intervene_view.expand, iv_step.release, iv_show.click],
+            [iv_view.expand, iv_step.release, iv_show.click],
             imagined_board,
             inputs=iv_inputs,
             outputs=imagined_outputs,
             api_name="imagined_board",
+            **raw,
         )
         ran.success(
             _when_open(imagined_board, 3),
@@ -1327,6 +1234,7 @@ def build_demo(default_checkpoint_name: str | None = None) -> gr.Blocks:
             outputs=imagined_outputs,
             api_name="imagined_board_if_open",
             api_visibility="private",
+            **raw,
         )
         iv_board.select(
             click_imagined,
@@ -1334,9 +1242,15 @@ def build_demo(default_checkpoint_name: str | None = None) -> gr.Blocks:
             outputs=[iv_board, iv_rle],
             api_name="click_imagined_cell",
             api_visibility="undocumented",
+            **raw,
         )
         iv_rle.blur(
-            show_edit, inputs=[iv_rle, iv_original], outputs=[iv_board], api_name="show_edit", api_visibility="private"
+            show_edit,
+            inputs=[iv_rle, iv_original],
+            outputs=[iv_board],
+            api_name="show_edit",
+            api_visibility="private",
+            **raw,
         )
         iv_btn.click(
             intervene_api,
@@ -1344,8 +1258,9 @@ def build_demo(default_checkpoint_name: str | None = None) -> gr.Blocks:
             outputs=[iv_panel, iv_status, iv_summary],
             api_name="intervene",
             concurrency_limit=RUN_CONCURRENCY,
+            **raw,
         )
-        analysis_view.expand(analysis_api, inputs=[checkpoint], outputs=analysis_outputs, api_name="analysis")
+        analysis_view.expand(analysis_api, inputs=[checkpoint], outputs=analysis_outputs, api_name="analysis", **raw)
     demo.queue(default_concurrency_limit=RUN_CONCURRENCY)
     return demo
 
@@ -1354,12 +1269,13 @@ def parser() -> argparse.ArgumentParser:
     default = default_checkpoint()
     p = argparse.ArgumentParser(
         prog="python app.py",
-        description="The imagination demo (Gradio). Serves on 127.0.0.1 unless told otherwise.",
+        description="The imagination demo (Gradio). Serves this machine only (127.0.0.1) unless told otherwise.",
     )
     p.add_argument(
         "--host",
         default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
-        help="address to listen on (default: %(default)s; use 0.0.0.0 to serve other machines)",
+        help="address to listen on (default: %(default)s, this machine only); any other address serves the "
+        "network, and then local folders are off unless --local-folders",
     )
     p.add_argument(
         "--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")), help="default: %(default)s"
@@ -1367,14 +1283,21 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--checkpoint",
         default=default,
-        help="checkpoint selected at start: a zoo name, folder or Hub repo id (default: the first zoo entry, "
-        f"{default or 'none: the zoo is empty'})",
+        help="checkpoint shown at start: a zoo name or Hub repo id (default: the showcase, a checkpoint that "
+        f"imagines: {default or 'none: the zoo is empty'})",
     )
     p.add_argument(
         "--online",
         action=argparse.BooleanOptionalAction,
-        default=not OFFLINE,
+        default=not CHECKPOINTS.offline,
         help="fetch Hub repo ids typed by visitors (default: on only on a Hugging Face Space)",
+    )
+    p.add_argument(
+        "--local-folders",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="let visitors load checkpoint folders of this machine by path (default: only when listening on "
+        "loopback, and never on a Space)",
     )
     p.add_argument("--share", action="store_true", help="also open a public gradio.live link (off by default)")
     p.add_argument(
@@ -1388,9 +1311,11 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
-    global OFFLINE
     args = parser().parse_args(argv)
-    OFFLINE = not args.online
+    CHECKPOINTS.offline = not args.online
+    if args.local_folders is None:
+        args.local_folders = is_loopback(args.host) and not args.share and os.environ.get("SPACE_ID") is None
+    CHECKPOINTS.local_folders = args.local_folders
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     torch.set_num_threads(1)  # tiny convolutions: one thread per request beats two fighting for two cores
     demo = build_demo(args.checkpoint)
@@ -1404,6 +1329,7 @@ def main(argv: list[str] | None = None) -> None:
         ssr_mode=False,
         show_error=False,
         css=CSS,
+        head=HEAD % json_alt(),
         footer_links=["api"],
         prevent_thread_lock=True,
     )
@@ -1411,6 +1337,12 @@ def main(argv: list[str] | None = None) -> None:
     # start by a second or two; until it is ready the server draws itself.
     start_drawing(args.workers)
     demo.block_thread()
+
+
+def json_alt() -> str:
+    import json
+
+    return json.dumps(ALT_TEXT)
 
 
 if __name__ == "__main__":

@@ -74,15 +74,28 @@ def episode_figure(ep: Episode, max_columns: int = 12) -> Figure:
     return fig
 
 
+ANNOTATE_MAX = 13  # a matrix up to this many rows and columns has its values written in the cells
+
+
 def score_matrix_figure(
-    scores: np.ndarray, trained_model_steps: Sequence[int] = (), title: str = "MCC: model step x game step"
+    scores: np.ndarray,
+    trained_model_steps: Sequence[int] = (),
+    title: str = "MCC: model step x game step",
+    annotate: bool | None = None,
 ) -> Figure:
-    """Heatmap of scores[i, j] (model step i decoded vs game step j), values written in the cells."""
+    """Heatmap of scores[i, j] (model step i decoded vs game step j), values written in the cells.
+
+    A long run's matrix (more than ANNOTATE_MAX steps) has no values in its cells, which would be
+    too small to read; its cells are 11 px at 100 dpi and every fifth step is labelled, so the
+    picture stays about as wide as the page instead of being squeezed into a blur.
+    """
     scores = np.asarray(scores)
     m, g = scores.shape
-    fig, ax = plt.subplots(figsize=(1.0 + 0.6 * g, 0.8 + 0.55 * m), layout="constrained")
+    annotate = max(m, g) <= ANNOTATE_MAX if annotate is None else annotate
+    size = (1.0 + 0.6 * g, 0.8 + 0.55 * m) if annotate else (1.7 + 0.11 * g, 1.3 + 0.11 * m)
+    fig, ax = plt.subplots(figsize=size, layout="constrained")
     im = ax.imshow(scores, cmap="viridis", vmin=0, vmax=1)
-    for i in range(m):
+    for i in range(m if annotate else 0):
         for j in range(g):
             ax.text(
                 j,
@@ -93,9 +106,10 @@ def score_matrix_figure(
                 fontsize=8,
                 color="white" if scores[i, j] < 0.6 else "black",
             )
-    ax.set_xticks(range(g))
-    ax.set_yticks(range(m))
-    ax.set_yticklabels([f"{i}*" if i in trained_model_steps else str(i) for i in range(m)])
+    every = 1 if annotate else 5
+    ax.set_xticks(range(0, g, every))
+    ax.set_yticks(range(0, m, every))
+    ax.set_yticklabels([f"{i}*" if i in trained_model_steps else str(i) for i in range(0, m, every)])
     ax.set_xlabel("game step j (true board)")
     ax.set_ylabel("model step i (decoded)  * = trained")
     ax.set_title(title, fontsize=10)
@@ -338,7 +352,38 @@ def panel_scale(board_shape: tuple[int, int], columns: int, max_width: int = 200
     return scale
 
 
-def _panel_indices(ep: Episode, steps: Sequence[int] | None, scale: int | None) -> np.ndarray:
+# A summary-task model's answers: (predicted, true) live cells per region [S+1, h, w], the task
+# ("count", "patch", "grid") and how many board cells a region holds.
+TaskMaps = tuple[np.ndarray, np.ndarray, str, int]
+
+
+def _task_cell(answers: TaskMaps, i: int) -> str:
+    pred, true, task, _ = answers
+    if task == "count":
+        return f"count {float(pred[i].reshape(-1)[0]):.1f} (true {round(float(true[i].sum()))})"
+    right = int((np.round(pred[i]) == np.round(true[i])).sum())
+    return f"{right}/{true[i].size} right"
+
+
+def _map_indices(values: np.ndarray, unit: float, side: int) -> np.ndarray:
+    """A summary map (live cells per region) as a grey square ``side`` px wide: whole pixels per region."""
+    v = np.clip(np.asarray(values, np.float32) / max(unit, 1e-9), 0, 1)
+    h, w = v.shape
+    k = max(1, side // max(h, w))
+    img = np.full((side, side), _WHITE, np.uint8)
+    block = np.repeat(np.repeat(np.round(v * (_GREYS - 1)).astype(np.uint8), k, 0), k, 1)
+    y0, x0 = (side - block.shape[0]) // 2, (side - block.shape[1]) // 2
+    img[y0 : y0 + block.shape[0], x0 : x0 + block.shape[1]] = block[:side, :side]
+    return img
+
+
+def _panel_indices(
+    ep: Episode,
+    steps: Sequence[int] | None,
+    scale: int | None,
+    task: TaskMaps | None = None,
+    title: str | None = None,
+) -> np.ndarray:
     cols = list(range(ep.steps + 1)) if steps is None else [int(i) for i in steps]
     if not cols or min(cols) < 0 or max(cols) > ep.steps:
         raise ValueError(f"steps must be within 0..{ep.steps}, got {cols}")
@@ -350,9 +395,13 @@ def _panel_indices(ep: Episode, steps: Sequence[int] | None, scale: int | None) 
         ("imagined", ep.imagined, "board"),
         ("error", ep.errors, "error"),
     ]
+    if task is not None and task[2] != "count":  # its answer (and the true one) as maps of live cells
+        pred, true, name, unit = task
+        rows += [(f"{name}: net", pred, ("map", unit)), (f"{name}: true", true, ("map", unit))]
     bw, bh = w * scale, h * scale
     col_w, gap, row_gap = max(bw, 84), 12, 8
-    left, top_title, head_h, foot_h, right = 84, 24, 34, 34, 96
+    left, top_title, head_h, right = 84, 24, 34, 96
+    foot_h = 34 + (15 if task is not None else 0)
     width = left + len(cols) * col_w + (len(cols) - 1) * gap + right
     grid_top = top_title + head_h
     height = grid_top + len(rows) * bh + (len(rows) - 1) * row_gap + foot_h + 6
@@ -362,8 +411,13 @@ def _panel_indices(ep: Episode, steps: Sequence[int] | None, scale: int | None) 
     for r, (name, data, kind) in enumerate(rows):
         _put_text(img, (6, row_y[r] + bh // 2), name, anchor="lm")
         for k, i in enumerate(cols):
-            img[row_y[r] : row_y[r] + bh, col_x[k] : col_x[k] + bw] = _board_indices(data[i], scale, kind)
-    title = f"True vs imagined boards, rule {ep.rule}; trained for {ep.trained_horizon} model steps"
+            if isinstance(kind, tuple):
+                block = _map_indices(data[i], kind[1], min(bw, bh))
+                img[row_y[r] : row_y[r] + block.shape[0], col_x[k] : col_x[k] + block.shape[1]] = block
+            else:
+                img[row_y[r] : row_y[r] + bh, col_x[k] : col_x[k] + bw] = _board_indices(data[i], scale, kind)
+    if title is None:
+        title = f"True vs imagined boards, rule {ep.rule}; trained for {ep.trained_horizon} model steps"
     if _text_width(title, 13, True) > width - 12:
         title = f"rule {ep.rule}"
     _put_text(img, (6, 4), title, px=13, bold=True)
@@ -376,6 +430,8 @@ def _panel_indices(ep: Episode, steps: Sequence[int] | None, scale: int | None) 
         fy = row_y[-1] + bh + 4
         _put_text(img, (cx, fy), f"acc {ep.accuracy[i]:.3f}", px=11, anchor="ma")
         _put_text(img, (cx, fy + 15), f"MCC {ep.mcc[i]:.3f}", px=11, anchor="ma")
+        if task is not None:
+            _put_text(img, (cx, fy + 30), _task_cell(task, i), px=11, anchor="ma")
     # colour bar for P(alive) beside the decoded row; a key for the error row
     cb_x, cb_y, cb_h = width - right + 14, row_y[1], bh
     ramp = np.round(np.linspace(_GREYS - 1, 0, cb_h)).astype(np.uint8)
@@ -392,7 +448,42 @@ def _panel_indices(ep: Episode, steps: Sequence[int] | None, scale: int | None) 
     img[ky + 21 : ky + 31, cb_x + 1 : cb_x + 11] = 0
     _put_text(img, (cb_x + 16, ky + 8), "wrong", muted, px=11, anchor="lm")
     _put_text(img, (cb_x + 16, ky + 26), "right", muted, px=11, anchor="lm")
+    if len(rows) > 4:
+        _put_text(img, (cb_x, row_y[4] + 2), "live cells", muted, px=11)
+        _put_text(img, (cb_x, row_y[4] + 17), "per region", muted, px=11)
     return img
+
+
+PAGE_WIDTH = 760  # px: the demo's result column at 1366 px; wider pictures wrap into bands
+
+
+def page_scale(board_shape: tuple[int, int], columns: int) -> int:
+    """Pixels per cell for the demo: boards ~100 px wide for a short run, ~72 px for a long one
+    (a whole number of pixels per cell: a picture shown at its own size stays crisp)."""
+    target = 100 if columns <= 5 else 72
+    return max(1, min(12, target // max(board_shape)))
+
+
+def wrapped_panel_indices(
+    ep: Episode, task: TaskMaps | None = None, max_width: int = PAGE_WIDTH, scale: int | None = None
+) -> np.ndarray:
+    """``episode_panel`` in bands of as many steps as fit ``max_width``, stacked: a 50-step episode
+    reads as rows of boards at their own size instead of one strip squeezed to the page."""
+    h, w = ep.true.shape[-2:]
+    scale = page_scale((h, w), ep.steps + 1) if scale is None else int(scale)
+    col = max(w * scale, 84) + 12
+    per_band = max(1, (max_width - 84 - 96 + 12) // col)
+    steps = list(range(ep.steps + 1))
+    bands = [steps[k : k + per_band] for k in range(0, len(steps), per_band)]
+    parts = []
+    for b, cols in enumerate(bands):
+        title = None if b == 0 else f"steps {cols[0]}-{cols[-1]} (continued)"
+        part = _panel_indices(ep, cols, scale, task, title)
+        if part.shape[1] < parts[0].shape[1] if parts else False:
+            pad = np.full((part.shape[0], parts[0].shape[1] - part.shape[1]), _WHITE, np.uint8)
+            part = np.concatenate([part, pad], axis=1)
+        parts.append(part)
+    return np.concatenate(parts, axis=0)
 
 
 def episode_panel(ep: Episode, steps: Sequence[int] | None = None, scale: int | None = None) -> np.ndarray:
@@ -462,14 +553,72 @@ def episode_animation(ep: Episode, scale: int | None = None, ms_per_frame: int =
 MATRIX_TITLE = "MCC of decoded step i vs true frame j"
 
 
-def episode_images(ep: Episode, matrix_title: str = MATRIX_TITLE) -> tuple[bytes, bytes, bytes]:
+def page_panel(ep: Episode, task: TaskMaps | None = None, max_width: int = PAGE_WIDTH) -> np.ndarray:
+    """The demo's panel of an episode as RGB uint8 (``wrapped_panel_indices``): what the page shows."""
+    return _to_rgb(wrapped_panel_indices(ep, task, max_width))
+
+
+def episode_images(
+    ep: Episode, matrix_title: str = MATRIX_TITLE, task: TaskMaps | None = None
+) -> tuple[bytes, bytes, bytes]:
     """The demo's three pictures of an episode: (panel PNG, score-matrix PNG, animation GIF).
 
-    One call from plain data to bytes, so a server can hand the drawing (most of an episode's CPU)
-    to another process and keep its own core for answering requests.
+    The panel is wrapped into bands that fit the page (``wrapped_panel_indices``), with a
+    summary-task model's answers beside its boards. One call from plain data to bytes, so a server
+    can hand the drawing (most of an episode's CPU) to another process and keep its own core for
+    answering requests.
     """
     matrix = score_matrix_png(ep.score_matrix(), ep.trained_steps, matrix_title)
-    return episode_panel_png(ep), matrix, episode_animation(ep)
+    h, w = ep.true.shape[-2:]
+    anim_scale = max(1, min(12, 100 // max(h, w)))
+    return _palette_png(wrapped_panel_indices(ep, task)), matrix, episode_animation(ep, anim_scale)
+
+
+def compare_panel_png(episodes: Sequence[Episode], names: Sequence[str], max_width: int = 1200) -> bytes:
+    """One start board through several checkpoints: the true frames on top, then per checkpoint a row
+    of the boards it imagines at each model step (decoding > 0.5), each step's MCC under it.
+
+    Rows share the columns' model steps; a checkpoint that ran fewer steps leaves its row short.
+    When the checkpoints' game steps differ (fewer model than game steps), each row gets its own
+    true frames.
+    """
+    if not episodes or len(episodes) != len(names):
+        raise ValueError("one name per episode, and at least one episode")
+    h, w = episodes[0].true.shape[-2:]
+    cols = max(ep.steps for ep in episodes) + 1
+    scale = page_scale((h, w), cols)
+    bw, bh = w * scale, h * scale
+    left = max(96, 16 + max(_text_width(n, 12, True) for n in [*names, "true game"]))
+    col_w, gap = max(bw, 70), 10
+    shared = all(ep.game_steps == episodes[0].game_steps for ep in episodes) and len({ep.steps for ep in episodes}) == 1
+    rows: list[tuple[str, str, Episode, str]] = []  # (label, sub-label, episode, what)
+    if shared:
+        rows.append(("true game", f"rule {episodes[0].rule}", episodes[0], "true"))
+    for name, ep in zip(names, episodes, strict=True):
+        if not shared:
+            rows.append((name, "true game", ep, "true"))
+        rows.append((name, "imagined", ep, "imagined"))
+    head, row_h, foot = 40, bh + 22, 6
+    width = left + cols * col_w + (cols - 1) * gap + 8
+    height = head + len(rows) * (row_h + 8) + foot
+    img = np.full((height, width), _WHITE, np.uint8)
+    _put_text(img, (6, 4), "One start board, imagined by each checkpoint (MCC vs the true frame)", px=13, bold=True)
+    for k in range(cols):
+        _put_text(img, (left + k * (col_w + gap) + col_w // 2, 22), f"step {k}", anchor="ma")
+    for r, (label, sub, ep, what) in enumerate(rows):
+        y = head + r * (row_h + 8)
+        _put_text(img, (6, y + bh // 2 - 8), label, px=12, bold=what == "imagined", anchor="lm")
+        _put_text(img, (6, y + bh // 2 + 8), sub, 1, px=11, anchor="lm")
+        for i in range(ep.steps + 1):
+            x = left + i * (col_w + gap) + (col_w - bw) // 2
+            data = ep.true[i] if what == "true" else ep.imagined[i]
+            img[y : y + bh, x : x + bw] = _board_indices(data, scale)
+            if what == "imagined":
+                kind = step_kind(ep, i)
+                _put_text(img, (x + bw // 2, y + bh + 3), f"MCC {ep.mcc[i]:.2f}", _KIND_INK[kind], px=11, anchor="ma")
+            elif ep.game_steps[i] != i:
+                _put_text(img, (x + bw // 2, y + bh + 3), f"game {ep.game_steps[i]}", 1, px=11, anchor="ma")
+    return _palette_png(img)
 
 
 @dataclass
@@ -511,6 +660,7 @@ def _heatmap_frame(shape: tuple[int, int], trained: tuple[int, ...], title: str,
             _HEATMAP_FRAMES.move_to_end(key)
             return frame
         fig = score_matrix_figure(np.zeros(shape), trained, title)
+        annotate = max(shape) <= ANNOTATE_MAX
         w, h = fig.get_size_inches()  # small matrices: room for the axis labels and the title
         fig.set_size_inches(max(w, 4.4), max(h, 3.6))
         ax = fig.axes[0]
@@ -529,7 +679,8 @@ def _heatmap_frame(shape: tuple[int, int], trained: tuple[int, ...], title: str,
         y_edges = np.round(height - ys).astype(int)
         area = (slice(min(y_edges[0], y_edges[-1]), max(y_edges[0], y_edges[-1])), slice(x_edges[0], x_edges[-1]))
         indices, palette = _frame_palette(background)
-        frame = _HeatmapFrame(background, x_edges, y_edges, area, max(6, round(8 * dpi / 72)), indices, palette)
+        font_px = max(6, round(8 * dpi / 72)) if annotate else 0
+        frame = _HeatmapFrame(background, x_edges, y_edges, area, font_px, indices, palette)
         _HEATMAP_FRAMES[key] = frame
         while len(_HEATMAP_FRAMES) > 32:
             _HEATMAP_FRAMES.popitem(last=False)
@@ -553,7 +704,7 @@ def _score_matrix_indices(
     # The frame there is black ink (the axes' spines) on white: keep the ink, colour the rest.
     spine = frame.background[rows, cols].mean(-1) < 128
     img[rows, cols] = np.where(spine, img[rows, cols], painted)
-    for i in range(scores.shape[0]):
+    for i in range(scores.shape[0] if frame.font_px else 0):  # long runs: colours only (see score_matrix_figure)
         for j in range(scores.shape[1]):
             v = scores[i, j]
             mask, dx, dy = _glyphs(f"{v:.2f}", frame.font_px, False, "mm")

@@ -248,8 +248,13 @@ def test_help_lists_host_port_and_default_checkpoint(zoo_dir: Path, names: list[
     assert out.returncode == 0, out.stderr
     for flag in ("--host", "--port", "--checkpoint", "--share", "--online"):
         assert flag in out.stdout
-    assert "127.0.0.1" in out.stdout and "7860" in out.stdout
-    assert names[0] in out.stdout  # the default checkpoint is the first zoo entry
+    assert "127.0.0.1" in out.stdout and "7860" in out.stdout and "--local-folders" in out.stdout
+    assert "0.0.0.0" not in out.stdout  # it does not suggest serving every network
+    from imagination.checkpoints import showcase
+    from imagination.zoo import ZooEntry
+
+    entries = [ZooEntry(**m) for m in json.loads((zoo_dir / "index.json").read_text())["models"]]
+    assert showcase(entries) in out.stdout  # the default checkpoint is the showcase, one that imagines
 
 
 def test_every_event_is_a_named_endpoint(client, server: AppServer) -> None:
@@ -258,6 +263,7 @@ def test_every_event_is_a_named_endpoint(client, server: AppServer) -> None:
     for name in ("load_checkpoint", "make_board", "toggle_cell", "board_from_drawing", "read_upload"):
         assert f"/{name}" in named
     assert {"/run_episode", "/download", "/checkpoint_rule", "/imagined_board", "/intervene", "/analysis"} <= named
+    assert "/compare" in named
     assert server.start_s < 30  # the bar is 10 s on an idle machine: benchmarks/app_latency.py measures it
 
 
@@ -338,10 +344,24 @@ def test_make_board_random_pattern_and_text(client) -> None:
         (("text", 0, 0.4, 20, "glider", "bo$2bo$3q!"), "line 1, column 9"),
         (("text", 0, 0.4, 20, "glider", ".O.\n..O\nOOX"), "line 3, column 3"),
         (("text", 0, 0.4, 20, "glider", ""), "empty input"),
-        (("text", 0, 0.4, 8, "glider", "x = 12, y = 1\n12o!"), "at least 12"),
+        (
+            ("text", 0, 0.4, 8, "glider", "x = 12, y = 1\n12o!"),
+            "12 columns x 1 row, more than the 8 x 8 board; set the board size to 12 or more (at most 64)",
+        ),
+        (
+            ("text", 0, 0.4, 20, "glider", "x = 70, y = 1\n70o!"),
+            "span 70 columns x 1 row; the largest board here is 64 x 64",
+        ),
+        (
+            ("text", 0, 0.4, 20, "glider", "x = 4000, y = 4000\no!"),
+            "the pattern is 4000 columns x 4000 rows; the largest board here is 64 x 64",
+        ),
         (("pattern", 0, 0.4, 20, "glider-gun", ""), "does not fit"),
-        (("random", 0, 1.5, 20, "glider", ""), "maximum value 1"),
-        (("random", 0, 0.4, 65, "glider", ""), "maximum value 64"),
+        (("random", 0, 1.5, 20, "glider", ""), "density must be a number from 0 to 1, got 1.5"),
+        (("random", 0, 0.4, 65, "glider", ""), "board size must be a whole number from 8 to 64, got 65"),
+        (("random", 0, "abc", 20, "glider", ""), "density must be a number from 0 to 1, got 'abc'"),
+        (("random", 2.5, 0.4, 20, "glider", ""), "seed must be a whole number"),
+        (("random", 0, 0.4, None, "glider", ""), "board size must be a whole number from 8 to 64, got nothing"),
         (("random", -1, 0.4, 20, "glider", ""), "seed"),
     ],
 )
@@ -355,7 +375,9 @@ def test_toggle_cell(client) -> None:
     expected = expected_board("pattern")
     expected[0, 19] = 1
     assert np.array_equal(board, expected)
-    assert "outside" in error_of(client, "/toggle_cell", "pattern", 0, 0.4, 20, "glider", "", 20, 0)
+    assert "row must be a whole number from 0 to 19, got 20" in error_of(
+        client, "/toggle_cell", "pattern", 0, 0.4, 20, "glider", "", 20, 0
+    )
 
 
 def test_board_from_a_drawing(client, tmp_path: Path) -> None:
@@ -385,6 +407,15 @@ def test_read_upload(client, tmp_path: Path) -> None:
     bad = tmp_path / "bad.cells"
     bad.write_text("!Name: typo\n.O.\n..O\nOO#")
     assert "bad.cells, line 4, column 3" in error_of(client, "/read_upload", handle_file(str(bad)), 20)
+    # a byte-order mark, and a Latin-1 accent in a comment (older pattern collections), are accepted
+    bom = tmp_path / "bom.rle"
+    bom.write_bytes(b"\xef\xbb\xbf" + patterns.PATTERNS["glider"].encode())
+    _, _, _, rle = call(client, "/read_upload", handle_file(str(bom)), 20)
+    assert np.array_equal(patterns.parse_pattern(rle).numpy(), expected_board("pattern"))
+    latin = tmp_path / "latin.rle"
+    latin.write_bytes(b"#C d\xe9couvert par Conway\n" + patterns.PATTERNS["glider"].encode())
+    text, _, _, rle = call(client, "/read_upload", handle_file(str(latin)), 20)
+    assert "découvert" in text and np.array_equal(patterns.parse_pattern(rle).numpy(), expected_board("pattern"))
     binary = tmp_path / "binary.rle"
     binary.write_bytes(b"\xff\xfe\x00garbage")
     assert "not a text file" in error_of(client, "/read_upload", handle_file(str(binary)), 20)
@@ -407,8 +438,8 @@ def test_run_episode_shows_every_step_and_matches_the_package(client, zoo_dir: P
     assert f"**{name}**" in status and "accuracy" in status
     panel_img = np.asarray(Image.open(panel).convert("RGB"))
     # lossless: what the package draws (up to a grey level where another thread count rounds differently)
-    assert panel_img.shape == viz.episode_panel(ep).shape
-    assert (panel_img != viz.episode_panel(ep)).any(-1).mean() < 0.01
+    assert panel_img.shape == viz.page_panel(ep).shape
+    assert (panel_img != viz.page_panel(ep)).any(-1).mean() < 0.01
     heat = np.asarray(Image.open(heatmap).convert("RGB"))
     expected = viz.score_matrix_image(ep.score_matrix(), ep.trained_steps, viz.MATRIX_TITLE)
     assert heat.shape == expected.shape and (heat != expected).any(-1).mean() < 0.01
@@ -438,9 +469,10 @@ def test_an_untied_checkpoint_cannot_run_past_its_blocks(client, zoo_dir: Path, 
 
 def test_run_episode_errors_then_recovers(client, names: list[str]) -> None:
     name = names[0]
-    assert "steps must be a whole number between 1 and 50" in error_of(
-        client, "/run_episode", *episode_args(name, steps=51)
-    )
+    for steps in (51, 0, 2.5, "abc", -1):  # none of them runs silently (0 ran the default, 2.5 ran 2)
+        assert "steps must be a whole number from 1 to 50" in error_of(
+            client, "/run_episode", *episode_args(name, steps=steps)
+        )
     assert "line 1, column 4" in error_of(client, "/run_episode", *episode_args(name, "text", text="bo$x"))
     assert "No checkpoint chosen" in error_of(client, "/run_episode", *episode_args(""))
     *_, summary = call(client, "/run_episode", *episode_args(name))
@@ -484,7 +516,7 @@ def _message(excinfo: pytest.ExceptionInfo) -> str:
 def test_offline_mode_explains_itself(app_module, monkeypatch: pytest.MonkeyPatch) -> None:
     import gradio as gr
 
-    monkeypatch.setattr(app_module, "OFFLINE", True)
+    monkeypatch.setattr(app_module.CHECKPOINTS, "offline", True)
     with pytest.raises(gr.Error) as e:
         app_module.load_checkpoint("app-org/never-cached")
     assert "runs offline" in _message(e) and "--online" in _message(e)
@@ -496,7 +528,7 @@ def test_no_network_is_a_message_not_a_traceback(app_module, monkeypatch: pytest
     from huggingface_hub.utils import _http
 
     dead = f"http://127.0.0.1:{_free_port()}"  # nothing listens there: connection refused
-    monkeypatch.setattr(app_module, "OFFLINE", False)
+    monkeypatch.setattr(app_module.CHECKPOINTS, "offline", False)
     monkeypatch.setattr(constants, "HUGGINGFACE_CO_URL_TEMPLATE", dead + "/{repo_id}/resolve/{revision}/{filename}")
     monkeypatch.setattr(constants, "ENDPOINT", dead)
     monkeypatch.setattr(_http, "time", types.SimpleNamespace(sleep=lambda s: None))  # skip the retry back-off
@@ -512,7 +544,7 @@ def test_a_space_refuses_folders(
 
     outside = tmp_path / "a-checkpoint"  # a valid checkpoint folder that is not a zoo entry
     shutil.copytree(zoo_dir / names[0], outside)
-    monkeypatch.setattr(app_module, "LOCAL_FOLDERS", False)  # what SPACE_ID in the environment sets
+    monkeypatch.setattr(app_module.CHECKPOINTS, "local_folders", False)  # a host other than loopback, or a Space
     for folder in (str(outside), "/etc", "./nothing/here"):
         with pytest.raises(gr.Error) as e:
             app_module.load_checkpoint(folder)
@@ -536,7 +568,7 @@ def test_the_model_cache_is_bounded_and_keyed_by_folder(app_module, zoo_dir: Pat
     key, model = app_module.load_model(str(zoo_dir / names[0]))
     assert app_module.load_model(str(zoo_dir / names[0]) + "/")[1] is model  # same folder, same model
     assert key == str((zoo_dir / names[0]).resolve())
-    assert len(app_module._models) <= app_module.MODEL_CACHE_SIZE
+    assert len(app_module.CHECKPOINTS._models) <= app_module.CHECKPOINTS.cache_size
 
 
 # ---------------------------------------------------------------------------------------------
@@ -708,10 +740,11 @@ def test_intervene_errors_then_recovers(client, tied: str) -> None:
     *_, original = call(client, "/run_episode", *args)
     m = original["steps"]
     _, rle = call(client, "/imagined_board", *args, None, 1)
-    expected = f"the step to edit must be a whole number between 0 and {m}"
+    expected = f"the step to edit must be a whole number from 0 to {m}"
     assert expected in error_of(client, "/intervene", *args, None, m + 1, rle)
     assert expected in error_of(client, "/imagined_board", *args, None, m + 1)
-    assert "less than minimum value 0" in error_of(client, "/imagined_board", *args, None, -1)  # the slider's own check
+    assert expected in error_of(client, "/imagined_board", *args, None, -1)
+    assert expected in error_of(client, "/imagined_board", *args, None, None)
     msg = error_of(client, "/intervene", *args, None, 1, rle_of(np.zeros((12, 10))))
     assert "Edited board: it is 10x12 (columns x rows) but the episode's boards are 20x20" in msg
     assert "Edited board: empty" in error_of(client, "/intervene", *args, None, 1, "")

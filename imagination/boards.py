@@ -1,0 +1,294 @@
+"""Start boards from what a visitor gives: a seed, a classic pattern, pasted or uploaded text, a drawing.
+
+Every value may come from a web form or a raw API call, so each is checked here, with a message
+that names the field, says what it must be, and never repeats a long input back. The demo's
+page (app.py) and its API share these functions; they need no web framework to be tested.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from typing import Any
+
+import numpy as np
+import torch
+
+from imagination import life, patterns
+
+MIN_SIZE, MAX_SIZE, DEFAULT_SIZE = 8, 64, 20
+MAX_STEPS = 50
+MAX_SEED = 2**63 - 1
+MAX_UPLOAD_BYTES = 1_000_000
+MAX_TEXT_CHARS = 200_000  # pattern text: a 64x64 plaintext is ~4,200 characters, an RLE far less
+MAX_NAME_CHARS = 300  # checkpoint names, rules, pattern names
+# Where a start board comes from: key -> what the page calls it.
+SOURCES = {
+    "gliders": "gliders among random cells",
+    "random": "random",
+    "pattern": "classic pattern",
+    "text": "RLE / plaintext / upload / drawing",
+}
+DEFAULT_SOURCE = "gliders"
+DEFAULT_DENSITY = 0.4
+GLIDER = np.array([[0, 1, 0], [0, 0, 1], [1, 1, 1]], np.uint8)
+
+
+class InputError(ValueError):
+    """A value a visitor typed or sent that cannot be used; the message says what to do instead."""
+
+
+def shown(value: Any, limit: int = 24) -> str:
+    """A short representation of a bad value for a message: long input is cut, never echoed whole."""
+    text = repr(value)
+    return (
+        text if len(text) <= limit else text[: limit - 5] + "...'" if isinstance(value, str) else text[:limit] + "..."
+    )
+
+
+def plural(n: int, word: str) -> str:
+    """'1 row', '3 rows'."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def whole_number(value: Any, what: str, lo: int, hi: int) -> int:
+    """``value`` as an int in [lo, hi]; a number-like string is fine, 2.5 or "abc" or True is not."""
+    wanted = f"{what} must be a whole number from {lo} to {hi}"
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise InputError(f"{wanted}, got {_kind(value)}")
+    if isinstance(value, str):
+        if len(value) > 40:
+            raise InputError(f"{wanted}, got a {len(value):,}-character text")
+        try:
+            value = float(value.strip())
+        except ValueError:
+            raise InputError(f"{wanted}, got {shown(value)}") from None
+    if not math.isfinite(value) or value != int(value):
+        raise InputError(f"{wanted}, got {shown(value)}")
+    if not lo <= value <= hi:
+        raise InputError(f"{wanted}, got {int(value)}")
+    return int(value)
+
+
+def fraction(value: Any, what: str) -> float:
+    """``value`` as a float in [0, 1] (densities)."""
+    wanted = f"{what} must be a number from 0 to 1"
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise InputError(f"{wanted}, got {_kind(value)}")
+    try:
+        f = float(value.strip() if isinstance(value, str) and len(value) <= 40 else value)
+    except (TypeError, ValueError):
+        raise InputError(f"{wanted}, got {shown(value)}") from None
+    if not (math.isfinite(f) and 0.0 <= f <= 1.0):
+        raise InputError(f"{wanted}, got {shown(value)}")
+    return f
+
+
+def text(value: Any, what: str, limit: int = MAX_NAME_CHARS) -> str:
+    """``value`` as a string (None is empty) of at most ``limit`` characters."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InputError(f"{what} must be text, got {_kind(value)}")
+    if len(value) > limit:
+        raise InputError(f"{what} is {len(value):,} characters long; the limit is {limit:,}")
+    return value
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a yes/no value)"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return shown(value)
+
+
+def size_of(value: Any) -> int:
+    return whole_number(value, "board size", MIN_SIZE, MAX_SIZE)
+
+
+def model_steps(value: Any, default: int) -> int:
+    """Model steps to run: empty means the checkpoint's own ``default``; else a whole number 1..MAX_STEPS."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return default
+    return whole_number(value, "steps", 1, MAX_STEPS)
+
+
+# ---------------------------------------------------------------------------------------------
+# Boards
+
+
+def gliders_board(size: int, seed: int, density: float) -> np.ndarray:
+    """Four gliders in the corners heading inwards, random cells in the middle: a board that moves.
+
+    The showcase start board: a glider is the smallest thing that travels, so a visitor sees the
+    network imagine motion, not just a still life or a soup that dies out.
+    """
+    board = np.zeros((size, size), np.uint8)
+    g = torch.Generator().manual_seed(seed)
+    lo, hi = size // 3, size - size // 3
+    board[lo:hi, lo:hi] = life.random_boards(1, hi - lo, density, generator=g)[0].numpy().astype(np.uint8)
+    shapes = [GLIDER, GLIDER[:, ::-1], GLIDER[::-1, :], GLIDER[::-1, ::-1]]  # SE, SW, NE, NW
+    corners = [(1, 1), (1, size - 4), (size - 4, 1), (size - 4, size - 4)]
+    for shape, (r, c) in zip(shapes, corners, strict=True):
+        board[r : r + 3, c : c + 3] = shape
+    return board
+
+
+_SIZE_LIMIT = re.compile(r"pattern is (\d+) x (\d+) cells")
+
+
+def parse_text(value: Any, size: int | None = None, what: str = "Board", sep: str = ": ") -> np.ndarray:
+    """Pattern text (RLE or plaintext) -> uint8 board; placed centred on a ``size`` board if given.
+
+    A pattern larger than the board is cut to its live cells first; when even those do not fit,
+    the message names the size they need and the largest board the app offers.
+    """
+    raw = text(value, "the pattern text", MAX_TEXT_CHARS)
+    try:
+        board = patterns.parse_pattern(raw)
+    except patterns.PatternError as e:
+        m = _SIZE_LIMIT.search(e.reason)
+        if m:
+            w, h = int(m.group(1)), int(m.group(2))
+            raise InputError(
+                f"{what}: the pattern is {plural(w, 'column')} x {plural(h, 'row')}; the largest board here is "
+                f"{MAX_SIZE} x {MAX_SIZE}"
+            ) from None
+        raise InputError(f"{what}{sep}{e}") from None
+    cells = (np.asarray(board) > 0.5).astype(np.uint8)
+    if size is None:
+        return cells
+    if cells.shape[0] > size or cells.shape[1] > size:
+        live = patterns.trim(torch.from_numpy(cells.astype(np.float32))).numpy().astype(np.uint8)
+        h, w = live.shape
+        need = max(h, w)
+        span = f"{plural(w, 'column')} x {plural(h, 'row')}"
+        if need > MAX_SIZE:
+            raise InputError(
+                f"{what}: the pattern's live cells span {span}; the largest board here is {MAX_SIZE} x {MAX_SIZE}"
+            )
+        if need > size:
+            raise InputError(
+                f"{what}: the pattern's live cells span {span}, more than the {size} x {size} board; "
+                f"set the board size to {need} or more (at most {MAX_SIZE})"
+            )
+        cells = live
+    return patterns.place(torch.from_numpy(cells.astype(np.float32)), size).numpy().astype(np.uint8)
+
+
+def build_board(
+    source: Any, seed: Any, density: Any, size: Any, pattern: Any, pattern_text: Any
+) -> tuple[np.ndarray, str]:
+    """The start board [size, size] (uint8 0/1) and a phrase saying what it is."""
+    n = size_of(size)
+    src = text(source, "the board source").strip()
+    if src in ("random", "gliders"):
+        s = whole_number(seed, "seed", 0, MAX_SEED)
+        d = fraction(density, "density")
+        if src == "gliders":
+            return gliders_board(n, s, d), f"four gliders around random cells ({n}x{n}, seed {s}, density {d:.2f})"
+        board = life.random_boards(1, n, d, generator=torch.Generator().manual_seed(s))[0].numpy()
+        return board.astype(np.uint8), f"a random {n}x{n} board (seed {s}, density {d:.2f})"
+    if src == "pattern":
+        name = text(pattern, "the pattern name").strip()
+        if name not in patterns.PATTERNS:
+            known = ", ".join(patterns.pattern_names())
+            raise InputError(
+                f"Board: {'no pattern chosen' if not name else f'no pattern named {shown(name)}'}; known patterns: "
+                f"{known}"
+            )
+        try:
+            board = patterns.place(patterns.pattern(name), n)
+        except patterns.PatternError as e:
+            raise InputError(f"Board: {e}") from None
+        return (board.numpy() > 0.5).astype(np.uint8), f"{name} on a {n}x{n} board"
+    if src == "text":
+        return parse_text(pattern_text, n), f"a pasted/drawn {n}x{n} board"
+    raise InputError(f"unknown board source {shown(src)}; choose one of {', '.join(SOURCES)}")
+
+
+def decode_upload(data: bytes, name: str) -> str:
+    """An uploaded pattern file as text: a byte-order mark is dropped, and a file that is not UTF-8
+    (a Latin-1 accent in a comment, as older pattern collections have) is read as Windows-1252/Latin-1.
+    Only a file with NUL bytes (binary) is refused."""
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise InputError(f"Upload: {name} is {len(data):,} bytes; a pattern file here is at most {MAX_UPLOAD_BYTES:,}")
+    if b"\x00" in data:
+        at = data.index(b"\x00")
+        raise InputError(f"Upload: {name} is not a text file (byte {at} is a NUL byte)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError:
+            return data.decode("latin-1")
+
+
+def board_from_ink(rgba: np.ndarray, size: Any) -> np.ndarray:
+    """A painting [H, W, 4] (floats 0..1: dark, opaque strokes are alive) cut into size x size cells."""
+    from PIL import Image
+
+    n = size_of(size)
+    ink = (1.0 - rgba[..., :3].mean(-1)) * rgba[..., 3]
+    cells = np.asarray(Image.fromarray(ink.astype(np.float32), mode="F").resize((n, n), Image.Resampling.BOX))
+    board = (cells > 0.25).astype(np.uint8)
+    if not board.any():
+        raise InputError("Drawing: no cell is covered enough by ink; paint with the dark brush over whole cells")
+    return board
+
+
+def toggled(board: np.ndarray, row: Any, col: Any) -> np.ndarray:
+    """A copy of ``board`` with cell (row, col) flipped."""
+    h, w = board.shape
+    r = whole_number(row, "row", 0, h - 1)
+    c = whole_number(col, "column", 0, w - 1)
+    out = board.copy()
+    out[r, c] ^= 1
+    return out
+
+
+def cell_at(x: Any, y: Any, board_shape: tuple[int, int], image_size: tuple[int, int]) -> tuple[int, int]:
+    """The (row, column) under pixel (x, y) of a board image of ``image_size`` (width, height)."""
+    h, w = board_shape
+    iw, ih = image_size
+    col = int(float(x) * w // max(iw, 1))
+    row = int(float(y) * h // max(ih, 1))
+    if not (0 <= row < h and 0 <= col < w):
+        raise InputError(f"cell (row {row}, column {col}) is outside the {w} x {h} board")
+    return row, col
+
+
+def board_rle(board: np.ndarray, rule: str = life.LIFE) -> str:
+    return patterns.write_rle(torch.from_numpy(np.asarray(board, dtype=np.float32)), rule)
+
+
+def board_digest(board: np.ndarray) -> str:
+    """sha256 of the board's shape and cells, so a client can check it got the board it asked for."""
+    b = np.ascontiguousarray(board, dtype=np.uint8)
+    return hashlib.sha256(f"{b.shape[0]}x{b.shape[1]}:".encode() + b.tobytes()).hexdigest()
+
+
+def preview_scale(size: int, target: int = 320) -> int:
+    """Whole pixels per cell so a board is about ``target`` px wide (whole factors stay crisp)."""
+    return max(4, target // size)
+
+
+def parse_rule(value: Any, default: str, known: list[tuple[str, str]]) -> str:
+    """The rule the true frames follow, canonical ("B36/S23"): ``default`` when empty; menu labels accepted."""
+    raw = text(value, "the rule").strip()
+    if not raw:
+        return str(life.parse_rule(default))
+    raw = dict(known).get(raw, raw)
+    try:
+        return str(life.parse_rule(raw))
+    except ValueError as e:
+        labels = ", ".join(label for label, _ in known)
+        msg = str(e) if len(raw) <= 40 else f"{shown(raw)} is not a Life-like rule"
+        raise InputError(f"Rule: {msg}; or pick one of {labels}") from None

@@ -1,0 +1,282 @@
+"""Checkpoints for a server: what a typed name means, loading it once, keeping a few, and its files.
+
+A demo serves many visitors at once, so loading is per checkpoint: a Hub fetch that stalls (the
+Hub unreachable, retries backing off) holds only the lock of the checkpoint it fetches, never one
+that other checkpoints' loads wait on. Every failure is a ``CheckpointError`` whose message a
+visitor can act on and which names no path of the server's file system.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+from imagination import hub, zoo
+from imagination.model import CheckpointError, ImaginationModel
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+_ABS_PATH = re.compile(r"(?<![\w.:/~-])(?:/[\w.@+~-]+){2,}/?")
+
+
+def is_loopback(host: str | None) -> bool:
+    """True for an address only this machine can reach."""
+    return (host or "").strip().lower() in LOOPBACK or (host or "").startswith("127.")
+
+
+def redact(message: str, replacements: dict[str, str] | None = None) -> str:
+    """``message`` with each known path replaced by its public name, and any other absolute path by
+    its last component: a visitor learns nothing about the server's file system."""
+    for path, name in sorted((replacements or {}).items(), key=lambda kv: -len(kv[0])):
+        if path:
+            message = message.replace(path, name)
+    return _ABS_PATH.sub(lambda m: "…/" + m.group().rstrip("/").rsplit("/", 1)[-1], message)
+
+
+def hub_message(name: str, e: BaseException, offline: bool) -> str:
+    """A sentence for a huggingface_hub error met while fetching ``name``."""
+    from huggingface_hub.errors import (
+        EntryNotFoundError,
+        GatedRepoError,
+        HfHubHTTPError,
+        HFValidationError,
+        LocalEntryNotFoundError,
+        RepositoryNotFoundError,
+        RevisionNotFoundError,
+    )
+
+    if isinstance(e, GatedRepoError):
+        return f"{name}: the Hub repo is gated; this demo cannot accept its terms for you"
+    if isinstance(e, RepositoryNotFoundError):
+        return f"{name}: no such model repo on the Hugging Face Hub (or it is private)"
+    if isinstance(e, RevisionNotFoundError):
+        return f"{name}: the Hub repo has no such revision"
+    if isinstance(e, LocalEntryNotFoundError):
+        if offline:
+            return (
+                f"{name}: not in the local Hub cache, and this app runs offline "
+                "(start it with --online to fetch Hub repos)"
+            )
+        return f"{name}: could not reach the Hugging Face Hub (no network?) and it is not in the local cache"
+    if isinstance(e, EntryNotFoundError):
+        return f"{name}: the Hub repo lacks a file this demo needs"
+    if isinstance(e, HfHubHTTPError):
+        status = getattr(getattr(e, "response", None), "status_code", None)
+        return f"{name}: the Hugging Face Hub answered with an error" + (f" (HTTP {status})" if status else "")
+    if isinstance(e, HFValidationError):
+        return f"{name!r} is not a valid Hub repo id (expected org/name)"
+    return f"{name}: could not reach the Hugging Face Hub ({type(e).__name__})"
+
+
+class Checkpoints:
+    """Resolve, load and cache checkpoints for a server.
+
+    ``offline``: Hub repo ids are read from the local cache only. ``local_folders``: folders
+    outside the zoo may be named (a local convenience; on a public server they would let visitors
+    probe its file system). ``cache_size``: models kept in memory (least recently used dropped).
+    """
+
+    def __init__(self, offline: bool = True, local_folders: bool = False, cache_size: int = 8) -> None:
+        self.offline = offline
+        self.local_folders = local_folders
+        self.cache_size = cache_size
+        self._models: OrderedDict[str, ImaginationModel] = OrderedDict()
+        self._lock = threading.Lock()  # guards the two dicts; never held while loading
+        self._loading: dict[str, threading.Lock] = {}
+
+    # -- names ---------------------------------------------------------------------------------
+
+    def resolve(self, name: str) -> str:
+        """The cache key: a folder's absolute path, or a Hub repo id. Raises CheckpointError for nonsense."""
+        name = (name or "").strip()
+        if not name:
+            raise CheckpointError(
+                "No checkpoint chosen: pick one from the zoo, or type a Hub repo id (org/name)"
+                + (" or a folder." if self.local_folders else ".")
+            )
+        if len(name) > 200:
+            raise CheckpointError(f"the checkpoint name is {len(name):,} characters long; a Hub repo id is at most 96")
+        if "\x00" in name:
+            raise CheckpointError("the checkpoint name holds a NUL character")
+        looks_like_path = name.startswith((".", "/", "~")) or name.count("/") > 1 or "\\" in name
+        try:
+            source = hub.resolve(name)
+            is_dir = Path(source).is_dir()
+        except (OSError, ValueError, RuntimeError):
+            source, is_dir = name, False
+        in_zoo = is_dir and Path(source).resolve().parent == hub.ZOO_DIR.resolve()
+        if not self.local_folders and (looks_like_path or is_dir) and not in_zoo:
+            raise CheckpointError(f"{name}: this app loads zoo checkpoints and Hub repo ids (org/name), not folders")
+        if is_dir:
+            return str(Path(source).resolve())
+        if looks_like_path:
+            raise CheckpointError(f"{name}: no such folder")
+        if "/" not in name:
+            known = ", ".join(zoo.names()) or "(the bundled zoo is empty)"
+            raise CheckpointError(
+                f"{name}: not a zoo checkpoint ({known})"
+                + (" nor a local folder" if self.local_folders else "")
+                + "; a Hub repo id looks like org/name"
+            )
+        return name
+
+    @staticmethod
+    def display_name(key: str) -> str:
+        """A zoo checkpoint by its name, anything else as it was given (a folder: its last component)."""
+        p = Path(key)
+        if p.is_absolute():
+            return p.name
+        return key
+
+    def _public(self, message: str, key: str, name: str) -> str:
+        return redact(message, {key: name.strip() if not Path(name.strip()).is_absolute() else Path(key).name})
+
+    # -- loading -------------------------------------------------------------------------------
+
+    def cached(self, key: str) -> ImaginationModel | None:
+        with self._lock:
+            model = self._models.get(key)
+            if model is not None:
+                self._models.move_to_end(key)
+            return model
+
+    def load(self, name: str) -> tuple[str, ImaginationModel]:
+        """(cache key, model) for a zoo name, a folder or a Hub repo id; loaded once, LRU-bounded.
+
+        Two visitors asking for the same checkpoint share one load; a load of another checkpoint
+        never waits for it.
+        """
+        key = self.resolve(name)
+        model = self.cached(key)
+        if model is not None:
+            return key, model
+        with self._lock:
+            gate = self._loading.setdefault(key, threading.Lock())
+        with gate:
+            model = self.cached(key)
+            if model is not None:
+                return key, model
+            try:
+                model = self._load(key, name)
+            finally:
+                with self._lock:
+                    self._loading.pop(key, None)
+            with self._lock:
+                self._models[key] = model
+                while len(self._models) > self.cache_size:
+                    self._models.popitem(last=False)
+            return key, model
+
+    def _load(self, key: str, name: str) -> ImaginationModel:
+        from huggingface_hub.errors import HfHubHTTPError, HFValidationError, LocalEntryNotFoundError
+
+        if not Path(key).is_dir():
+            self.fetch(key, "config.json")  # surfaces "no such repo" / offline before the mixin hides it
+        try:
+            model = ImaginationModel.from_pretrained(key, local_files_only=self.offline)
+        except CheckpointError as e:  # keep its class (offline, gated, ...): only its text is made public
+            e.args = (self._public(str(e), key, name),)
+            raise e from None
+        except (HfHubHTTPError, LocalEntryNotFoundError, HFValidationError) as e:
+            raise CheckpointError(hub_message(name.strip(), e, self.offline)) from None
+        except (ValueError, TypeError, OSError, KeyError) as e:
+            reason = self._public(str(e), key, name)
+            shown = self.display_name(key)
+            raise CheckpointError(f"{shown}: cannot be loaded as an imagination checkpoint ({reason})") from None
+        model.eval()
+        return model
+
+    def fetch(self, repo_id: str, filename: str) -> str:
+        """A file of a Hub repo (from the cache when offline); Hub errors become CheckpointError."""
+        from huggingface_hub import hf_hub_download
+        from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
+
+        try:
+            return hf_hub_download(repo_id, filename, local_files_only=self.offline)
+        except EntryNotFoundError as e:
+            if not isinstance(e, LocalEntryNotFoundError) and filename == "config.json":
+                raise CheckpointError(f"{repo_id}: not an imagination model (the repo has no config.json)") from None
+            raise CheckpointError(hub_message(repo_id, e, self.offline)) from None
+        except Exception as e:  # HTTP errors, validation, httpx transport errors: no network
+            raise CheckpointError(hub_message(repo_id, e, self.offline)) from None
+
+    # -- a checkpoint's other files -------------------------------------------------------------
+
+    def card(self, key: str) -> Any:
+        """The model card (huggingface_hub.ModelCard), or None when it is missing or unreadable."""
+        from huggingface_hub import ModelCard
+
+        try:
+            path = Path(key) / "README.md" if Path(key).is_dir() else Path(self.fetch(key, "README.md"))
+            return ModelCard.load(path) if path.exists() else None
+        except (CheckpointError, OSError, ValueError):
+            return None
+
+    def eval_json(self, key: str) -> dict[str, Any] | None:
+        """The eval.json of a folder or Hub repo; None when it is missing (not measured) or unreadable."""
+        if Path(key).is_dir():
+            path = Path(key) / "eval.json"
+        else:
+            try:
+                path = Path(self.fetch(key, "eval.json"))
+            except CheckpointError:
+                return None
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    @staticmethod
+    def eval_mtime(key: str) -> float | None:
+        """When a folder's eval.json was last written (a rewrite by training.analyze refreshes a view)."""
+        try:
+            return (Path(key) / "eval.json").stat().st_mtime if Path(key).is_dir() else None
+        except OSError:
+            return None
+
+    @staticmethod
+    def analyze_hint(key: str) -> str:
+        """Where to point ``python -m training.analyze`` for this checkpoint (no server path)."""
+        folder = Path(key)
+        if folder.is_dir():
+            return f"zoo/{folder.name}" if folder.parent.resolve() == hub.ZOO_DIR.resolve() else f"<{folder.name}>"
+        return "<a local copy of the checkpoint>"
+
+
+def showcase(entries: list[zoo.ZooEntry] | None = None) -> str | None:
+    """The checkpoint a visitor sees first: one that imagines (an autoencoder or adversarial model with
+    interpretability ~1.0 that meets the bar), on the board task, preferring 3 game steps, so the
+    page opens on the paper's claim rather than on a baseline that does not imagine."""
+    entries = zoo.list() if entries is None else entries
+    good = [
+        e
+        for e in entries
+        if e.task == "board"
+        and e.regime in ("autoencoder", "adversarial")
+        and e.meets_bar
+        and e.interpretability > 0.999
+    ]
+    if not good:
+        return entries[0].name if entries else None
+    good.sort(key=lambda e: (abs(e.game_steps - 3), e.regime != "autoencoder", -e.interpretability))
+    return good[0].name
+
+
+def regimes_of(name: str, entries: list[zoo.ZooEntry] | None = None) -> list[str]:
+    """Baseline, autoencoder and adversarial checkpoints with ``name``'s step count (the compare view's
+    default): the paper's three regimes side by side, or as many as the zoo has."""
+    entries = zoo.list() if entries is None else entries
+    by_name = {e.name: e for e in entries}
+    ref = by_name.get(name)
+    steps = ref.game_steps if ref else 3
+    picked = []
+    for regime in ("baseline", "autoencoder", "adversarial"):
+        match = [e for e in entries if e.regime == regime and e.task == "board" and e.game_steps == steps]
+        match.sort(key=lambda e: (e.rule != "B3/S23", e.model_steps != e.game_steps))
+        if match:
+            picked.append(match[0].name)
+    return picked
