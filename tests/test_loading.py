@@ -344,6 +344,22 @@ def test_unknown_bare_name_lists_the_zoo() -> None:
         ImaginationModel.from_pretrained("gol9-nothing")
 
 
+def test_zoo_dir_is_the_checkouts_zoo_unless_overridden(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "IMAGINATION_ZOO"}
+    code = "from imagination import hub; print(hub.ZOO_DIR)"
+    here = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert Path(here.stdout.strip()) == ZOO, here.stderr  # a source/editable checkout reads zoo/ in place
+    env["IMAGINATION_ZOO"] = str(tmp_path)
+    other = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert Path(other.stdout.strip()) == tmp_path, other.stderr
+    assert hub.resolve("gol3-autoencoder") == str(ZOO / "gol3-autoencoder")  # what the app keys its cache by
+    assert hub.resolve("someone/else") == "someone/else"
+
+
 def test_zoo_names_load_from_any_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     assert hub.ZOO_DIR.is_absolute()
