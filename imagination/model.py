@@ -445,8 +445,8 @@ class ImaginationModel(
         if source.kind == "folder":
             if revision is not None:
                 hint = ""
-                if source.name is not None:
-                    repo = next((e.get("repo_id") for e in hub.registry_entries() if e["name"] == source.name), None)
+                repo = next((e.get("repo_id") for e in hub.registry_entries() if e["name"] == source.name), None)
+                if source.name is not None and isinstance(repo, str):
                     hint = f"; for another revision, load its Hub repo id: from_pretrained({repo!r}, revision=...)"
                 what = f"{label} is a bundled zoo checkpoint" if source.name else f"{label} is a local folder"
                 raise InvalidArgument(f"{what}, which has no revisions{hint}")
@@ -457,9 +457,10 @@ class ImaginationModel(
                 f"{label}: not a zoo checkpoint ({known}) nor an existing folder; a Hub repo id looks like org/name"
             )
         if source.name is not None and source.fallback is None:  # a registered, not bundled, name
-            if revision is not None and revision != source.revision:
+            if revision not in (None, source.revision or "main"):
+                pinned = f"at revision {source.revision!r}" if source.revision else "without a revision (main)"
                 raise InvalidArgument(
-                    f"{label} is registered at revision {source.revision!r}; for another revision, load its "
+                    f"{label} is registered {pinned}; for another revision, load its "
                     f"Hub repo id: from_pretrained({source.location!r}, revision={revision!r})"
                 )
             revision = source.revision

@@ -556,6 +556,9 @@ def test_a_registered_name_loads_its_repo_at_its_revision(
     assert same_outputs(ImaginationModel.from_pretrained("contrib-latest"), pushed["second_model"])
     with pytest.raises(errors.InvalidArgument, match="from_pretrained\\('loading/good', revision='main'\\)"):
         ImaginationModel.from_pretrained("contrib", revision="main")
+    assert same_outputs(ImaginationModel.from_pretrained("contrib", revision=pushed["first"]), pushed["first_model"])
+    with pytest.raises(errors.InvalidArgument, match="registered without a revision \\(main\\)"):
+        ImaginationModel.from_pretrained("contrib-latest", revision=pushed["first"])
 
 
 # ---------------------------------------------------------------------------------------------
