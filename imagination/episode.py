@@ -23,7 +23,8 @@ class Episode:
     """One episode. ``true[i]`` is the game board that model step ``i`` stands for.
 
     For a model that runs as many steps as the game this is simply game step i; with fewer model
-    steps than game steps it is the aligned game step (METHOD.md's pairing).
+    steps than game steps it is the aligned game step (``metrics.aligned_game_step``; docs/method.md,
+    "Pairing steps when the model runs fewer steps than the game").
     """
 
     start: np.ndarray  # [H, W] 0/1

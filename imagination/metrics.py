@@ -66,8 +66,10 @@ def accuracy_matrix(true: torch.Tensor | np.ndarray, decoded: torch.Tensor | np.
 def aligned_game_step(model_step: int, model_steps: int, game_steps: int) -> int:
     """The game step a model step stands for when the model runs fewer steps than the game.
 
-    METHOD.md pairs game step j with model step j * T_model // T_game; the first game step paired
-    with model step i is ceil(i * T_game / T_model), so step 0 stays 0 and the last stays the last.
+    Game step j belongs to model step j * T_model // T_game; the first game step paired with model
+    step i is ceil(i * T_game / T_model), so step 0 stays 0 and the last stays the last (docs/method.md,
+    "Pairing steps when the model runs fewer steps than the game", also says how the metric and the
+    authors' code pair them).
     """
     return -(-model_step * game_steps // model_steps)
 

@@ -1,4 +1,4 @@
-"""The interpretability metric's properties, as METHOD.md lists them."""
+"""The interpretability metric's properties, as docs/method.md ("The interpretability metric") states them."""
 
 from __future__ import annotations
 
@@ -70,7 +70,9 @@ def test_repeating_one_correct_state_gets_credit_once(episodes: torch.Tensor) ->
 def test_copying_start_or_final_board_scores_near_baseline(episodes: torch.Tensor, copy: int) -> None:
     decoded = episodes[:, [copy] * 4]
     score = metrics.interpretability(episodes, decoded, trained_steps={0, 3})
-    assert 0.1 < score < 0.4  # METHOD.md: about 0.27, "near 0" compared with 1
+    # far below 1, but not near 0 on the reference sampler's sparse, evolved boards: 0.31 and 0.36 on these
+    # 300 episodes, 0.358 and 0.400 on the eval set (docs/method.md, "Floors"; training/floors.py)
+    assert 0.1 < score < 0.4
 
 
 def test_all_zero_decodings_score_zero(episodes: torch.Tensor) -> None:

@@ -21,7 +21,7 @@ from training.docs import replace_block
 ROOT = Path(__file__).resolve().parent.parent
 ARCHIVE = ROOT / "docs" / "experiments"
 DOC = ROOT / "docs" / "training.md"
-# The settings a row names when they differ from the first recipe tried (METHOD.md's CPU run).
+# The settings a row names when they differ from the first recipe tried (docs/method.md, "The first CPU recipe").
 BASE = {
     "loss": "bce",
     "lr": 3e-3,
@@ -52,7 +52,7 @@ def _recipe(tc: dict[str, Any]) -> str:
             parts.append(f"{k}={tc[k]}")
     if tc.get("threads"):
         parts.append(f"threads={tc['threads']}")
-    return ", ".join(parts) or "METHOD.md's CPU recipe"
+    return ", ".join(parts) or "the first CPU recipe (docs/method.md)"
 
 
 def row(folder: Path) -> str:
