@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import TINY_TRAIN
+from hub_stub import HubStub
 from huggingface_hub import ModelCard, ModelCardData
 from huggingface_hub.repocard import metadata_load
 
@@ -216,3 +217,16 @@ def test_space_models_are_exactly_the_pushed_repos(tmp_path: Path) -> None:
     assert metadata_load(readme)["models"] == ["a/b", "c/d"]
     builder.write_space_models([], readme)
     assert metadata_load(readme)["models"] == []
+
+
+def test_the_mixin_writes_and_pushes_the_project_card(hub: HubStub, tmp_path: Path) -> None:
+    """save_pretrained / push_to_hub go through cards.card_for_model: unevaluated, named for where it is."""
+    model = ImaginationModel()
+    model.save_pretrained(tmp_path / "mixin-saved")
+    text = (tmp_path / "mixin-saved" / "README.md").read_text()
+    assert "Scores: not measured" in text and 'from_pretrained("./mixin-saved")' in text
+    assert not machine_paths(text, tmp_path)
+    model.push_to_hub("someone/mixin-pushed")
+    card = ModelCard.load("someone/mixin-pushed")
+    assert 'from_pretrained("someone/mixin-pushed")' in card.content and not card.data.eval_results
+    assert "unevaluated" in card.data.tags
