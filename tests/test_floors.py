@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -93,3 +96,24 @@ def test_zoo_table_shows_each_checkpoints_floor() -> None:
     if {"gol3-model2", "gol3-autoencoder"} <= set(names):
         model2 = floors.checkpoint_floors(ZOO_DIR / "gol3-model2")
         assert model2 != floors.checkpoint_floors(ZOO_DIR / "gol3-autoencoder")
+
+
+def test_method_citations_name_sections_that_exist() -> None:
+    """Users get docs/method.md, not the private briefing: every citation names one of its sections."""
+    root = zoo_builder.ROOT
+    headings = {
+        line.lstrip("#").strip() for line in (root / "docs" / "method.md").read_text().splitlines() if line[:1] == "#"
+    }
+    files = [*root.glob("*.md"), *root.glob("docs/*.md")]
+    files += [p for d in ("imagination", "training", "tests") for p in (root / d).rglob("*.py")]
+    cited = 0
+    for path in files:
+        if path.resolve() == Path(__file__).resolve():
+            continue
+        text = " ".join(path.read_text().split()).replace(" # ", " ")
+        assert "METHOD.md" not in text, f"{path.name} cites METHOD.md, which users never get"
+        for section in re.findall(r'docs/method\.md,?\s*\(?"([^"]+)"', text):
+            assert section in headings, f'{path.name} cites docs/method.md "{section}", which has no such section'
+            cited += 1
+    assert cited >= 4
+    assert "(docs/method.md)" in (root / "README.md").read_text()
