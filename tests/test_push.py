@@ -179,3 +179,25 @@ def test_repo_that_is_not_an_imagination_model(hub: HubStub, tmp_path: Path) -> 
     HfApi().upload_folder(folder_path=tmp_path / "x", repo_id="someone/bert")
     with pytest.raises(CheckpointError, match="imagination"):
         ImaginationModel.from_pretrained("someone/bert")
+
+
+def test_index_keeps_every_registration_and_invents_no_repo(folder: Path, own_zoo: Path) -> None:
+    """training.zoo index rewrites bundled scores but keeps repos, revisions, flags and contributors' entries."""
+    from training import zoo as builder
+
+    readme = (builder.ROOT / "README.md").read_bytes()
+    shutil.copytree(folder, own_zoo / "a")
+    shutil.copytree(folder, own_zoo / "gone")
+    pushed = {"repo_id": "me/a", "revision": "1" * 40, "pushed": True}
+    zoo.register({**zoo.record(own_zoo / "a", "a", "me/a", bundled=True), **pushed, "interpretability": -1.0})
+    zoo.register(zoo.record(own_zoo / "gone", "gone", "imagination-zoo/gone", bundled=True))
+    zoo.register({**zoo.record(folder, "theirs", "contrib/theirs", bundled=False), "pushed": True})
+    shutil.rmtree(own_zoo / "gone")  # an unpushed bundled entry whose folder went: dropped
+    builder.index()
+    got = {e.name: e for e in zoo.list()}
+    assert sorted(got) == ["a", "theirs"]
+    assert (got["a"].repo_id, got["a"].revision, got["a"].pushed, got["a"].bundled) == ("me/a", "1" * 40, True, True)
+    assert got["a"].interpretability == json.loads((folder / "eval.json").read_text())["interpretability"]
+    assert (got["theirs"].repo_id, got["theirs"].bundled) == ("contrib/theirs", False)
+    assert builder.space_models() == ["me/a", "contrib/theirs"]  # exactly the pushed ones
+    assert (builder.ROOT / "README.md").read_bytes() == readme  # a test's zoo never writes the Space's README

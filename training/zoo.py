@@ -131,20 +131,24 @@ def index() -> list[dict]:
 
     A bundled entry keeps the repo id, revision and pushed flag it had (a new one is named
     ``imagination-zoo/<name>``, not pushed); registered entries without a folder (a contributor's
-    repo) stay as ``training.push`` wrote them.
+    repo) stay as ``training.push`` wrote them, and so does a pushed entry whose folder was removed
+    (it is still on the Hub; it is no longer bundled).
     """
+    zoo_dir = hub.ZOO_DIR  # read at call time, like the registry itself
     old = {e["name"]: e for e in registry.read_registry()}
     models = []
-    order = list(PLAN) + sorted(p.name for p in ZOO_DIR.iterdir() if p.is_dir() and p.name not in PLAN)
+    order = list(PLAN) + sorted(p.name for p in zoo_dir.iterdir() if p.is_dir() and p.name not in PLAN)
     for name in order:
-        folder = ZOO_DIR / name
+        folder = zoo_dir / name
         if not (folder / "eval.json").exists():
             continue
         prev = old.pop(name, {})
         entry = registry.record(folder, name, prev.get("repo_id") or f"{HUB_ORG}/{name}", bundled=True)
         entry.update({k: prev[k] for k in ("revision", "pushed") if k in prev})
         models.append(entry)
-    models += [e for e in old.values() if not e.get("bundled", True)]  # registered, not bundled: kept
+    for e in old.values():  # registered without a bundled folder: kept while it is on the Hub
+        if not e.get("bundled", True) or e.get("pushed"):
+            models.append({**e, "bundled": False, "folder": None})
     registry.write_registry(models)
     sync_space()
     return models
