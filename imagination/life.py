@@ -8,6 +8,7 @@ model without conversion.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -105,37 +106,62 @@ def _transpose8(x: np.ndarray) -> np.ndarray:
     return x ^ t ^ (t << np.uint64(28))
 
 
-def _pack(alive: np.ndarray) -> np.ndarray:
-    """[N, H, W] bool -> [H, W, ceil(N/64)] uint64, bit b of word m = board 64m+b (missing boards dead)."""
-    n, h, w = alive.shape
-    cells, m = h * w, -(-n // _BITS)
-    cb = -(-cells // 8)  # bytes per board
-    rows = np.zeros((m * _BITS, cb), np.uint8)
-    rows[:n] = np.packbits(alive.reshape(n, cells), axis=1, bitorder="little")
-    # one uint64 per (8 boards, 8 cells): byte i = board i's 8 cells; transposed: byte j = cell j's 8 boards
-    x = np.ascontiguousarray(rows.reshape(m * 8, 8, cb).transpose(0, 2, 1)).view(np.uint64)
-    by_group = _transpose8(x).view(np.uint8).reshape(m, 8, cb * 8)  # [word, byte in word, cell]
-    words = np.ascontiguousarray(by_group.transpose(2, 0, 1)).view(np.uint64)  # [cell, word, 1]
-    return words[:cells].reshape(h, w, m)
+def _pack(cells: np.ndarray) -> np.ndarray:
+    """[N, H, W] bool, or 0/1 numbers (alive > 0.5) -> [H, W, ceil(N/64)] uint64, bit b of word m = board 64m+b.
+
+    Missing boards of the last word are dead. Works a cache-sized block of boards at a time: threshold,
+    np.packbits along each board's own cells (contiguous), then one uint64 per (8 boards, 8 cells)
+    whose 8x8 bit matrix is transposed, so each byte holds one cell of 8 boards.
+    """
+    n, h, w = cells.shape
+    flat, m = cells.reshape(n, h * w), -(-n // _BITS)
+    cb = -(-(h * w) // 8)  # bytes per board
+    words = np.empty((cb * 8, m), np.uint64)
+    block = max(1, _BLOCK_CELL_WORDS // (cb * 8))  # words per block
+    for j in range(0, m, block):
+        k = min(block, m - j)
+        part = flat[j * _BITS : (j + k) * _BITS]
+        rows = np.packbits(part if part.dtype == np.bool_ else part > 0.5, axis=1, bitorder="little")
+        if len(rows) < k * _BITS:
+            rows = np.concatenate((rows, np.zeros((k * _BITS - len(rows), cb), np.uint8)))
+        x = np.ascontiguousarray(rows.reshape(k * 8, 8, cb).transpose(0, 2, 1)).view(np.uint64)  # byte i: board i
+        by_group = _transpose8(x).view(np.uint8).reshape(k, 8, cb * 8)  # [word, byte = 8 boards, cell]
+        words[:, j : j + k] = np.ascontiguousarray(by_group.transpose(2, 0, 1)).view(np.uint64)[..., 0]
+    return words[: h * w].reshape(h, w, m)
 
 
-def _unpack_rows(words: np.ndarray, n: int) -> np.ndarray:
-    """Inverse of ``_pack`` up to the bytes: [n, ceil(H*W/8)] uint8, board rows packed little-endian."""
+def _unpack_blocks(words: np.ndarray, n: int) -> Iterator[tuple[int, np.ndarray]]:
+    """Inverse of ``_pack`` up to the bytes, a block at a time: (first board, [boards, ceil(H*W/8)] uint8)."""
     h, w, m = words.shape
     cells = h * w
     cb = -(-cells // 8)
-    full = np.zeros((cb * 8, m), np.uint64)
-    full[:cells] = words.reshape(cells, m)
-    by_group = full.view(np.uint8).reshape(cb * 8, m, 8).transpose(1, 2, 0)  # [word, byte in word, cell]
-    x = np.ascontiguousarray(by_group).reshape(m * 8, cb, 8).view(np.uint64)
-    per_board = _transpose8(x).view(np.uint8).reshape(m * 8, cb, 8).transpose(0, 2, 1)
-    return np.ascontiguousarray(per_board).reshape(m * _BITS, cb)[:n]
+    flat = words.reshape(cells, m)
+    block = max(1, _BLOCK_CELL_WORDS // (cb * 8))
+    for j in range(0, -(-n // _BITS), block):
+        k = min(block, m - j)
+        full = np.zeros((cb * 8, k), np.uint64)
+        full[:cells] = flat[:, j : j + k]
+        by_group = full.view(np.uint8).reshape(cb * 8, k, 8).transpose(1, 2, 0)  # [word, byte, cell]
+        x = np.ascontiguousarray(by_group).reshape(k * 8, cb, 8).view(np.uint64)
+        per_board = _transpose8(x).view(np.uint8).reshape(k * 8, cb, 8).transpose(0, 2, 1)
+        yield j * _BITS, per_board.reshape(k * _BITS, cb)[: n - j * _BITS]
+
+
+# every byte's 8 bits as 0.0 / 1.0: packed rows become float cells in one gather
+_FLOAT_LUT = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1, bitorder="little").astype(np.float32)
+
+
+def _unpack_into(words: np.ndarray, n: int, out: np.ndarray) -> None:
+    """Write the first ``n`` packed boards into ``out``, [n, H*W] float32 (rows may be strided)."""
+    cells = out.shape[1]
+    for first, rows in _unpack_blocks(words, n):
+        out[first : first + len(rows)] = np.take(_FLOAT_LUT, rows, axis=0).reshape(len(rows), -1)[:, :cells]
 
 
 def _unpack(words: np.ndarray, n: int) -> np.ndarray:
     """[H, W, M] uint64 -> [n, H, W] uint8 0/1."""
     h, w, _ = words.shape
-    rows = _unpack_rows(words, n)
+    rows = np.concatenate([r for _, r in _unpack_blocks(words, n)]) if n else np.zeros((0, -(-h * w // 8)), np.uint8)
     return np.unpackbits(rows, axis=1, count=h * w, bitorder="little").reshape(n, h, w)
 
 
@@ -252,17 +278,11 @@ def _bit_parallel(boards: torch.Tensor) -> bool:
     return boards.device.type == "cpu" and boards.dim() >= 2 and boards.numel() > 0 and not boards.requires_grad
 
 
-def _alive_np(boards: torch.Tensor) -> np.ndarray:
-    """[N, H, W] bool array of the live cells (boards are 0/1, so > 0.5 is exact)."""
+def _cells_np(boards: torch.Tensor) -> np.ndarray:
+    """[N, H, W] numpy cells for ``_pack``: a zero-copy view where numpy has the dtype, else alive bools."""
     h, w = boards.shape[-2:]
-    # numpy's comparison runs ~2x torch's on one thread
-    numpy_ok = boards.dtype in (torch.float32, torch.float64)
-    alive = boards.numpy() > 0.5 if numpy_ok else (boards > 0.5).numpy()
-    return alive.reshape(-1, h, w)
-
-
-# every byte's 8 bits as 0.0 / 1.0: packed rows become a float board in one gather
-_FLOAT_LUT = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1, bitorder="little").astype(np.float32)
+    numpy_ok = boards.dtype in (torch.float32, torch.float64, torch.bool)  # compared in blocks by _pack
+    return (boards.numpy() if numpy_ok else (boards > 0.5).numpy()).reshape(-1, h, w)
 
 
 def step(boards: torch.Tensor, rule: str | Rule = LIFE, wrap: bool = False) -> torch.Tensor:
@@ -274,11 +294,11 @@ def step(boards: torch.Tensor, rule: str | Rule = LIFE, wrap: bool = False) -> t
     r = parse_rule(rule)
     if not _bit_parallel(boards):
         return step_conv(boards, r, wrap)
-    alive = _alive_np(boards)
-    n, h, w = alive.shape
-    rows = _unpack_rows(_step_words(_pack(alive), r, wrap), n)
-    cells = np.take(_FLOAT_LUT, rows, axis=0).reshape(n, -1)[:, : h * w]
-    return torch.from_numpy(cells).reshape(boards.shape).to(_out_dtype(boards))
+    cells = _cells_np(boards)
+    n, h, w = cells.shape
+    out = np.empty((n, h * w), np.float32)
+    _unpack_into(_step_words(_pack(cells), r, wrap), n, out)
+    return torch.from_numpy(out).reshape(boards.shape).to(_out_dtype(boards))
 
 
 def rollout(boards: torch.Tensor, steps: int, rule: str | Rule = LIFE, wrap: bool = False) -> torch.Tensor:
@@ -289,15 +309,15 @@ def rollout(boards: torch.Tensor, steps: int, rule: str | Rule = LIFE, wrap: boo
         for _ in range(steps):
             frames.append(step_conv(frames[-1], r, wrap))
         return torch.stack(frames, dim=-3)
-    alive = _alive_np(boards)
-    n, h, w = alive.shape
+    cells = _cells_np(boards)
+    n, h, w = cells.shape
     out = np.empty((n, steps + 1, h * w), np.float32)  # filled frame by frame: no intermediate copies
     frames = torch.from_numpy(out)
     frames[:, 0] = boards.reshape(n, h * w)  # the start as given, like the convolution path
-    words = _pack(alive)
+    words = _pack(cells)
     for t in range(1, steps + 1):  # packed once; each generation is unpacked straight into its frame
         words = _step_words(words, r, wrap)
-        out[:, t] = _unpack(words, n).reshape(n, h * w)
+        _unpack_into(words, n, out[:, t])
     return frames.reshape(*boards.shape[:-2], steps + 1, h, w)
 
 
@@ -355,7 +375,8 @@ def sample_episodes(
         m = -(-live // _BITS)
         if depth:
             words[:, :, :m] = _step_words(words[:, :, :m], r, wrap)
-        boards = _unpack(words[:, :, :m], live).reshape(live, cells)
+        boards = np.empty((live, cells), np.float32)
+        _unpack_into(words[:, :, :m], live, boards)
         for t in range(min(steps, depth) + 1):
             age = depth - t
             runs = int(np.searchsorted(going, -age, side="left"))  # runs with length > age
