@@ -2,7 +2,8 @@
 
 Boards are float tensors of 0.0 / 1.0 with the board in the last two dimensions, so one
 code path serves a single board, a batch, and a batch of episodes, and the result feeds the
-model without conversion.
+model without conversion. On CPU the generations come from a bit-parallel simulator (64 boards
+to a machine word, see below), bit-exact with the convolution that accelerators keep.
 """
 
 from __future__ import annotations

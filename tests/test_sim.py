@@ -147,6 +147,23 @@ def test_pack_round_trip_and_word_layout() -> None:
     np.testing.assert_array_equal(life._unpack(words, 131), alive)
 
 
+@pytest.mark.parametrize("block", [1, 700])
+def test_block_boundaries(monkeypatch: pytest.MonkeyPatch, block: int) -> None:
+    """The simulator works a cache-sized block of words at a time: blocks of one word, and ragged ones."""
+    monkeypatch.setattr(life, "_BLOCK_CELL_WORDS", block)
+    for size, n in (((5, 7), 200), ((20, 20), 300), ((1, 9), 129)):
+        boards = life.random_boards(n, size, 0.45, torch.Generator().manual_seed(n))
+        for wrap in (False, True):
+            assert torch.equal(life.step(boards, life.HIGHLIFE, wrap), life.step_conv(boards, life.HIGHLIFE, wrap))
+            frames = life.rollout(boards, 3, life.LIFE, wrap)
+            assert torch.equal(
+                frames[:, 3], life.step_conv(life.step_conv(frames[:, 1], life.LIFE, wrap), life.LIFE, wrap)
+            )
+        np.testing.assert_array_equal(life._unpack(life._pack(boards.numpy()), n), boards.numpy())
+    got = life.sample_episodes(300, 2, 8, 4, life.LIFE, False, 0.1)
+    assert torch.equal(got, old_sample_episodes(300, 2, 8, 4, life.LIFE, False, 0.1))
+
+
 # sha256 (first 16 hex digits) of the eval episodes as uint8, recorded from the per-sample loop
 # (life.py before the batched sampler) on 2026-11-29; the zoo's games, and a torus.
 EVAL_SET_DIGESTS = [
