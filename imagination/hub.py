@@ -80,7 +80,10 @@ def bundled_folder(name: str) -> Path | None:
     if not name or name in (".", "..") or "/" in name or "\\" in name or "\x00" in name:
         return None
     folder = ZOO_DIR / name
-    return folder if folder.is_dir() else None
+    try:
+        return folder if folder.is_dir() else None
+    except (OSError, ValueError):  # a name too long for the filesystem
+        return None
 
 
 def locate(name_or_path: str) -> Source:

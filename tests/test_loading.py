@@ -342,6 +342,9 @@ def test_revision_with_a_zoo_name_or_folder_is_refused() -> None:
 def test_unknown_bare_name_lists_the_zoo() -> None:
     with pytest.raises(errors.RepoNotFound, match="not a zoo checkpoint \\(gol2-baseline, "):
         ImaginationModel.from_pretrained("gol9-nothing")
+    for name in ("x" * 5000, "a/" + "x" * 5000, "nul\x00name", "", "../zoo"):  # no raw OSError or ValueError
+        with pytest.raises(CheckpointError):
+            ImaginationModel.from_pretrained(name)
 
 
 def test_zoo_dir_is_the_checkouts_zoo_unless_overridden(tmp_path: Path) -> None:
