@@ -64,6 +64,8 @@ def test_the_push_is_registered_with_its_commit(hub: HubStub, contributed: tuple
     for k in ("interpretability", "final_error", "task_error", "per_step_accuracy"):
         assert e[k] == scores[k], k
     assert "faithfulness" in scores and "probes" in scores  # the analysis went up with it
+    text = (own_zoo / "index.json").read_text()
+    assert str(folder.parent) not in text and str(own_zoo) not in text and e["folder"] is None
 
 
 def test_the_uploaded_card_is_for_the_contributors_repo(hub: HubStub, contributed: tuple[Path, Path]) -> None:
