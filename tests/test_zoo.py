@@ -80,3 +80,13 @@ def test_docs_tables_are_the_generated_ones() -> None:
 def test_training_nothing_named_is_an_error() -> None:
     with pytest.raises(SystemExit, match="name the checkpoints"):
         zoo_builder.main(["train", "--seeds", "0"])  # --seeds swallowed no names: say so, train nothing
+
+
+def test_tables_skip_a_registered_repo_that_is_not_bundled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A contributor's pushed-only entry has no folder here: the generated tables list the bundled zoo only."""
+    entries = zoo.read_registry()
+    extra = dict(entries[0], name="someone-elses-variant", repo_id="someone/variant", bundled=False, pushed=True)
+    monkeypatch.setattr(zoo, "read_registry", lambda path=None: [*entries, extra])
+    for text in (zoo_builder.table(), zoo_builder.minutes_table()):
+        assert "someone-elses-variant" not in text
+        assert all(f"`{e['name']}`" in text for e in entries)

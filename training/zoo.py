@@ -27,7 +27,7 @@ from imagination import hub
 from imagination import zoo as registry
 from imagination.cards import card_eval_metrics, write_card
 from imagination.hub import ZOO_DIR
-from imagination.zoo import BAR, HUB_ORG, INDEX
+from imagination.zoo import BAR, HUB_ORG
 from training.docs import replace_block
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -199,7 +199,9 @@ def table() -> str:
         "per-step decoded accuracy | final-board error | task error | bar (<= 1%) |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    for e in json.loads(INDEX.read_text())["models"]:
+    for e in registry.read_registry():
+        if not e.get("bundled", True):  # a contributor's registered repo: its card is on the Hub, not here
+            continue
         m = card_eval_metrics(ModelCard.load(ZOO_DIR / e["name"] / "README.md"))
         floor = checkpoint_floors(ZOO_DIR / e["name"])
         accs = " / ".join(f"{m[f'accuracy_step_{i}']:.3f}" for i in range(e["model_steps"] + 1))
@@ -219,7 +221,9 @@ def minutes_table() -> str:
         "| checkpoint | trained | steps | minutes | task error | bar (<= 1%) |",
         "|---|---|---|---|---|---|",
     ]
-    for e in json.loads(INDEX.read_text())["models"]:
+    for e in registry.read_registry():
+        if not e.get("bundled", True):
+            continue
         ev = json.loads((ZOO_DIR / e["name"] / "eval.json").read_text())
         base = PLAN.get(e["name"], ([], None))[1]
         n = len(ev.get("seed_selection", {}).get("seeds", {}))
