@@ -3,9 +3,11 @@
     python benchmarks/sim.py                      # 100k 20x20 boards, one thread (~1 min on an idle core)
     python benchmarks/sim.py --loop-boards 100000 # time the per-board loop on every board, not a subset
     python benchmarks/sim.py --sampler-episodes 0 # skip the old sampler (~10 s idle)
+    python benchmarks/sim.py --rounds 5           # more interleaved rounds on a busy machine
 
-Everything runs on one thread (``torch.set_num_threads(1)``) in one process, so the ratios compare
-like with like on whatever the machine is doing at the time; the load average is printed with them.
+Everything runs on one thread (``torch.set_num_threads(1)``) in one process. The rows are timed
+back to back in rounds and each ratio is taken within its round, so a change in the machine's load
+hits a row and its baseline alike; medians (and the ratios' range) are printed with the load average.
 
 The baseline is a re-implementation of the authors' simulator (``life_step`` in
 wichersn/visualize-nn-imagination, train/data_functions.py): one board at a time, the neighbour
@@ -36,6 +38,7 @@ import argparse
 import os
 import time
 from collections.abc import Callable
+from statistics import median
 
 import numpy as np
 import torch
@@ -103,13 +106,10 @@ def packed_step_torch(words: torch.Tensor, rule: life.Rule, wrap: bool) -> torch
     return out
 
 
-def best_of(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, result
+def timed(fn: Callable[[], object]) -> tuple[float, object]:
+    t0 = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - t0, result
 
 
 def main() -> None:
@@ -120,52 +120,63 @@ def main() -> None:
     ap.add_argument("--rollout-steps", type=int, default=8)
     ap.add_argument("--sampler-episodes", type=int, default=100_000)
     ap.add_argument("--sampler-steps", type=int, default=3)
-    ap.add_argument("--repeat", type=int, default=3, help="best of this many runs for the fast rows")
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds; medians are reported")
     args = ap.parse_args()
     torch.set_num_threads(1)
-    n, size = args.boards, args.size
+    n, size, k = args.boards, args.size, args.rollout_steps
     rule = life.parse_rule(life.LIFE)
     boards = life.random_boards(n, size, 0.5, torch.Generator().manual_seed(0))
     print(f"{n:,} boards {size}x{size}, Conway, dead border, 1 thread; load average {os.getloadavg()}")
 
-    rows: list[tuple[str, float, str]] = []
-    sub = boards[: args.loop_boards].numpy() > 0.5
-    t_loop, loop_out = best_of(lambda: authors_loop(sub), 1)
-    loop_rate = len(sub) / t_loop
-    assert np.array_equal(loop_out, life.step(boards[: len(sub)]).numpy() > 0.5), "the loop disagrees with life.step"
-    note = "" if len(sub) == n else f"{len(sub):,} boards, extrapolated"
-    rows.append(("per-board loop (authors', numpy conv)", loop_rate, note))
-
-    t, want = best_of(lambda: life.step_conv(boards, rule), 1)
-    rows.append(("life.step_conv (conv2d, batched)", n / t, ""))
-    t, got = best_of(lambda: life.step(boards, rule), args.repeat)
-    assert torch.equal(got, want)
-    rows.append(("life.step (bit-parallel, float in/out)", n / t, ""))
-
-    words = life._pack(boards.numpy() > 0.5)
-    t, packed = best_of(lambda: life._step_words(words, rule, False), args.repeat)
-    assert torch.equal(torch.from_numpy(life._unpack(packed, n)).float(), want)
-    rows.append(("packed step (numpy)", n / t, "boards already packed"))
+    # correctness first: every row computes the same generation
+    sub = boards[: args.loop_boards]
+    t_conv, want = timed(lambda: life.step_conv(boards, rule))
+    assert np.array_equal(authors_loop(sub.numpy() > 0.5), want[: len(sub)].numpy() > 0.5), "loop != step_conv"
+    assert torch.equal(life.step(boards, rule), want)
+    words = life._pack(boards.numpy())
+    packed = life._step_words(words, rule, False)
+    assert np.array_equal(life._unpack(packed, n), want.numpy())
     tw = torch.from_numpy(words.view(np.int64))
-    t, packed_t = best_of(lambda: packed_step_torch(tw, rule, False), args.repeat)
-    assert np.array_equal(packed_t.numpy().view(np.uint64), packed)
-    rows.append(("packed step (torch bitwise)", n / t, "boards already packed"))
-    k = args.rollout_steps
-    t, _ = best_of(lambda: life.rollout(boards, k, rule), args.repeat)
-    rows.append((f"life.rollout ({k} steps, float frames)", n * k / t, "per board-step"))
+    assert np.array_equal(packed_step_torch(tw, rule, False).numpy().view(np.uint64), packed)
 
-    print(f"\n{'simulator':42s} {'board-steps/s':>14s} {'x loop':>8s}")
-    for name, rate, note in rows:
-        print(f"{name:42s} {rate:14,.0f} {rate / loop_rate:8.1f}  {note}")
+    # one round times every row back to back, so a change in the machine's load hits all of them alike
+    sub_np = sub.numpy() > 0.5
+    cases: list[tuple[str, Callable[[], object], int, str]] = [
+        ("per-board loop (authors', numpy conv)", lambda: authors_loop(sub_np), len(sub), ""),
+        ("life.step (bit-parallel, float in/out)", lambda: life.step(boards, rule), n, ""),
+        ("packed step (numpy)", lambda: life._step_words(words, rule, False), n, "boards already packed"),
+        ("packed step (torch bitwise)", lambda: packed_step_torch(tw, rule, False), n, "boards already packed"),
+        (f"life.rollout ({k} steps, float frames)", lambda: life.rollout(boards, k, rule), n * k, "per board-step"),
+    ]
+    rates: dict[str, list[float]] = {name: [] for name, *_ in cases}
+    for _ in range(args.rounds):
+        for name, fn, work, _note in cases:
+            rates[name].append(work / timed(fn)[0])
+    loop_name = cases[0][0]
+    ratios = {name: [r / lr for r, lr in zip(rates[name], rates[loop_name], strict=True)] for name in rates}
+
+    print(f"\n{'simulator':42s} {'board-steps/s':>14s} {'x loop':>8s}   (medians of {args.rounds} interleaved rounds)")
+    loop_note = "" if len(sub) == n else f"{len(sub):,} boards, per board-step"
+    conv_rate = n / t_conv
+    print(
+        f"{'life.step_conv (conv2d, batched), once':42s} {conv_rate:14,.0f} {conv_rate / median(rates[loop_name]):8.1f}"
+    )
+    for name, _fn, _work, note in cases:
+        rs = ratios[name]
+        spread = f"[{min(rs):.1f}..{max(rs):.1f}]" if name != loop_name else ""
+        extra = loop_note if name == loop_name else note
+        print(f"{name:42s} {median(rates[name]):14,.0f} {median(rs):8.1f} {spread:>12s}  {extra}")
 
     if args.sampler_episodes:
         e, s = args.sampler_episodes, args.sampler_steps
-        t_new, new = best_of(lambda: life.sample_episodes(e, s, size), args.repeat)
-        t_old, old = best_of(lambda: old_sample_episodes(e, s, size), 1)
+        t_new1, new = timed(lambda: life.sample_episodes(e, s, size))
+        t_old, old = timed(lambda: old_sample_episodes(e, s, size))
+        t_new2, _ = timed(lambda: life.sample_episodes(e, s, size))
         assert torch.equal(new, old), "the samplers disagree"
+        t_new = (t_new1 + t_new2) / 2
         print(f"\nsampler, {e:,} episodes x {s} steps ({size}x{size}), same episodes: yes")
-        print(f"  per-sample loop (before) {t_old:8.3f} s")
-        print(f"  batched runs (now)       {t_new:8.3f} s   {t_old / t_new:.1f}x")
+        print(f"  per-sample loop (before)      {t_old:8.3f} s")
+        print(f"  batched runs (now), before/after the loop {t_new1:.3f} / {t_new2:.3f} s   {t_old / t_new:.1f}x")
     print(f"\nload average at the end {os.getloadavg()}")
 
 
