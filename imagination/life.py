@@ -156,7 +156,11 @@ def _unpack_into(words: np.ndarray, n: int, out: np.ndarray) -> None:
     """Write the first ``n`` packed boards into ``out``, [n, H*W] float32 (rows may be strided)."""
     cells = out.shape[1]
     for first, rows in _unpack_blocks(words, n):
-        out[first : first + len(rows)] = np.take(_FLOAT_LUT, rows, axis=0).reshape(len(rows), -1)[:, :cells]
+        dest = out[first : first + len(rows)]
+        if dest.flags.c_contiguous and cells % 8 == 0:  # gathered straight into place (a byte never needs clipping)
+            np.take(_FLOAT_LUT, rows, axis=0, out=dest.reshape(len(rows), -1, 8), mode="clip")
+        else:
+            dest[...] = np.take(_FLOAT_LUT, rows, axis=0).reshape(len(rows), -1)[:, :cells]
 
 
 def _unpack(words: np.ndarray, n: int) -> np.ndarray:
