@@ -338,3 +338,32 @@ def test_batches_ahead_are_the_batches_of_each_step() -> None:
             assert torch.equal(ep, want_ep) and torch.equal(real, want_real), step
     finally:
         batches.close()
+
+
+def _training_benchmark():  # type: ignore[no-untyped-def]
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_training", ROOT / "benchmarks" / "training.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_training_benchmark_times_two_recipes_from_their_files(tmp_path: Path) -> None:
+    bench = _training_benchmark()
+    assert bench.order(0, ["a", "b"]) == ["a", "b"] and bench.order(1, ["a", "b"]) == ["b", "a"]  # ABBA
+    base = " ".join(TINY)
+    bench.main(
+        ["--baseline", base, "--candidate", base + " --steps 6", "--out", str(tmp_path), "--bar-error", "0.3"]
+        + ["--bar-interp", "0"]
+    )
+    results = json.loads((tmp_path / "results.json").read_text())
+    runs = {r["label"]: r for r in results["runs"]}
+    assert [r["label"] for r in results["runs"]] == ["baseline", "candidate"]
+    for label, steps in (("baseline", 12), ("candidate", 6)):
+        r, ev = runs[label], json.loads((tmp_path / f"{label}-s0-r0" / "eval.json").read_text())
+        assert r["steps"] == steps == ev["train_steps"] and r["final_error"] == ev["final_error"]
+        assert r["meets_bar"] == (ev["final_error"] <= 0.3) and r["device"] == "cpu" and r["precision"] == "fp32"
+        assert r["wall_seconds"] > r["loop_seconds"] > 0 and r["steps_per_second"] > 0 and r["cpu_seconds"] > 0
+    assert "candidate / baseline (medians):" in results["report"] and "steps 0.50x" in results["report"]

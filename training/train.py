@@ -599,9 +599,11 @@ def train(tc: TrainConfig, resume: bool = False) -> dict[str, Any] | None:
                     **{k: float(v) for k, v in stats.items()},
                 }
                 model.eval()
+                t_eval = time.perf_counter()
                 record.update(
                     quick_eval(model, log_eps, extra["decoder"] if phase in ("decoder", "adversarial") else None)
                 )
+                record["eval_seconds"] = time.perf_counter() - t_eval  # so benchmarks can separate the curve's cost
                 model.train(phase == "model")
                 bar.write(
                     f"step {step}: final error {record['final_error']:.4f}, interpretability "
