@@ -40,6 +40,20 @@ def old_sample_episodes(
     return torch.stack(frames, dim=-3)
 
 
+def old_training_episodes(n: int, steps: int, size: int, seed: int, rule: str) -> torch.Tensor:
+    """``life.sample_training_episodes`` (default ranges) with every generation by the convolution."""
+    g = torch.Generator().manual_seed(seed)
+    d = 0.15 + (0.65 - 0.15) * torch.rand(n, generator=g)
+    boards = life.random_boards(n, size, d, g)
+    w = torch.randint(0, 4, (n,), generator=g)
+    for k in range(int(w.max().item())):
+        boards = torch.where((w > k).reshape(-1, 1, 1), life.step_conv(boards, rule), boards)
+    frames = [boards]
+    for _ in range(steps):
+        frames.append(life.step_conv(frames[-1], rule))
+    return torch.stack(frames, dim=-3)
+
+
 def digest(episodes: torch.Tensor) -> str:
     return hashlib.sha256(episodes.to(torch.uint8).numpy().tobytes()).hexdigest()[:16]
 
@@ -204,3 +218,9 @@ def test_sampler_equals_the_per_sample_loop(
     want = old_sample_episodes(n, steps, size, seed, rule, wrap, p_fresh, density)
     assert got.shape == want.shape == (n, steps + 1, size, size) and got.dtype == want.dtype
     assert torch.equal(got, want)
+
+
+@pytest.mark.parametrize("rule", [life.LIFE, life.SEEDS])
+def test_training_batches_are_unchanged(rule: str) -> None:
+    got = life.sample_training_episodes(256, 3, 12, torch.Generator().manual_seed(4), rule)
+    assert torch.equal(got, old_training_episodes(256, 3, 12, 4, rule))
