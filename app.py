@@ -708,9 +708,9 @@ def _when_open(fn: Callable[..., Any], outputs: int) -> Callable[..., Any]:
     return wrapper
 
 
-def _to_text(*_: Any) -> str:
-    """Typing or pasting into the pattern text makes it the board's source."""
-    return "text"
+def _to_text(text: Any) -> Any:
+    """Typing or pasting into the pattern text makes it the board's source (emptying it does not)."""
+    return "text" if isinstance(text, str) and text.strip() else gr.skip()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -733,6 +733,11 @@ CSS = """
   justify-content: flex-start !important; }
 .natural { overflow-x: auto; }
 #run-btn { min-height: 44px; }
+#checkpoint input, #rule input, #pattern input { padding-right: 2.2em !important; text-overflow: ellipsis; }
+#load-btn { align-self: center; }
+/* messages at the bottom: at the top right they would cover the Run button */
+.toast-wrap { top: auto !important; bottom: var(--size-3); pointer-events: none; }
+.toast-wrap > * { pointer-events: auto; }
 """
 
 # Images get alt text that says what they show (gradio renders alt=""): set from each image box's
@@ -776,6 +781,11 @@ ALT_TEXT = {
 }
 
 
+def _is_update(value: Any) -> bool:
+    """gr.skip() and gr.update(...): Gradio applies these itself, postprocessed or not."""
+    return isinstance(value, dict) and "__type__" in value
+
+
 def _postprocessed(fn: Callable[..., tuple], outputs: list[gr.components.Component]) -> Callable[..., list]:
     """``fn`` with each output already postprocessed by its component, for an event with
     ``postprocess=False``: Gradio then moves each output file into its cache once instead of twice
@@ -784,7 +794,7 @@ def _postprocessed(fn: Callable[..., tuple], outputs: list[gr.components.Compone
     @functools.wraps(fn)
     def wrapper(*args: Any) -> list:
         values = fn(*args)
-        done = [v if isinstance(v, dict) and not v else c.postprocess(v) for c, v in zip(outputs, values, strict=True)]
+        done = [v if _is_update(v) else c.postprocess(v) for c, v in zip(outputs, values, strict=True)]
         return [d.model_dump() if hasattr(d, "model_dump") else d for d in done]
 
     return wrapper
@@ -832,7 +842,7 @@ def build_demo(default_checkpoint_name: str | None = None) -> gr.Blocks:
         with gr.Row(equal_height=False):
             with gr.Column(scale=2, min_width=320, elem_id="inputs"):
                 gr.Markdown("## 1. Checkpoint")
-                with gr.Row(equal_height=True):
+                with gr.Row(equal_height=False):
                     checkpoint = gr.Dropdown(
                         choices=choices,
                         value=default,
@@ -855,6 +865,7 @@ def build_demo(default_checkpoint_name: str | None = None) -> gr.Blocks:
                 preview = gr.Image(
                     value=first["preview"],
                     label="Start board (click a cell to flip it)",
+                    show_label=False,
                     format="png",
                     interactive=False,
                     buttons=[],
@@ -910,7 +921,9 @@ def build_demo(default_checkpoint_name: str | None = None) -> gr.Blocks:
                     buttons=["copy"],
                     elem_id="board-rle",
                 )
-                with gr.Accordion("Rule of the true game, and the checkpoint's card scores", open=False):
+                with gr.Accordion(
+                    "Rule of the true game, and the checkpoint's card scores", open=False, elem_id="rule-box"
+                ):
                     rule = gr.Dropdown(
                         choices=RULES,
                         value=first["rule"],
@@ -946,6 +959,7 @@ def build_demo(default_checkpoint_name: str | None = None) -> gr.Blocks:
                 panel = gr.Image(
                     value=first.get("panel"),
                     label="The episode: per model step the true frame, decoded P(alive), imagined board and error",
+                    show_label=False,
                     buttons=["download", "fullscreen"],
                     type="filepath",
                     format="png",
@@ -965,6 +979,7 @@ def build_demo(default_checkpoint_name: str | None = None) -> gr.Blocks:
                     heatmap = gr.Image(
                         value=first.get("heat"),
                         label="Score matrix: MCC of every decoded step against every true frame",
+                        show_label=False,
                         buttons=["download", "fullscreen"],
                         type="filepath",
                         format="png",
@@ -975,6 +990,7 @@ def build_demo(default_checkpoint_name: str | None = None) -> gr.Blocks:
                     animation = gr.Image(
                         value=first.get("gif"),
                         label="Animation of the episode",
+                        show_label=False,
                         buttons=["download", "fullscreen"],
                         type="filepath",
                         format="gif",
@@ -1025,6 +1041,7 @@ def build_demo(default_checkpoint_name: str | None = None) -> gr.Blocks:
             cmp_status = gr.Markdown(elem_id="compare-status")
             cmp_panel = gr.Image(
                 label="Imagined boards per checkpoint, under the true frames",
+                show_label=False,
                 buttons=["download", "fullscreen"],
                 type="filepath",
                 format="png",
@@ -1050,6 +1067,7 @@ def build_demo(default_checkpoint_name: str | None = None) -> gr.Blocks:
                 iv_show = gr.Button("Show / reset", size="sm", scale=1, elem_id="intervene-show")
             iv_board = gr.Image(
                 label="Imagined board at step i (click a cell to flip it)",
+                show_label=False,
                 format="png",
                 interactive=False,
                 buttons=[],
@@ -1067,6 +1085,7 @@ def build_demo(default_checkpoint_name: str | None = None) -> gr.Blocks:
             iv_status = gr.Markdown(elem_id="intervene-status")
             iv_panel = gr.Image(
                 label="The intervened episode: per step true frame, decoded P(alive), imagined board and error",
+                show_label=False,
                 buttons=["download", "fullscreen"],
                 type="filepath",
                 format="png",
@@ -1084,6 +1103,7 @@ def build_demo(default_checkpoint_name: str | None = None) -> gr.Blocks:
         ) as analysis_view:
             an_curve = gr.Image(
                 label="Decoded accuracy and MCC past the trained steps",
+                show_label=False,
                 buttons=["download", "fullscreen"],
                 type="filepath",
                 format="png",
@@ -1146,8 +1166,9 @@ def build_demo(default_checkpoint_name: str | None = None) -> gr.Blocks:
             api_visibility="private",
             **raw,
         )
-        text.input(
-            _to_text, inputs=None, outputs=[source], api_name="text_source", api_visibility="private", queue=False
+        # .change, not .input: a paste that sets the whole value at once is a change too
+        text.change(
+            _to_text, inputs=[text], outputs=[source], api_name="text_source", api_visibility="private", queue=False
         )
         gr.on(
             [source.change, seed.change, density.release, size.release, pattern.change, text.blur],
