@@ -327,7 +327,7 @@ def test_make_board_random_pattern_and_text(client) -> None:
     image, rle = call(client, "/make_board", "random", 7, 0.3, 24, "glider", "")
     expected = expected_board("random", 7, 0.3, 24)
     assert np.array_equal(patterns.parse_pattern(rle).numpy(), expected)
-    assert Image.open(image).size == (24 * (320 // 24),) * 2
+    assert Image.open(image).size == (24 * (240 // 24),) * 2
     assert call(client, "/make_board", "random", 7, 0.3, 24, "glider", "")[1] == rle  # a seed is a board
 
     _, rle = call(client, "/make_board", "pattern", 0, 0.4, 16, "lwss", "")
@@ -681,7 +681,7 @@ def test_intervening_with_the_unedited_imagined_board(client, zoo_dir: Path, tie
     *_, original = call(client, "/run_episode", *args)
     i = 1
     image, rle = call(client, "/imagined_board", *args, None, i)
-    assert Image.open(image).size == (20 * (320 // 20),) * 2
+    assert Image.open(image).size == (20 * (240 // 20),) * 2
     imagined = board_of(rle)
     assert imagined.shape == (20, 20)
     panel, status, s = call(client, "/intervene", *args, None, i, rle)
@@ -861,3 +861,74 @@ def test_intervention_panel_frames_the_edited_step(episode) -> None:
         assert cols.max() - cols.min() < col_pitch + 2
     with pytest.raises(ValueError):
         viz.intervention_panel_png(episode, episode.steps + 1)
+
+
+# ---------------------------------------------------------------------------------------------
+# Every endpoint checks its arguments: arbitrary JSON in, an answer or a one-line message out
+
+
+def _raw_call(url: str, api: str, data: list) -> tuple[str, object]:
+    """POST /gradio_api/call/<api> and read its event stream: ("complete" | "error", payload)."""
+    req = urllib.request.Request(
+        f"{url}gradio_api/call/{api}", json.dumps({"data": data}).encode(), {"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(req, timeout=60) as r:
+        event_id = json.loads(r.read())["event_id"]
+    with urllib.request.urlopen(f"{url}gradio_api/call/{api}/{event_id}", timeout=120) as r:
+        body = r.read().decode()
+    kind, payload = "", None
+    for line in body.splitlines():
+        if line.startswith("event: "):
+            kind = line[7:].strip()
+        elif line.startswith("data: ") and kind in ("complete", "error"):
+            payload = json.loads(line[6:])
+    return kind, payload
+
+
+FILE_SLOTS = {"read_upload": 0, "board_from_drawing": 0}  # a FileData slot: gradio itself validates its shape
+
+
+def test_every_endpoint_answers_any_json_with_a_result_or_a_one_line_message(client, server: AppServer) -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    api = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    endpoints = {name.lstrip("/"): len(info["parameters"]) for name, info in api.items()}
+    assert {"run_episode", "make_board", "load_checkpoint", "imagined_board", "intervene", "compare"} <= set(endpoints)
+    leaf = (
+        st.none()
+        | st.booleans()
+        | st.integers(-(2**70), 2**70)
+        | st.floats(allow_nan=False)
+        | st.text(max_size=40)
+        | st.text(alphabet="x/.-", min_size=5_000, max_size=5_000)  # an overlong value
+        | st.sampled_from(["gol2-autoencoder", "random", "pattern", "text", "glider", "abc", "", "3", "bo$2bo$3o!"])
+    )
+    value = st.recursive(
+        leaf,
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=2),
+        max_leaves=4,
+    )
+    seen: dict[str, set[str]] = {}
+
+    def check(name: str, n: int) -> None:
+        @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        @given(st.lists(value, min_size=n, max_size=n))
+        def drive(args: list) -> None:
+            if name in FILE_SLOTS:
+                args[FILE_SLOTS[name]] = None
+            kind, payload = _raw_call(server.url, name, args)
+            seen.setdefault(name, set()).add(kind)
+            assert kind in ("complete", "error"), f"/{name}{args!r:.200}: no answer"
+            if kind == "error":
+                payload = payload.get("error") if isinstance(payload, dict) else payload
+                assert isinstance(payload, str), f"/{name} {args!r:.200}: a generic error, not a message"
+                assert "\n" not in payload.strip() and len(payload) < 600, payload[:300]
+                assert "Unexpected error" not in payload and "Traceback" not in payload
+                assert "x/.-" * 10 not in payload and "/tmp/" not in payload and str(ROOT) not in payload
+
+        drive()
+
+    for name, n in sorted(endpoints.items()):
+        check(name, n)
+    assert set(seen) == set(endpoints)
