@@ -367,3 +367,20 @@ def test_training_benchmark_times_two_recipes_from_their_files(tmp_path: Path) -
         assert r["meets_bar"] == (ev["final_error"] <= 0.3) and r["device"] == "cpu" and r["precision"] == "fp32"
         assert r["wall_seconds"] > r["loop_seconds"] > 0 and r["steps_per_second"] > 0 and r["cpu_seconds"] > 0
     assert "candidate / baseline (medians):" in results["report"] and "steps 0.50x" in results["report"]
+
+
+def test_stop_error_is_checked_between_log_points_once_the_batch_is_near(tmp_path: Path) -> None:
+    # The tiny model's batch error is far below 10 x 0.99, so the check at step 2 already stops it.
+    scores = run_cli(tmp_path / "near", "--stop-error", "0.99", "--steps", "30", "--stop-every", "2")
+    assert scores["train_steps"] == 2
+    log = [json.loads(line) for line in (tmp_path / "near" / "log.jsonl").read_text().splitlines()]
+    assert log[-1]["event"] == "stop_error_reached" and log[-1]["step"] == 2
+    tc = train.TrainConfig(stop_error=0.001, stop_every=50)
+    near, far = {"acc": torch.tensor(0.995)}, {"acc": torch.tensor(0.98)}
+    assert train.near_stop(tc, "model", 100, near, world=1)
+    assert not train.near_stop(tc, "model", 120, near, world=1)  # only every stop_every steps
+    assert not train.near_stop(tc, "model", 100, far, world=1)  # the batch is not within 10x of the bar
+    assert not train.near_stop(tc, "model", 100, near, world=2)  # DDP ranks see different batches
+    assert not train.near_stop(tc, "decoder", 100, near, world=1)
+    assert not train.near_stop(tc, "model", 100, {"mae_cells": torch.tensor(0.0)}, world=1)  # summary task
+    assert not train.near_stop(train.TrainConfig(stop_every=0), "model", 100, near, world=1)

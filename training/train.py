@@ -108,6 +108,7 @@ class TrainConfig:
     threads: int = 0  # torch threads per process; 0: torch's default
     max_minutes: float = 0.0  # stop the model phase after this wall time (breaks determinism); 0: off
     stop_error: float = 0.001  # stop the model phase once the logged task error is at most this; 0: off
+    stop_every: int = 50  # between log points, also check --stop-error this often once the batch is near it; 0: off
     name: str = ""  # model name for the card; default: the output folder's name
     command: list[str] = field(default_factory=list)
 
@@ -483,6 +484,20 @@ def quick_eval(model: ImaginationModel, episodes: torch.Tensor, decoder: nn.Modu
     return out
 
 
+def near_stop(tc: TrainConfig, phase: str, step: int, stats: dict[str, torch.Tensor], world: int) -> bool:
+    """Whether to check --stop-error between learning-curve points: every ``stop_every`` steps, once
+    the training batch's own final-board error (computed every step anyway) is within 10x of it.
+
+    Near the bar the log-set error dips below it and back (the curve is jumpy there); checking only
+    every ``log_every`` steps misses dips and trains on for hundreds of steps, while an evaluation
+    every few dozen steps for the whole run would cost more than it saves. Single process, board
+    task only: under DDP every rank must reach the same decision points, and the batches differ.
+    """
+    if tc.stop_every <= 0 or tc.stop_error <= 0 or phase != "model" or world > 1 or "acc" not in stats:
+        return False
+    return step % tc.stop_every == 0 and 1.0 - float(stats["acc"]) <= 10 * tc.stop_error
+
+
 def agreed(flag: bool, world: int, device: torch.device | None = None) -> bool:
     """Rank 0's decision, shared with every rank (only rank 0 evaluates)."""
     if world == 1:
@@ -580,6 +595,7 @@ def train(tc: TrainConfig, resume: bool = False) -> dict[str, Any] | None:
             step += 1
             bar.update(1)
             log_point = step % tc.log_every == 0 or step == phase_end
+            check_point = log_point or near_stop(tc, phase, step, stats, world)
             if step % 25 == 0 or log_point:  # reading a value waits for the GPU: not every step
                 bar.set_postfix(
                     phase=phase,
@@ -590,7 +606,7 @@ def train(tc: TrainConfig, resume: bool = False) -> dict[str, Any] | None:
             trained += 1
             now = elapsed0 + time.perf_counter() - start_time
             reached = False
-            if log_eps is not None and log_point:
+            if log_eps is not None and check_point:
                 record: dict[str, Any] = {
                     "step": step,
                     "phase": phase,
@@ -616,7 +632,7 @@ def train(tc: TrainConfig, resume: bool = False) -> dict[str, Any] | None:
                 with open(out / "log.jsonl", "a") as f:
                     f.write(json.dumps(record) + "\n")
             stop = False
-            if phase == "model" and log_point and (tc.stop_error > 0 or tc.max_minutes > 0):
+            if phase == "model" and check_point and (tc.stop_error > 0 or tc.max_minutes > 0):
                 timed_out = tc.max_minutes > 0 and now > tc.max_minutes * 60
                 stop = agreed(reached or timed_out, world, device)
                 if stop:
