@@ -384,3 +384,21 @@ def test_stop_error_is_checked_between_log_points_once_the_batch_is_near(tmp_pat
     assert not train.near_stop(tc, "decoder", 100, near, world=1)
     assert not train.near_stop(tc, "model", 100, {"mae_cells": torch.tensor(0.0)}, world=1)  # summary task
     assert not train.near_stop(train.TrainConfig(stop_every=0), "model", 100, near, world=1)
+
+
+def test_summary_head_stays_fp32_under_bf16_autocast() -> None:
+    """A count is exact to the cell (up to 400), beyond bf16's precision: mixed precision must spare the head."""
+    tc = train.TrainConfig(out="unused", task="count", game_steps=2, channels=4, core_hidden=8, batch_size=4)
+    model, extra = train.build(tc)
+    seen: list[torch.dtype] = []
+    assert model.task_head is not None
+    model.task_head.register_forward_hook(lambda mod, inp, out: seen.append(out.dtype))
+    ep, real = train.sample_batch(tc, model.config, 0, 0)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        loss, stats = train.Objective(tc, model, extra)(ep, real, 0.0)
+    assert seen == [torch.float32] and loss.dtype == torch.float32
+    decoder_out: list[torch.dtype] = []
+    model.decoder.register_forward_hook(lambda mod, inp, out: decoder_out.append(out.dtype))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        train.Objective(tc, model, extra)(ep, real, 0.0)
+    assert decoder_out == [torch.bfloat16]  # the rest of the network does run in bf16

@@ -229,7 +229,10 @@ class Objective(nn.Module):
             loss = board_loss(model, model.decode_logits(hidden[:, 0]), ep[:, 0])
             # MSE in units of cells per region, so "off by one cell" weighs the same for every task
             cells = summary_cells(tc.task, tc.task_size, ep.shape[-2:])
-            summ = model.summarize_raw(hidden[:, [0, m]]) * cells
+            # A count is exact to the cell (up to 400 here), beyond bf16's 8 mantissa bits: under mixed
+            # precision the summary head still runs in fp32 (a no-op in an fp32 run).
+            with torch.autocast(ep.device.type, enabled=False):
+                summ = model.summarize_raw(hidden[:, [0, m]].float()) * cells
             target = summary_targets(ep[:, [0, -1]], tc.task, tc.task_size) * cells
             loss = loss + F.mse_loss(summ, target)
             stats["mae_cells"] = (summ[:, 1].detach() - target[:, 1]).abs().mean()
