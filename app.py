@@ -735,6 +735,11 @@ CSS = """
 #run-btn { min-height: 44px; }
 #checkpoint input, #rule input, #pattern input { padding-right: 2.2em !important; text-overflow: ellipsis; }
 #load-btn { align-self: center; }
+/* contrast (WCAG AA, checked by axe-core in tests/test_app_browser.py): hints, slider bounds, primary buttons */
+.info-text, [data-testid="min-value"], [data-testid="max-value"], .show-api, .show-api * { color: #4b5563 !important;
+  opacity: 1 !important; }
+button.primary { background: #c2410c !important; border-color: #c2410c !important; color: #fff !important; }
+button.primary:hover { background: #9a3412 !important; }
 /* messages at the bottom: at the top right they would cover the Run button */
 .toast-wrap { top: auto !important; bottom: var(--size-3); pointer-events: none; }
 .toast-wrap > * { pointer-events: auto; }
@@ -754,11 +759,19 @@ HEAD = """
       for (const b of box.querySelectorAll('button')) {
         if (!b.getAttribute('aria-label') && !b.innerText.trim()) b.setAttribute('aria-label', alt);
       }
+      // a picture wider than its box scrolls inside it: the box takes the keyboard focus to scroll
+      for (const f of box.querySelectorAll('.image-frame')) {
+        if (!f.hasAttribute('tabindex')) { f.setAttribute('tabindex', '0'); f.setAttribute('aria-label', alt); }
+      }
     }
   };
-  new MutationObserver(apply).observe(document.documentElement, {subtree: true, childList: true, attributes: true,
-    attributeFilter: ['src']});
-  document.addEventListener('DOMContentLoaded', apply);
+  const fixEmpty = () => {  // gradio's empty-image placeholder: an aria-label needs a role to be valid
+    for (const d of document.querySelectorAll('div.empty[aria-label]:not([role])')) d.setAttribute('role', 'img');
+  };
+  const all = () => { apply(); fixEmpty(); };
+  new MutationObserver(all).observe(document.documentElement, {subtree: true, childList: true, attributes: true,
+    attributeFilter: ['src', 'aria-label']});
+  document.addEventListener('DOMContentLoaded', all);
 })();
 </script>
 """

@@ -400,3 +400,43 @@ def test_compare_regimes_on_one_board(page, zoo_dir: Path) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.locator("#compare").screenshot(path=str(ARTIFACTS / "compare.png"))
     assert blocked == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Accessibility: an automated scan (axe-core, shipped by the axe-playwright-python package)
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+
+
+def axe_violations(page) -> list[dict]:
+    axe = pytest.importorskip("axe_playwright_python", reason="axe-playwright-python is not installed")
+    page.add_script_tag(content=(Path(axe.__file__).parent / "axe.min.js").read_text())
+    result = page.evaluate("(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
+    return [
+        {"id": v["id"], "impact": v["impact"], "help": v["help"], "where": [n["target"] for n in v["nodes"][:3]]}
+        for v in result["violations"]
+    ]
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1366x768", "390x844"])
+def test_accessibility_scan_finds_nothing(page, viewport, zoo_dir: Path) -> None:
+    page, blocked = page
+    page.wait_for_function(RENDERED, arg="#episode-panel img")
+    for section in ("#compare", "#intervene", "#analysis", "#paint", "#rule-box"):
+        page.click(section)
+    page.click("#compare-btn")
+    page.wait_for_function(RENDERED, arg="#compare-panel img")
+    page.wait_for_function(RENDERED, arg="#intervene-board img")
+    _status_contains(page, "analysis-summary", "Extrapolation")
+    # every picture says what it shows, and the clickable boards are named controls
+    alts = page.eval_on_selector_all(
+        "#episode-panel img, #score-matrix img, #animation img, #board-preview img, #compare-panel img",
+        "imgs => imgs.map(i => i.alt)",
+    )
+    assert len(alts) == 5 and all(len(a) > 20 for a in alts), alts
+    violations = axe_violations(page)
+    assert violations == [], json.dumps(violations, indent=1)
+    levels = page.eval_on_selector_all("h1, h2, h3, h4, h5, h6", "hs => hs.map(h => Number(h.tagName[1]))")
+    assert levels[0] == 1 and all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), levels
+    shot(page, f"accessibility-{viewport['width']}x{viewport['height']}", full_page=True)
+    assert blocked == []
