@@ -1344,12 +1344,18 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def local_folders(args: argparse.Namespace) -> bool:
+    """Whether visitors may name folders of this machine: when asked for, else only on loopback (no
+    public link, not on a Space), where the visitor is whoever runs the app."""
+    if args.local_folders is not None:
+        return bool(args.local_folders)
+    return is_loopback(args.host) and not args.share and os.environ.get("SPACE_ID") is None
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
     CHECKPOINTS.offline = not args.online
-    if args.local_folders is None:
-        args.local_folders = is_loopback(args.host) and not args.share and os.environ.get("SPACE_ID") is None
-    CHECKPOINTS.local_folders = args.local_folders
+    CHECKPOINTS.local_folders = local_folders(args)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     torch.set_num_threads(1)  # tiny convolutions: one thread per request beats two fighting for two cores
     demo = build_demo(args.checkpoint)

@@ -3,6 +3,7 @@
     python benchmarks/app_latency.py                  # launch app.py, then 1 and 8 concurrent clients
     python benchmarks/app_latency.py --fetch-files    # also download the three images of each answer
     python benchmarks/app_latency.py --url http://127.0.0.1:7860 --clients 8 --episodes 50
+    python benchmarks/app_latency.py --first-paint 5    # also: navigation to the first episode painted (Chromium)
 
 Each request is one ``/run_episode`` call (a random 20x20 board, 3 steps, a different seed each
 time); its latency runs from the call to the complete answer (panel, score-matrix heatmap,
@@ -238,6 +239,34 @@ def run_clients(
     }
 
 
+def first_paint(url: str, tries: int = 5) -> list[float]:
+    """Seconds from navigation to the first episode's panel painted, headless Chromium, fresh page each try.
+
+    The page opens with an episode already drawn (no click): this is the time a visitor waits to
+    see imagination on screen.
+    """
+    from playwright.sync_api import sync_playwright
+
+    args = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+    painted = (
+        "() => { const i = document.querySelector('#episode-panel img'); "
+        "return !!i && i.complete && i.naturalWidth > 0; }"
+    )
+    times = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=args)
+        for _ in range(tries):
+            context = browser.new_context(viewport={"width": 1366, "height": 768})
+            page = context.new_page()
+            t0 = time.monotonic()
+            page.goto(url)
+            page.wait_for_function(painted, timeout=60_000)
+            times.append(time.monotonic() - t0)
+            context.close()
+        browser.close()
+    return times
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--url", help="an app already running (default: start app.py on a free port)")
@@ -259,6 +288,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--fetch-files", action="store_true", help="also download the three images of every answer")
     p.add_argument("--workers", type=int, help="app.py --workers (default: the app's own default)")
     p.add_argument("--json", type=Path, help="write the results here as JSON")
+    p.add_argument(
+        "--first-paint", type=int, default=0, metavar="N", help="also time N page loads to the first episode painted"
+    )
     args = p.parse_args(argv)
 
     from imagination import zoo
@@ -277,6 +309,10 @@ def main(argv: list[str] | None = None) -> int:
             proc, url, started = launch(checkpoint, workers=args.workers)
             result["start_to_first_page_s"] = round(started, 2)
             print(f"app.py: first page served {started:.2f} s after start")
+        if args.first_paint:
+            paints = first_paint(url, args.first_paint)
+            result["first_paint_s"] = [round(t, 2) for t in paints]
+            print(f"navigation to the first episode painted: {', '.join(f'{t:.2f}' for t in paints)} s")
         runs = []
         plan = [(kind, n) for kind in args.client for n in args.clients]
         for i, (kind, n) in enumerate(plan):

@@ -551,6 +551,19 @@ def test_a_space_refuses_folders(
         assert "not folders" in _message(e)
 
 
+def test_local_folders_are_off_unless_asked_for_or_on_loopback(app_module, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SPACE_ID", raising=False)
+
+    def folders(*argv: str) -> bool:
+        return app_module.local_folders(app_module.parser().parse_args(list(argv)))
+
+    assert folders() and folders("--host", "localhost")  # the default host is 127.0.0.1
+    assert not folders("--host", "0.0.0.0") and not folders("--host", "192.168.1.5") and not folders("--share")
+    assert folders("--host", "0.0.0.0", "--local-folders") and not folders("--no-local-folders")
+    monkeypatch.setenv("SPACE_ID", "someone/space")
+    assert not folders()
+
+
 def test_drawing_workers_draw_the_same_pictures(app_module, zoo_dir: Path, tied: str) -> None:
     args = (*episode_args(str(zoo_dir / tied), "random", 11, steps=4), "")
     app_module.DRAWING.stop()
@@ -609,6 +622,38 @@ def test_score_matrix_image_matches_the_matplotlib_figure(episode) -> None:
     assert fast.shape == slow.shape
     diff = np.abs(fast.astype(int) - slow.astype(int)).sum(-1)
     assert diff.mean() < 8 and (diff > 120).mean() < 0.02  # the same picture, up to text anti-aliasing
+
+
+def test_the_page_panel_wraps_long_episodes_at_their_own_size(episode, zoo_dir: Path, tied: str) -> None:
+    model = ImaginationModel.from_pretrained(zoo_dir / tied)
+    long = run_episode(model, expected_board("random", 5), steps=50)
+    img = viz.page_panel(long)
+    assert img.shape[1] <= viz.PAGE_WIDTH  # fits the result column: never squeezed into it
+    scale = viz.page_scale((20, 20), 51)
+    bands = (img.shape[1] - 84 - 96 + 12) // (max(20 * scale, 84) + 12)
+    assert img.shape[0] > 51 // bands * 4 * 20 * scale  # every step drawn, band under band
+    short = viz.page_panel(episode)
+    assert short.shape[1] <= viz.PAGE_WIDTH and viz.page_scale((20, 20), episode.steps + 1) * 20 >= 100
+
+
+def test_a_long_runs_score_matrix_is_colours_without_numbers(zoo_dir: Path, tied: str) -> None:
+    model = ImaginationModel.from_pretrained(zoo_dir / tied)
+    long = run_episode(model, expected_board("random", 5), steps=50)
+    img = viz.score_matrix_image(long.score_matrix(), long.trained_steps, viz.MATRIX_TITLE)
+    assert img.shape[1] <= 900 and img.shape[0] <= 900  # 51 x 51 cells of 11 px, not a 3,000 px figure
+    zeros = viz.score_matrix_image(np.zeros((51, 51)), long.trained_steps, viz.MATRIX_TITLE)
+    ones = viz.score_matrix_image(np.ones((51, 51)), long.trained_steps, viz.MATRIX_TITLE)
+    assert (zeros != ones).any(-1).mean() > 0.2  # the cells are painted
+
+
+def test_compare_panel_has_a_row_per_checkpoint(zoo_dir: Path, names: list[str]) -> None:
+    models = [ImaginationModel.from_pretrained(zoo_dir / n) for n in names[:2]]
+    eps = [run_episode(m, expected_board("random", 5)) for m in models]
+    one = Image.open(io.BytesIO(viz.compare_panel_png(eps[:1], names[:1])))
+    two = Image.open(io.BytesIO(viz.compare_panel_png(eps, names[:2])))
+    assert two.size[1] > one.size[1] and two.size[0] <= 1200
+    with pytest.raises(ValueError):
+        viz.compare_panel_png(eps, names[:1])
 
 
 def test_step_kinds(episode) -> None:
@@ -751,6 +796,30 @@ def test_intervene_errors_then_recovers(client, tied: str) -> None:
     assert "Edited board: line 1" in error_of(client, "/intervene", *args, None, 1, "bo$2bo$3q!")
     _, status, s = call(client, "/intervene", *args, None, 1, rle)  # and it keeps working
     assert s["cells_flipped"] == 0 and "Compared with the original run" in status
+
+
+def test_compare_runs_one_board_through_several_checkpoints(client, names: list[str]) -> None:
+    picked = names[:3]
+    image, table, status = call(client, "/compare", picked, "random", 3, 0.4, 20, "glider", "")
+    assert Image.open(image).size[0] > 300
+    assert [r[0] for r in table["data"]] == picked and table["headers"][2] == "MCC step 0"
+    assert all(n in status for n in picked)
+    assert "pick 2 to 4" in error_of(client, "/compare", picked[:1], "random", 3, 0.4, 20, "glider", "")
+    assert "pick 2 to 4" in error_of(
+        client, "/compare", names[:5] if len(names) > 4 else [], "random", 3, 0.4, 20, "", ""
+    )
+
+
+def test_a_summary_task_checkpoint_shows_and_intervenes_on_its_answer(client, names: list[str]) -> None:
+    if "count-2" not in names:
+        pytest.skip("no count checkpoint in this zoo")
+    args = episode_args("count-2")
+    _, _, _, table, status, summary = call(client, "/run_episode", *args)
+    assert table["headers"][-2:] == ["task answer: predicted", "task answer: true"]
+    assert "count answer" in status and summary["task_answers"]["task"] == "count"
+    _, rle = call(client, "/imagined_board", *args, None, 1)
+    _, status, s = call(client, "/intervene", *args, None, 1, rle_of(np.zeros((20, 20))))
+    assert "**The count answer** at the final step" in status and "final_answer_change" in s
 
 
 ANALYSIS_KEYS = ("extrapolation", "faithfulness", "probes")
