@@ -60,11 +60,10 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from imagination import CheckpointError, ImaginationModel, analysis, boards, life, patterns, report, viz, zoo  # noqa: E402
+from imagination import CheckpointError, ImaginationModel, boards, life, patterns, report, viz, zoo  # noqa: E402
 from imagination.boards import MAX_SIZE, MAX_STEPS, MIN_SIZE, InputError  # noqa: E402
 from imagination.checkpoints import Checkpoints, is_loopback, redact, regimes_of, showcase  # noqa: E402
 from imagination.episode import Episode, intervene, run_episode  # noqa: E402
-from imagination.evaluate import EVAL_SEED, EVAL_SIZE, EvalSet, eval_episodes  # noqa: E402
 from imagination.workers import WorkerPool, default_workers  # noqa: E402
 
 logger = logging.getLogger("imagination.app")
@@ -485,21 +484,6 @@ def compare_api(
 # Intervene: edit the imagined board at step i, and watch the rest of the imagination follow (or not)
 
 
-def _edited_board(edited_rle: Any, shape: tuple[int, ...]) -> np.ndarray:
-    """The edited imagined board from its RLE / plaintext; it must be exactly the episode's size."""
-    raw = boards.text(edited_rle, "Edited board", boards.MAX_TEXT_CHARS)
-    if not raw.strip():
-        raise InputError("Edited board: empty; show the imagined board at step i first, then click cells to edit it")
-    got = boards.parse_text(raw, None, what="Edited board")
-    if got.shape != tuple(shape):
-        raise InputError(
-            f"Edited board: it is {got.shape[1]}x{got.shape[0]} (columns x rows) but the episode's boards are "
-            f"{shape[1]}x{shape[0]}; edit the imagined board of this episode (/imagined_board gives it as RLE "
-            "with its full size)"
-        )
-    return got
-
-
 def _step_index(step: Any, steps: int) -> int:
     return boards.whole_number(step, "the step to edit", 0, steps)
 
@@ -604,11 +588,11 @@ def intervene_api(
     """
     key, model, base, board, what = _episode(checkpoint, source, seed, density, size, pattern, text, steps, rule)
     i = _step_index(step, base.steps)
-    edited = _edited_board(edited_rle, board.shape)
+    edited = boards.edited_board(edited_rle, board.shape)
     ep = intervene(model, board, i, edited, base.steps, base.rule)
     answers = None
     if model.config.task != "board":  # intervene() returns decoded boards only: the answers come from the model
-        ep.summary = _intervened_summary(model, board, i, edited, base)
+        ep.summary = report.intervened_summary(model, i, edited, base)
         before, after = report.task_answers(base, model.config), report.task_answers(ep, model.config)
         answers = (before, after) if before is not None and after is not None else None
     tag = _tag(key, ep.steps, boards.board_digest(board), ep.rule, i, boards.board_digest(edited))
@@ -617,49 +601,11 @@ def intervene_api(
     return panel, status, summary
 
 
-@torch.no_grad()
-def _intervened_summary(
-    model: ImaginationModel, board: np.ndarray, step: int, edited: np.ndarray, base: Episode
-) -> np.ndarray:
-    """The task head's answers of an intervened run: the original's before ``step``, the edit's from it."""
-    was_training = model.training
-    model.eval()
-    new = torch.as_tensor(edited, dtype=torch.float32)
-    hidden = model.continue_from(model.encode(new[None]), step, base.steps - step)
-    after = model.summarize(hidden)[0].numpy()
-    model.train(was_training)
-    return np.concatenate([np.asarray(base.summary)[:step], after])
-
-
 # ---------------------------------------------------------------------------------------------
 # Beyond the paper: the checkpoint's extrapolation curve, faithfulness and decoder probes
 
 _analysis_cache: dict[tuple[str, float | None], tuple[bytes | None, str, list[list[Any]]]] = {}
 _analysis_lock = threading.Lock()
-
-
-def _analysis(key: str, model: ImaginationModel, scores: dict[str, Any] | None) -> tuple[bytes | None, str, list]:
-    cfg = model.config
-    shown = _shown(key)
-    scores = scores or {}
-    ex = scores.get("extrapolation")
-    if isinstance(ex, dict) and (ex.get("accuracy") or ex.get("note")):
-        source = "from the checkpoint's eval.json"
-    else:
-        es = EvalSet(LIVE_EXTRAPOLATION_EPISODES, EVAL_SIZE, EVAL_SEED)
-        ex = analysis.extrapolation(model, eval_episodes(cfg, es)[:, 0])  # cached models are in eval mode
-        source = f"measured live on the first {es.episodes} of its eval episodes (eval.json has no extrapolation)"
-    png = None
-    if ex.get("accuracy"):
-        trained = int(ex.get("trained_steps") or cfg.model_steps)
-        png = viz.curves_png(
-            {"accuracy": ex["accuracy"], "MCC": ex.get("mcc") or []},
-            {"accuracy": trained},
-            ylabel="decoded board vs true game",
-            title=f"{shown}: imagination past its {trained} trained steps",
-        )
-    text, rows = report.analysis_text(shown, cfg, scores, ex, source, CHECKPOINTS.analyze_hint(key))
-    return png, text, rows
 
 
 @friendly
@@ -676,7 +622,9 @@ def analysis_api(checkpoint: Any) -> tuple[str | None, str, list[list[Any]]]:
     with _analysis_lock:
         cached = _analysis_cache.get(cache_key)
     if cached is None:  # measured outside the lock: a slow Hub fetch must not hold up other checkpoints
-        cached = _analysis(key, model, CHECKPOINTS.eval_json(key))
+        cached = report.analysis_view(
+            _shown(key), model, CHECKPOINTS.eval_json(key), CHECKPOINTS.analyze_hint(key), LIVE_EXTRAPOLATION_EPISODES
+        )
         with _analysis_lock:
             _analysis_cache[cache_key] = cached
             while len(_analysis_cache) > 4 * CHECKPOINTS.cache_size:

@@ -275,7 +275,7 @@ def board_digest(board: np.ndarray) -> str:
     return hashlib.sha256(f"{b.shape[0]}x{b.shape[1]}:".encode() + b.tobytes()).hexdigest()
 
 
-def preview_scale(size: int, target: int = 320) -> int:
+def preview_scale(size: int, target: int = 240) -> int:
     """Whole pixels per cell so a board is about ``target`` px wide (whole factors stay crisp)."""
     return max(4, target // size)
 
@@ -292,3 +292,18 @@ def parse_rule(value: Any, default: str, known: list[tuple[str, str]]) -> str:
         labels = ", ".join(label for label, _ in known)
         msg = str(e) if len(raw) <= 40 else f"{shown(raw)} is not a Life-like rule"
         raise InputError(f"Rule: {msg}; or pick one of {labels}") from None
+
+
+def edited_board(value: Any, shape: tuple[int, ...]) -> np.ndarray:
+    """An edited imagined board from its RLE / plaintext; it must be exactly the episode's size."""
+    raw = text(value, "Edited board", MAX_TEXT_CHARS)
+    if not raw.strip():
+        raise InputError("Edited board: empty; show the imagined board at step i first, then click cells to edit it")
+    got = parse_text(raw, None, what="Edited board")
+    if got.shape != tuple(shape):
+        raise InputError(
+            f"Edited board: it is {got.shape[1]}x{got.shape[0]} (columns x rows) but the episode's boards are "
+            f"{shape[1]}x{shape[0]}; edit the imagined board of this episode (/imagined_board gives it as RLE "
+            "with its full size)"
+        )
+    return got

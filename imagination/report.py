@@ -17,7 +17,7 @@ import torch
 from imagination import life
 from imagination.boards import board_digest, board_rle, plural
 from imagination.episode import Episode
-from imagination.model import ModelConfig, summary_targets
+from imagination.model import ImaginationModel, ModelConfig, summary_targets
 from imagination.viz import step_kind
 
 STEP_HEADERS = ["step", "game step", "kind", "accuracy", "MCC"]
@@ -360,3 +360,49 @@ def analysis_text(
     else:
         lines.append(not_measured(where, "Decoder probes", " --probes"))
     return "\n".join(lines), rows
+
+
+def analysis_view(
+    shown: str, model: ImaginationModel, scores: dict[str, Any] | None, where: str, live_episodes: int = 200
+) -> tuple[bytes | None, str, list[list[Any]]]:
+    """(extrapolation curve PNG or None, Markdown, probe rows) for a checkpoint's "beyond the paper" view.
+
+    From its eval.json (``scores``, written by ``python -m training.analyze``); where that has no
+    extrapolation, it is measured live on the first ``live_episodes`` eval episodes (about a second).
+    """
+    from imagination import analysis, viz
+    from imagination.evaluate import EVAL_SEED, EVAL_SIZE, EvalSet, eval_episodes
+
+    cfg = model.config
+    scores = scores or {}
+    ex = scores.get("extrapolation")
+    if isinstance(ex, dict) and (ex.get("accuracy") or ex.get("note")):
+        source = "from the checkpoint's eval.json"
+    else:
+        es = EvalSet(live_episodes, EVAL_SIZE, EVAL_SEED)
+        ex = analysis.extrapolation(model, eval_episodes(cfg, es)[:, 0])
+        source = f"measured live on the first {es.episodes} of its eval episodes (eval.json has no extrapolation)"
+    png = None
+    if ex.get("accuracy"):
+        trained = int(ex.get("trained_steps") or cfg.model_steps)
+        png = viz.curves_png(
+            {"accuracy": ex["accuracy"], "MCC": ex.get("mcc") or []},
+            {"accuracy": trained},
+            ylabel="decoded board vs true game",
+            title=f"{shown}: imagination past its {trained} trained steps",
+        )
+    text, rows = analysis_text(shown, cfg, scores, ex, source, where)
+    return png, text, rows
+
+
+@torch.no_grad()
+def intervened_summary(model: ImaginationModel, step: int, edited: np.ndarray, base: Episode) -> np.ndarray:
+    """A summary-task model's answers in an intervened run: the original's before ``step``, from the
+    edited board's encoding on after it (``episode.intervene`` returns the decoded boards only)."""
+    was_training = model.training
+    model.eval()
+    new = torch.as_tensor(edited, dtype=torch.float32)
+    hidden = model.continue_from(model.encode(new[None]), step, base.steps - step)
+    after = model.summarize(hidden)[0].numpy()
+    model.train(was_training)
+    return np.concatenate([np.asarray(base.summary)[:step], after])

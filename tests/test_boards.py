@@ -139,3 +139,13 @@ def test_any_json_is_a_board_or_a_one_line_message(args) -> None:
         assert "\n" not in msg and len(msg) < 600
         return
     assert board.dtype == np.uint8 and board.ndim == 2 and set(np.unique(board)) <= {0, 1}
+
+
+def test_an_edited_board_must_be_the_episodes_size() -> None:
+    board = glider_on(20)
+    assert np.array_equal(boards.edited_board(boards.board_rle(board), (20, 20)), board)
+    for bad, expected in (("", "Edited board: empty"), ("bo$2bo$3q!", "Edited board: line 1"), (7, "must be text")):
+        with pytest.raises(InputError, match=expected):
+            boards.edited_board(bad, (20, 20))
+    with pytest.raises(InputError, match="it is 3x3 \\(columns x rows\\) but the episode's boards are 20x20"):
+        boards.edited_board("bo$2bo$3o!", (20, 20))
