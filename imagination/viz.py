@@ -454,7 +454,7 @@ def _panel_indices(
     return img
 
 
-PAGE_WIDTH = 760  # px: the demo's result column at 1366 px; wider pictures wrap into bands
+PAGE_WIDTH = 710  # px: the demo's result column is 718 px wide at 1366 px; wider pictures wrap into bands
 
 
 def page_scale(board_shape: tuple[int, int], columns: int) -> int:
@@ -477,7 +477,8 @@ def wrapped_panel_indices(
     bands = [steps[k : k + per_band] for k in range(0, len(steps), per_band)]
     parts = []
     for b, cols in enumerate(bands):
-        title = None if b == 0 else f"steps {cols[0]}-{cols[-1]} (continued)"
+        span = f"steps {cols[0]}-{cols[-1]}" if len(cols) > 1 else f"step {cols[0]}"
+        title = None if b == 0 else f"{span} (continued)"
         part = _panel_indices(ep, cols, scale, task, title)
         if part.shape[1] < parts[0].shape[1] if parts else False:
             pad = np.full((part.shape[0], parts[0].shape[1] - part.shape[1]), _WHITE, np.uint8)

@@ -440,3 +440,23 @@ def test_accessibility_scan_finds_nothing(page, viewport, zoo_dir: Path) -> None
     assert levels[0] == 1 and all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), levels
     shot(page, f"accessibility-{viewport['width']}x{viewport['height']}", full_page=True)
     assert blocked == []
+
+
+def test_a_fifty_step_episode_is_readable(page) -> None:
+    page, blocked = page
+    page.wait_for_function(RENDERED, arg="#episode-panel img")
+    page.fill("#steps input", "50")
+    page.click("#run-btn")
+    _status_contains(page, "run-status", "50 model steps")
+    page.wait_for_function(
+        "() => { const i = document.querySelector('#episode-panel img'); return i && i.naturalHeight > 1500; }"
+    )
+    # wrapped into bands that fit the column, shown at its own size: no shrinking, no sideways scroll
+    natural, shown, box = page.eval_on_selector(
+        "#episode-panel img",
+        "i => [i.naturalWidth, i.getBoundingClientRect().width, i.closest('#episode-panel').clientWidth]",
+    )
+    assert shown == natural <= box
+    page.locator("#episode-panel").screenshot(path=str(ARTIFACTS / "fifty-steps-panel.png"))
+    page.locator("#score-matrix").screenshot(path=str(ARTIFACTS / "fifty-steps-score-matrix.png"))
+    assert blocked == []
