@@ -84,8 +84,9 @@ class Checkpoints:
         self.local_folders = local_folders
         self.cache_size = cache_size
         self._models: OrderedDict[str, ImaginationModel] = OrderedDict()
-        self._lock = threading.Lock()  # guards the two dicts; never held while loading
+        self._lock = threading.Lock()  # guards the dicts; never held while loading
         self._loading: dict[str, threading.Lock] = {}
+        self._registered: dict[str, str] = {}  # key -> the registered zoo name it was asked for by
 
     # -- names ---------------------------------------------------------------------------------
 
@@ -115,6 +116,12 @@ class Checkpoints:
         if looks_like_path:
             raise CheckpointError(f"{name}: no such folder")
         if "/" not in name:
+            located = hub.locate(name)
+            if located.kind == "hub" and "/" in located.location:  # registered in the zoo, not bundled: its Hub repo
+                key = f"{located.location}@{located.revision or 'main'}"
+                with self._lock:
+                    self._registered[key] = name
+                return key
             known = ", ".join(zoo.names()) or "(the bundled zoo is empty)"
             raise CheckpointError(
                 f"{name}: not a zoo checkpoint ({known})"
@@ -123,9 +130,10 @@ class Checkpoints:
             )
         return name
 
-    @staticmethod
-    def display_name(key: str) -> str:
+    def display_name(self, key: str) -> str:
         """A zoo checkpoint by its name, anything else as it was given (a folder: its last component)."""
+        if key in self._registered:
+            return self._registered[key]
         p = Path(key)
         if p.is_absolute():
             return p.name
@@ -173,12 +181,17 @@ class Checkpoints:
     def _load(self, key: str, name: str) -> ImaginationModel:
         from huggingface_hub.errors import HfHubHTTPError, HFValidationError, LocalEntryNotFoundError
 
-        if not Path(key).is_dir():
-            self.fetch(key, "config.json")  # surfaces "no such repo" / offline before the mixin hides it
+        target = self._registered.get(key, key)  # a registered name: the loader reads it at its pinned revision
+        source = hub.locate(target)
+        if source.kind == "hub" and source.name is None:
+            self.fetch(key, "config.json")  # a plain repo id: "no such repo" / "offline" in this app's words
         try:
-            model = ImaginationModel.from_pretrained(key, local_files_only=self.offline)
+            model = ImaginationModel.from_pretrained(target, local_files_only=self.offline)
         except CheckpointError as e:  # keep its class (offline, gated, ...): only its text is made public
-            e.args = (self._public(str(e), key, name),)
+            text = self._public(str(e), key, name)
+            if self.offline and type(e).__name__ == "Offline" and "--online" not in text:
+                text += " (this app runs offline: start it with --online to fetch Hub repos)"
+            e.args = (text,)
             raise e from None
         except (HfHubHTTPError, LocalEntryNotFoundError, HFValidationError) as e:
             raise CheckpointError(hub_message(name.strip(), e, self.offline)) from None
@@ -194,8 +207,9 @@ class Checkpoints:
         from huggingface_hub import hf_hub_download
         from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
 
+        repo, _, revision = repo_id.partition("@")
         try:
-            return hf_hub_download(repo_id, filename, local_files_only=self.offline)
+            return hf_hub_download(repo, filename, revision=revision or None, local_files_only=self.offline)
         except EntryNotFoundError as e:
             if not isinstance(e, LocalEntryNotFoundError) and filename == "config.json":
                 raise CheckpointError(f"{repo_id}: not an imagination model (the repo has no config.json)") from None

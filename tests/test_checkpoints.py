@@ -137,3 +137,18 @@ def test_showcase_and_regimes() -> None:
     regimes = [zoo.entry(n).regime for n in picked]
     assert regimes[:1] == ["baseline"] and "autoencoder" in regimes and len(picked) >= 2
     assert {zoo.entry(n).game_steps for n in picked} == {e.game_steps}
+
+
+def test_a_registered_name_resolves_to_its_repo_at_its_revision(monkeypatch) -> None:
+    from imagination import hub
+
+    monkeypatch.setattr(
+        hub,
+        "registry_entries",
+        lambda: [{"name": "their-variant", "repo_id": "their-org/variant", "revision": "a" * 40}],
+    )
+    ckpts = Checkpoints()
+    key = ckpts.resolve("their-variant")
+    assert key == f"their-org/variant@{'a' * 40}" and ckpts.display_name(key) == "their-variant"
+    with pytest.raises(CheckpointError, match="not a zoo checkpoint"):
+        ckpts.resolve("nobody-registered-this")
