@@ -683,6 +683,9 @@ CSS = """
 #run-btn { min-height: 44px; }
 #checkpoint input, #rule input, #pattern input { padding-right: 2.2em !important; text-overflow: ellipsis; }
 #load-btn { align-self: center; }
+@media (max-width: 600px) {
+  #step-scores { --text-md: 12px; --size-2: 3px; }
+}
 /* contrast (WCAG AA, checked by axe-core in tests/test_app_browser.py): hints, slider bounds, primary buttons */
 .info-text, [data-testid="min-value"], [data-testid="max-value"], .show-api, .show-api * { color: #4b5563 !important;
   opacity: 1 !important; }
