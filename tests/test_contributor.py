@@ -139,11 +139,6 @@ def test_a_fresh_process_loads_it_by_name(hub: HubStub, contributed: tuple[Path,
     assert got == {"names": [NAME], "digest": local, "zoo_load": local}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="imagination/checkpoints.py Checkpoints.resolve refuses a bare name that is not bundled "
-    "('not a zoo checkpoint') instead of loading the registered repo at its revision (hub.locate)",
-)
 def test_the_app_serves_it_by_name(hub: HubStub, contributed: tuple[Path, Path], tmp_path: Path) -> None:
     folder, own_zoo = contributed
     got = fresh_process(SERVE, own_zoo, tmp_path / "cache", tmp_path)
