@@ -6,15 +6,16 @@
     python benchmarks/training.py --candidate "..." --device cuda     # both recipes on the GPU
 
 Each recipe is a ``python -m training.train`` argument string (``--out`` and ``--seed`` are the
-benchmark's). Runs are interleaved, baseline and candidate alternating and swapping who goes first
-every repeat (ABBA...), on the same seeds, so a machine whose load drifts hurts both alike. Each
-run is one whole process, timed from launch to exit, as a user waits for it; from its own files
-(eval.json: final-board error and interpretability on the fixed eval set, steps trained; log.jsonl:
-the learning curve) come the steps, the steps per second of the training loop (learning-curve
-evaluations taken out), and the first logged step whose log-set numbers meet the quality bar. The
-run "meets the bar" when its eval.json does: final-board error <= ``--bar-error`` and
-interpretability >= ``--bar-interp``. Steps to quality are deterministic given the seed on the
-CPU; seconds are not: the load average around each run is printed and saved beside it.
+benchmark's). Runs are interleaved, baseline and candidate alternating on the same seeds and
+swapping who goes first in every (repeat, seed) block (ABBA...), so a machine whose load drifts
+hurts both alike. Each run is one whole process, timed from launch to exit, as a user waits for
+it; from its own files (eval.json: final-board error and interpretability on the fixed eval set,
+steps trained; log.jsonl: the learning curve, the device and precision it ran in) come the steps,
+the steps per second of the training loop (learning-curve evaluations taken out), and the first
+logged step whose log-set numbers meet the quality bar. A run "meets the bar" when its eval.json
+does: final-board error <= ``--bar-error`` and interpretability >= ``--bar-interp``. Steps to
+quality are deterministic given the seed on the CPU (same threads); seconds are not: the load
+average around each run is printed and saved beside it.
 
 The report is a markdown table (one row per run, then the medians and the candidate / baseline
 ratios) and ``<out>/results.json``. Figures and the machine they came from: benchmarks/README.md.
@@ -91,9 +92,9 @@ def read_run(folder: Path, bar_error: float = 0.01, bar_interp: float = 0.99) ->
     }
 
 
-def order(repeat: int, labels: list[str]) -> list[str]:
-    """ABBA: whoever went first goes second next time, so a drifting load is shared."""
-    return labels if repeat % 2 == 0 else labels[::-1]
+def order(block: int, labels: list[str]) -> list[str]:
+    """ABBA: whoever went first in one (repeat, seed) block goes second in the next, so a drifting load is shared."""
+    return labels if block % 2 == 0 else labels[::-1]
 
 
 def median(rows: list[dict[str, Any]], key: str) -> float | None:
@@ -165,19 +166,19 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{label}: python -m training.train {shlex.join(rec)}", flush=True)
     print(f"load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
     results = []
-    for repeat in range(args.repeats):
-        for seed in args.seeds:
-            for label in order(repeat, labels):
-                folder = args.out / f"{label}-s{seed}-r{repeat}"
-                r = run_once(recipes[label], folder, seed, args.device, args.bar_error, args.bar_interp)
-                r.update(label=label, seed=seed, repeat=repeat, args=recipes[label])
-                results.append(r)
-                print(
-                    f"{label} seed {seed} repeat {repeat}: {r['wall_seconds']:.1f} s, {r['steps']} steps, "
-                    f"{r['steps_per_second']:.1f} steps/s, error {r['final_error']:.4f}, "
-                    f"interp {r['interpretability']:.4f} (load {r['load_before']:.2f} -> {r['load_after']:.2f})",
-                    flush=True,
-                )
+    blocks = [(repeat, seed) for repeat in range(args.repeats) for seed in args.seeds]
+    for block, (repeat, seed) in enumerate(blocks):
+        for label in order(block, labels):
+            folder = args.out / f"{label}-s{seed}-r{repeat}"
+            r = run_once(recipes[label], folder, seed, args.device, args.bar_error, args.bar_interp)
+            r.update(label=label, seed=seed, repeat=repeat, args=recipes[label])
+            results.append(r)
+            print(
+                f"{label} seed {seed} repeat {repeat}: {r['wall_seconds']:.1f} s, {r['steps']} steps, "
+                f"{r['steps_per_second']:.1f} steps/s, error {r['final_error']:.4f}, "
+                f"interp {r['interpretability']:.4f} (load {r['load_before']:.2f} -> {r['load_after']:.2f})",
+                flush=True,
+            )
     report = table(results, labels)
     print("\n" + report)
     (args.out / "results.json").write_text(

@@ -70,7 +70,8 @@ def test_every_regime_writes_a_scored_hub_folder(tmp_path: Path, regime: str) ->
     tc = json.loads((tmp_path / regime / "train_config.json").read_text())
     assert tc["steps"] == 12 and tc["command"]
     log = [json.loads(line) for line in (tmp_path / regime / "log.jsonl").read_text().splitlines()]
-    assert log and all("interpretability" in r for r in log)
+    assert log[0]["event"] == "device"  # what the run ran on, then the learning curve
+    assert log[1:] and all("interpretability" in r for r in log[1:])
     if regime == "untied":
         assert not cfg["tied"] and len(ImaginationModel.from_pretrained(tmp_path / regime).core) == 3
     if regime == "different-timesteps":
@@ -79,7 +80,7 @@ def test_every_regime_writes_a_scored_hub_folder(tmp_path: Path, regime: str) ->
     assert cfg["output"] == ("logit" if regime == "bce-loss" else "value")
     if regime == "adversarial":
         assert cfg["regime"] == "adversarial" and "base_model" in scores
-        assert [r["phase"] for r in log][-1] == "adversarial"
+        assert [r["phase"] for r in log[1:]][-1] == "adversarial"
     if regime in ("count", "patch", "grid"):
         assert cfg["trained_steps"] == [0] and scores["scored_model_steps"] == [1, 2]
         assert 0.0 <= scores["task_error"] <= 1.0
@@ -402,3 +403,50 @@ def test_summary_head_stays_fp32_under_bf16_autocast() -> None:
     with torch.autocast("cpu", dtype=torch.bfloat16):
         train.Objective(tc, model, extra)(ep, real, 0.0)
     assert decoder_out == [torch.bfloat16]  # the rest of the network does run in bf16
+
+
+# -- the latent consistency loss (docs/analysis.md, "An imagination that keeps running") -------------
+def _objective_loss(tc: train.TrainConfig, model: ImaginationModel, ep: torch.Tensor) -> tuple[torch.Tensor, dict]:
+    model.zero_grad(set_to_none=True)
+    loss, stats = train.Objective(tc, model, torch.nn.ModuleDict())(ep, torch.empty(0), 0.0)
+    loss.backward()
+    return loss.detach(), stats
+
+
+def test_latent_loss_pulls_h_T_towards_the_encoding_of_board_T() -> None:
+    base = train.TrainConfig(channels=4, core_hidden=8, batch_size=8, train_size=8, game_steps=3)
+    model, _ = train.build(base)
+    ep, _ = train.sample_batch(base, model.config, 0, 0)
+    plain, _ = _objective_loss(base, model, ep)
+    plain_grads = {n: p.grad.clone() for n, p in model.named_parameters()}
+    with torch.no_grad():
+        expected = torch.nn.functional.mse_loss(model(ep[:, 0])[:, 3], model.encode(ep[:, -1]))
+    assert expected > 0
+    grads = {}
+    for detach in (True, False):
+        tc = train.TrainConfig(**{**base.__dict__, "latent_weight": 2.0, "latent_detach": detach})
+        loss, stats = _objective_loss(tc, model, ep)
+        assert torch.allclose(loss - plain, 2.0 * expected, rtol=1e-5)
+        assert torch.allclose(stats["latent"], expected)
+        grads[detach] = {n: p.grad.clone() for n, p in model.named_parameters()}
+    # the term moves the core; only the joint variant also moves the encoder through the target
+    assert not torch.allclose(grads[True]["core.0.0.weight"], plain_grads["core.0.0.weight"])
+    assert torch.allclose(grads[True]["core.0.0.weight"], grads[False]["core.0.0.weight"])
+    assert not torch.allclose(grads[True]["encoder.0.weight"], grads[False]["encoder.0.weight"])
+    # the decoder never sees it: the board losses stay those of steps 0 and T
+    assert torch.allclose(grads[True]["decoder.0.weight"], plain_grads["decoder.0.weight"])
+    with pytest.raises(ValueError, match="board task only"):
+        train.TrainConfig(task="count", latent_weight=1.0)
+
+
+def test_latent_run_records_the_loss_and_keeps_the_trained_steps(tmp_path: Path) -> None:
+    scores = run_cli(tmp_path / "latent", "--latent-weight", "0.5", "--no-latent-detach")
+    check_folder(tmp_path / "latent")
+    recorded = json.loads((tmp_path / "latent" / "train_config.json").read_text())
+    assert recorded["latent_weight"] == 0.5 and recorded["latent_detach"] is False
+    assert "--latent-weight" in recorded["command"]
+    cfg = json.loads((tmp_path / "latent" / "config.json").read_text())
+    assert cfg["regime"] == "autoencoder+latent-joint"
+    assert cfg["trained_steps"] == scores["trained_steps"] == [0, 3]
+    log = [json.loads(line) for line in (tmp_path / "latent" / "log.jsonl").read_text().splitlines()]
+    assert all("latent" in r for r in log if r.get("phase") == "model")
