@@ -439,6 +439,13 @@ def test_latent_loss_pulls_h_T_towards_the_encoding_of_board_T() -> None:
     assert not torch.allclose(grads[True]["encoder.0.weight"], grads[False]["encoder.0.weight"])
     # the decoder never sees it: the board losses stay those of steps 0 and T
     assert torch.allclose(grads[True]["decoder.0.weight"], plain_grads["decoder.0.weight"])
+    # relative: the same MSE in units of the target's mean square, so shrinking the encoder does not lower it
+    tc = train.TrainConfig(**{**base.__dict__, "latent_weight": 2.0, "latent_relative": True})
+    loss, stats = _objective_loss(tc, model, ep)
+    with torch.no_grad():
+        scale = model.encode(ep[:, -1]).pow(2).mean()
+    assert torch.allclose(loss - plain, 2.0 * expected / scale, rtol=1e-5)
+    assert train.regime_name(tc) == "autoencoder+latent-relative"
     with pytest.raises(ValueError, match="board task only"):
         train.TrainConfig(task="count", latent_weight=1.0)
 

@@ -69,6 +69,9 @@ class TrainConfig:
     # core can keep running past T (docs/analysis.md); uses board T only through the encoder (a trained step)
     latent_weight: float = 0.0
     latent_detach: bool = True  # the target encode(board T) is a constant; --no-latent-detach trains both sides
+    # divide that MSE by the target's mean square: a plain MSE is also lowered by shrinking the encoder's scale
+    # (the decoder absorbs it), which leaves the states as far apart relative to their size
+    latent_relative: bool = False
     init: str = ""  # frozen base model (zoo name, folder or repo id) for adversarial / probes
     warm_start: str = ""  # start the model phase from this checkpoint's weights (same architecture): a longer run
     # architecture (see ModelConfig)
@@ -176,7 +179,7 @@ def regime_name(tc: TrainConfig) -> str:
     if tc.consistency_weight > 0:
         parts.append("consistency")
     if tc.latent_weight > 0:
-        parts.append("latent" if tc.latent_detach else "latent-joint")
+        parts.append("latent" + ("" if tc.latent_detach else "-joint") + ("-relative" if tc.latent_relative else ""))
     return "+".join(parts)
 
 
@@ -257,6 +260,8 @@ class Objective(nn.Module):
             if tc.latent_detach:
                 target = target.detach()
             latent = F.mse_loss(hidden[:, m], target)
+            if tc.latent_relative:
+                latent = latent / target.detach().pow(2).mean().clamp_min(1e-8)
             loss = loss + tc.latent_weight * latent
             stats["latent"] = latent.detach()
         return loss, stats
