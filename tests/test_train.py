@@ -461,3 +461,26 @@ def test_latent_run_records_the_loss_and_keeps_the_trained_steps(tmp_path: Path)
     assert cfg["trained_steps"] == scores["trained_steps"] == [0, 3]
     log = [json.loads(line) for line in (tmp_path / "latent" / "log.jsonl").read_text().splitlines()]
     assert all("latent" in r for r in log if r.get("phase") == "model")
+
+
+def test_hidden_noise_perturbs_the_core_inputs_not_h0() -> None:
+    tc = train.TrainConfig(channels=4, core_hidden=8, batch_size=8, train_size=8, game_steps=3, hidden_noise=0.5)
+    model, _ = train.build(tc)
+    ep, _ = train.sample_batch(tc, model.config, 0, 0)
+    objective = train.Objective(tc, model, torch.nn.ModuleDict())
+    with torch.no_grad():
+        clean = model(ep[:, 0])
+        torch.manual_seed(1)
+        noisy = objective._noisy_hidden(ep[:, 0])
+        torch.manual_seed(1)
+        again = objective._noisy_hidden(ep[:, 0])
+    assert torch.equal(noisy[:, 0], clean[:, 0])  # the step-0 decoder loss sees the true encoding
+    assert not torch.allclose(noisy[:, 1:], clean[:, 1:])
+    assert torch.equal(noisy, again)  # seeded per step by Batches.get, like the data
+    assert train.regime_name(tc) == "autoencoder+noise"
+    quiet = train.TrainConfig(**{**tc.__dict__, "hidden_noise": 0.0})
+    torch.manual_seed(1)
+    loss_quiet, _ = train.Objective(quiet, model, torch.nn.ModuleDict())(ep, torch.empty(0), 0.0)
+    torch.manual_seed(1)
+    loss_noisy, _ = objective(ep, torch.empty(0), 0.0)
+    assert loss_noisy != loss_quiet

@@ -72,6 +72,9 @@ class TrainConfig:
     # divide that MSE by the target's mean square: a plain MSE is also lowered by shrinking the encoder's scale
     # (the decoder absorbs it), which leaves the states as far apart relative to their size
     latent_relative: bool = False
+    # Gaussian noise (std = this x the state's RMS) on each core step's input while training: the core learns
+    # to pull a perturbed state back to the boards' code, the drift that ends an imagination past T
+    hidden_noise: float = 0.0
     init: str = ""  # frozen base model (zoo name, folder or repo id) for adversarial / probes
     warm_start: str = ""  # start the model phase from this checkpoint's weights (same architecture): a longer run
     # architecture (see ModelConfig)
@@ -180,6 +183,8 @@ def regime_name(tc: TrainConfig) -> str:
         parts.append("consistency")
     if tc.latent_weight > 0:
         parts.append("latent" + ("" if tc.latent_detach else "-joint") + ("-relative" if tc.latent_relative else ""))
+    if tc.hidden_noise > 0:
+        parts.append("noise")
     return "+".join(parts)
 
 
@@ -230,7 +235,7 @@ class Objective(nn.Module):
     def _model(self, ep: torch.Tensor, real: torch.Tensor, w: float) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         tc, model = self.tc, self.model
         m = model.config.model_steps
-        hidden = model(ep[:, 0])
+        hidden = model(ep[:, 0]) if tc.hidden_noise <= 0 else self._noisy_hidden(ep[:, 0])
         stats: dict[str, torch.Tensor] = {}
         if tc.task == "board":
             raw_last = model.decode_logits(hidden[:, m])
@@ -265,6 +270,17 @@ class Objective(nn.Module):
             loss = loss + tc.latent_weight * latent
             stats["latent"] = latent.detach()
         return loss, stats
+
+    def _noisy_hidden(self, boards: torch.Tensor) -> torch.Tensor:
+        """h_0..h_T with noise on each core step's input; h_0 itself stays clean for its decoder loss."""
+        model = self.model
+        h = model.encode(boards)
+        hidden = [h]
+        for t in range(model.config.model_steps):
+            rms = h.detach().pow(2).mean().sqrt()
+            h = model.core_step(h + self.tc.hidden_noise * rms * torch.randn_like(h), t)
+            hidden.append(h)
+        return torch.stack(hidden, dim=1)
 
     def _frozen_hidden(self, ep: torch.Tensor) -> torch.Tensor:
         with torch.no_grad():
