@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from imagination import hub, zoo
-from imagination.model import CheckpointError, ImaginationModel
+from imagination.model import CheckpointError, ImaginationModel, hub_error
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 _ABS_PATH = re.compile(r"(?<![\w.:/~-])(?:/[\w.@+~-]+){2,}/?")
@@ -36,39 +36,17 @@ def redact(message: str, replacements: dict[str, str] | None = None) -> str:
     return _ABS_PATH.sub(lambda m: "…/" + m.group().rstrip("/").rsplit("/", 1)[-1], message)
 
 
-def hub_message(name: str, e: BaseException, offline: bool) -> str:
-    """A sentence for a huggingface_hub error met while fetching ``name``."""
-    from huggingface_hub.errors import (
-        EntryNotFoundError,
-        GatedRepoError,
-        HfHubHTTPError,
-        HFValidationError,
-        LocalEntryNotFoundError,
-        RepositoryNotFoundError,
-        RevisionNotFoundError,
-    )
-
-    if isinstance(e, GatedRepoError):
-        return f"{name}: the Hub repo is gated; this demo cannot accept its terms for you"
-    if isinstance(e, RepositoryNotFoundError):
-        return f"{name}: no such model repo on the Hugging Face Hub (or it is private)"
-    if isinstance(e, RevisionNotFoundError):
-        return f"{name}: the Hub repo has no such revision"
-    if isinstance(e, LocalEntryNotFoundError):
-        if offline:
-            return (
-                f"{name}: not in the local Hub cache, and this app runs offline "
-                "(start it with --online to fetch Hub repos)"
-            )
-        return f"{name}: could not reach the Hugging Face Hub (no network?) and it is not in the local cache"
-    if isinstance(e, EntryNotFoundError):
-        return f"{name}: the Hub repo lacks a file this demo needs"
-    if isinstance(e, HfHubHTTPError):
-        status = getattr(getattr(e, "response", None), "status_code", None)
-        return f"{name}: the Hugging Face Hub answered with an error" + (f" (HTTP {status})" if status else "")
-    if isinstance(e, HFValidationError):
-        return f"{name!r} is not a valid Hub repo id (expected org/name)"
-    return f"{name}: could not reach the Hugging Face Hub ({type(e).__name__})"
+def hub_message(name: str, e: BaseException, offline: bool, filename: str = "config.json") -> str:
+    """A sentence for a huggingface_hub error met while fetching ``name``: the loader's own words
+    (``imagination.model.hub_error``), or, where the Hub could not be reached, this app's."""
+    err = hub_error(e, name, None, filename)
+    if err is not None:
+        return str(err)
+    if offline:
+        return (
+            f"{name}: not in the local Hub cache, and this app runs offline (start it with --online to fetch Hub repos)"
+        )
+    return f"{name}: could not reach the Hugging Face Hub (no network?) and it is not in the local cache"
 
 
 class Checkpoints:
@@ -179,12 +157,7 @@ class Checkpoints:
             return key, model
 
     def _load(self, key: str, name: str) -> ImaginationModel:
-        from huggingface_hub.errors import HfHubHTTPError, HFValidationError, LocalEntryNotFoundError
-
         target = self._registered.get(key, key)  # a registered name: the loader reads it at its pinned revision
-        source = hub.locate(target)
-        if source.kind == "hub" and source.name is None:
-            self.fetch(key, "config.json")  # a plain repo id: "no such repo" / "offline" in this app's words
         try:
             model = ImaginationModel.from_pretrained(target, local_files_only=self.offline)
         except CheckpointError as e:  # keep its class (offline, gated, ...): only its text is made public
@@ -193,8 +166,6 @@ class Checkpoints:
                 text += " (this app runs offline: start it with --online to fetch Hub repos)"
             e.args = (text,)
             raise e from None
-        except (HfHubHTTPError, LocalEntryNotFoundError, HFValidationError) as e:
-            raise CheckpointError(hub_message(name.strip(), e, self.offline)) from None
         except (ValueError, TypeError, OSError, KeyError) as e:
             reason = self._public(str(e), key, name)
             shown = self.display_name(key)
@@ -205,17 +176,12 @@ class Checkpoints:
     def fetch(self, repo_id: str, filename: str) -> str:
         """A file of a Hub repo (from the cache when offline); Hub errors become CheckpointError."""
         from huggingface_hub import hf_hub_download
-        from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
 
         repo, _, revision = repo_id.partition("@")
         try:
             return hf_hub_download(repo, filename, revision=revision or None, local_files_only=self.offline)
-        except EntryNotFoundError as e:
-            if not isinstance(e, LocalEntryNotFoundError) and filename == "config.json":
-                raise CheckpointError(f"{repo_id}: not an imagination model (the repo has no config.json)") from None
-            raise CheckpointError(hub_message(repo_id, e, self.offline)) from None
-        except Exception as e:  # HTTP errors, validation, httpx transport errors: no network
-            raise CheckpointError(hub_message(repo_id, e, self.offline)) from None
+        except Exception as e:  # noqa: BLE001 - Hub errors, validation, httpx transport errors (no network)
+            raise CheckpointError(hub_message(repo_id, e, self.offline, filename)) from None
 
     # -- a checkpoint's other files -------------------------------------------------------------
 

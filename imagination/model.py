@@ -568,7 +568,7 @@ def _refuse_missing_weights(label: str, pickles: list[str]) -> None:
     raise CorruptWeights(f"{label}: the checkpoint has no {WEIGHTS}; it is incomplete")
 
 
-def _hub_error(e: Exception, repo_id: str, revision: str | None, filename: str) -> CheckpointError | None:
+def hub_error(e: BaseException, repo_id: str, revision: str | None, filename: str) -> CheckpointError | None:
     """The CheckpointError for a huggingface_hub failure, or None when it means "the Hub is unreachable".
 
     Order matters: ``GatedRepoError`` is a ``RepositoryNotFoundError`` and ``LocalEntryNotFoundError``
@@ -659,7 +659,7 @@ def _fetch_from_hub(
                 repo_id, revision=revision, timeout=constants.HF_HUB_ETAG_TIMEOUT
             )
         except Exception as e:  # noqa: BLE001 - every huggingface_hub / transport error is classified here
-            err = _hub_error(e, repo_id, revision, CONFIG)
+            err = hub_error(e, repo_id, revision, CONFIG)
             if err is not None:
                 raise err from e
             reason = e
@@ -668,7 +668,7 @@ def _fetch_from_hub(
         try:
             return hf_hub_download(repo_id, filename, revision=rev, local_files_only=local, **opts)
         except Exception as e:  # noqa: BLE001
-            err = _hub_error(e, repo_id, rev, filename)
+            err = hub_error(e, repo_id, rev, filename)
             if err is not None:
                 raise err from e
             raise Offline(_unreachable_message(repo_id, reason or e, offline or local)) from e
@@ -700,7 +700,7 @@ def _fetch_from_hub(
                 stacklevel=3,
             )
             return fallback
-        err = _hub_error(e, repo_id, revision, CONFIG)
+        err = hub_error(e, repo_id, revision, CONFIG)
         if err is not None and not isinstance(err, NotAnImaginationModel):
             raise err from e
         raise Offline(_unreachable_message(repo_id, reason, offline)) from (reason or e)
