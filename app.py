@@ -789,6 +789,22 @@ def _initial(default: str | None) -> dict[str, Any]:
     return out
 
 
+def _figure(label: str, elem_id: str, value: str | None = None, format: str = "png") -> gr.Image:
+    """A result picture: shown at its own size (class "natural"), downloadable and full-screen, its label
+    the alt text that says what it shows."""
+    return gr.Image(
+        value=value,
+        label=label,
+        show_label=False,
+        buttons=["download", "fullscreen"],
+        type="filepath",
+        format=format,
+        interactive=False,
+        elem_id=elem_id,
+        elem_classes=["natural"],
+    )
+
+
 def build_demo(default_checkpoint_name: str | None = None) -> gr.Blocks:
     """The whole page. ``default_checkpoint_name`` defaults to the showcase checkpoint."""
     choices = zoo_choices()
@@ -920,16 +936,10 @@ def build_demo(default_checkpoint_name: str | None = None) -> gr.Blocks:
                 run_status = gr.Markdown(
                     first.get("run_status", "Run an episode to see it here."), elem_id="run-status"
                 )
-                panel = gr.Image(
+                panel = _figure(
+                    "The episode: per model step the true frame, decoded P(alive), imagined board and error",
+                    "episode-panel",
                     value=first.get("panel"),
-                    label="The episode: per model step the true frame, decoded P(alive), imagined board and error",
-                    show_label=False,
-                    buttons=["download", "fullscreen"],
-                    type="filepath",
-                    format="png",
-                    interactive=False,
-                    elem_id="episode-panel",
-                    elem_classes=["natural"],
                 )
                 step_table = gr.Dataframe(
                     value=first.get("table"),
@@ -940,28 +950,12 @@ def build_demo(default_checkpoint_name: str | None = None) -> gr.Blocks:
                     elem_id="step-scores",
                 )
                 with gr.Row(equal_height=False):
-                    heatmap = gr.Image(
+                    heatmap = _figure(
+                        "Score matrix: MCC of every decoded step against every true frame",
+                        "score-matrix",
                         value=first.get("heat"),
-                        label="Score matrix: MCC of every decoded step against every true frame",
-                        show_label=False,
-                        buttons=["download", "fullscreen"],
-                        type="filepath",
-                        format="png",
-                        interactive=False,
-                        elem_id="score-matrix",
-                        elem_classes=["natural"],
                     )
-                    animation = gr.Image(
-                        value=first.get("gif"),
-                        label="Animation of the episode",
-                        show_label=False,
-                        buttons=["download", "fullscreen"],
-                        type="filepath",
-                        format="gif",
-                        interactive=False,
-                        elem_id="animation",
-                        elem_classes=["natural"],
-                    )
+                    animation = _figure("Animation of the episode", "animation", value=first.get("gif"), format="gif")
                 with gr.Row():
                     npz_file = gr.File(
                         value=first.get("npz"),
@@ -1003,16 +997,7 @@ def build_demo(default_checkpoint_name: str | None = None) -> gr.Blocks:
                 )
                 cmp_btn = gr.Button("Compare", variant="primary", scale=1, elem_id="compare-btn")
             cmp_status = gr.Markdown(elem_id="compare-status")
-            cmp_panel = gr.Image(
-                label="Imagined boards per checkpoint, under the true frames",
-                show_label=False,
-                buttons=["download", "fullscreen"],
-                type="filepath",
-                format="png",
-                interactive=False,
-                elem_id="compare-panel",
-                elem_classes=["natural"],
-            )
+            cmp_panel = _figure("Imagined boards per checkpoint, under the true frames", "compare-panel")
             cmp_table = gr.Dataframe(interactive=False, label="MCC per model step", elem_id="compare-scores")
 
         with gr.Accordion("5. Intervene: edit what it imagines at step i", open=False, elem_id="intervene") as iv_view:
@@ -1047,15 +1032,9 @@ def build_demo(default_checkpoint_name: str | None = None) -> gr.Blocks:
             iv_original = gr.State("")  # the unedited imagined board, to colour the edits
             iv_btn = gr.Button("Run from the edit", variant="primary", elem_id="intervene-btn")
             iv_status = gr.Markdown(elem_id="intervene-status")
-            iv_panel = gr.Image(
-                label="The intervened episode: per step true frame, decoded P(alive), imagined board and error",
-                show_label=False,
-                buttons=["download", "fullscreen"],
-                type="filepath",
-                format="png",
-                interactive=False,
-                elem_id="intervene-panel",
-                elem_classes=["natural"],
+            iv_panel = _figure(
+                "The intervened episode: per step true frame, decoded P(alive), imagined board and error",
+                "intervene-panel",
             )
             with gr.Accordion("Intervened episode (JSON)", open=False):
                 iv_summary = gr.JSON(elem_id="intervene-summary")
@@ -1065,16 +1044,7 @@ def build_demo(default_checkpoint_name: str | None = None) -> gr.Blocks:
             open=False,
             elem_id="analysis",
         ) as analysis_view:
-            an_curve = gr.Image(
-                label="Decoded accuracy and MCC past the trained steps",
-                show_label=False,
-                buttons=["download", "fullscreen"],
-                type="filepath",
-                format="png",
-                interactive=False,
-                elem_id="analysis-curve",
-                elem_classes=["natural"],
-            )
+            an_curve = _figure("Decoded accuracy and MCC past the trained steps", "analysis-curve")
             an_text = gr.Markdown("Open this view to measure the loaded checkpoint.", elem_id="analysis-summary")
             an_probes = gr.Dataframe(
                 headers=report.PROBE_HEADERS,
