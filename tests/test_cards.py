@@ -230,3 +230,25 @@ def test_the_mixin_writes_and_pushes_the_project_card(hub: HubStub, tmp_path: Pa
     card = ModelCard.load("someone/mixin-pushed")
     assert 'from_pretrained("someone/mixin-pushed")' in card.content and not card.data.eval_results
     assert "unevaluated" in card.data.tags
+
+
+def test_no_generated_or_documented_file_holds_a_machine_path() -> None:
+    """Every data file and document the repository ships (experiment records, zoo, docs), not only the
+    cards: a recorded sys.argv[0] once put this machine's checkout path into 13 experiment configs."""
+    import subprocess
+
+    tracked = subprocess.run(
+        ["git", "ls-files", "docs", "zoo", "README.md", "CONTRIBUTING.md"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    if not tracked:
+        pytest.skip("not a git checkout")
+    leaks = {
+        f: found
+        for f in tracked
+        if f.endswith((".json", ".jsonl", ".md")) and (found := machine_paths((ROOT / f).read_text()))
+    }
+    assert not leaks
