@@ -26,11 +26,13 @@ def test_a_stalled_hub_fetch_does_not_hold_up_a_bundled_checkpoint(bundled: str,
 
     started, release = threading.Event(), threading.Event()
 
-    def stalled(repo_id: str, filename: str, **kwargs):  # the Hub unreachable, retrying for ever
+    def stalled(*args, **kwargs):  # the Hub unreachable, retrying for ever
         started.set()
         release.wait(30)
         raise OSError("no network")
 
+    # every way the loader reaches the Hub: its metadata call first, then downloads (or the cache)
+    monkeypatch.setattr(huggingface_hub.HfApi, "model_info", stalled)
     monkeypatch.setattr(huggingface_hub, "hf_hub_download", stalled)
     ckpts = Checkpoints(offline=False)
     errors: list[BaseException] = []
