@@ -51,6 +51,14 @@ for t in (2, 3, 4):
 PLAN["gol3-untied"] = (["--untied", "--game-steps", "3"], None)
 PLAN["gol3-model2"] = (["--game-steps", "3", "--model-steps", "2"], None)
 PLAN["gol3-consistency"] = (["--game-steps", "3", "--consistency-weight", "0.01"], None)
+# An imagination that keeps running (docs/analysis.md): boards trained at steps 0 and 3 only, plus 0.3 x the
+# MSE of h_3 against the encoding of board 3 (relative to its mean square, both sides trained); a fixed 7,000
+# steps at batch 64, with no early stop (at the error bar the states had not met yet; at 7,500 a longer run collapsed)
+PLAN["gol3-longrun"] = (
+    ["--game-steps", "3", "--batch-size", "64", "--steps", "7000", "--stop-error", "0"]
+    + ["--latent-weight", "0.3", "--latent-relative", "--no-latent-detach"],
+    None,
+)
 PLAN["highlife3-autoencoder"] = (["--game-steps", "3", "--rule", "B36/S23"], None)
 # HighLife was still learning when the recipe's 8,000 steps ran out: 8,000 more, at the lower end of
 # the recipe's learning rates and on fresh batches (another data seed), from where it stopped.
