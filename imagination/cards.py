@@ -310,6 +310,31 @@ def _base_line(derivation: dict[str, Any] | None, base_repo: str | None) -> str:
     return f"- base model: {shown}; this run continued training its weights (`--warm-start`)"
 
 
+def _training_notes(tc: dict[str, Any], cfg: dict[str, Any]) -> list[str]:
+    """What the extra losses of a run train, in words: the regime name alone does not say which boards
+    they see, and that decides which steps the metric may call untrained."""
+    t = cfg["model_steps"]
+    notes = []
+    if tc.get("latent_weight", 0) > 0:
+        sides = "both sides trained" if not tc.get("latent_detach", True) else "the target held constant"
+        scale = ", divided by the target's mean square" if tc.get("latent_relative") else ""
+        notes.append(
+            f"Besides the board losses at steps {cfg['trained_steps']}, a latent loss ({tc['latent_weight']} x MSE of "
+            f"h_{t} against the encoding of the true board {t}{scale}; {sides}) pulls the last hidden state onto "
+            "the encoder's states. The true board at that step enters only through the encoder, at a step whose "
+            "decoding is trained anyway: no other step is ever compared with a board, so the inner steps and every "
+            "step past the training stay untrained."
+        )
+    if tc.get("hidden_noise", 0) > 0:
+        notes.append(f"Gaussian noise ({tc['hidden_noise']} x the state's RMS) was added to each core step's input.")
+    if tc.get("consistency_weight", 0) > 0:
+        notes.append(
+            f"A consistency loss ({tc['consistency_weight']} x (1 - cosine) of every hidden state against the "
+            "encoding of its own decoding) uses no board beyond the trained steps."
+        )
+    return notes
+
+
 def build_card(folder: str | Path, name: str | None = None, repo_id: str | None = None) -> ModelCard:
     """The card of a checkpoint folder, from its config.json, train_config.json and eval.json.
 
@@ -364,6 +389,7 @@ def build_card(folder: str | Path, name: str | None = None, repo_id: str | None 
             f"Trained further from the weights of `{portable(w['from'])}`{before}. The scores above are of these "
             "weights; the training time and steps below count this run only."
         )
+    extra += _training_notes(tc, cfg)
     if "probes" in scores:
         probes = [
             "### Decoder probes (fresh decoders fitted on a frozen model)\n\n| probe | fitted on steps | "

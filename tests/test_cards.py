@@ -252,3 +252,12 @@ def test_no_generated_or_documented_file_holds_a_machine_path() -> None:
         if f.endswith((".json", ".jsonl", ".md")) and (found := machine_paths((ROOT / f).read_text()))
     }
     assert not leaks
+
+
+def test_a_card_says_what_extra_losses_train() -> None:
+    """A regime name like 'autoencoder+latent-joint-relative' does not say which boards a loss sees."""
+    for e in zoo.bundled():
+        tc = json.loads((e.path / "train_config.json").read_text())
+        text = (e.path / "README.md").read_text()
+        assert ("a latent loss" in text) == (tc.get("latent_weight", 0) > 0), e.name
+        assert ("A consistency loss" in text) == (tc.get("consistency_weight", 0) > 0), e.name
