@@ -137,7 +137,7 @@ def test_pick_a_checkpoint_and_a_glider_run_and_see_every_step(page, zoo_dir: Pa
     _status_contains(page, "checkpoint-status", f"Loaded {pick}")
     trained = json.loads((zoo_dir / pick / "config.json").read_text())["model_steps"]
     page.wait_for_function(
-        "(n) => document.querySelector('#steps input').value === String(n)", arg=trained
+        "(n) => document.querySelector('#steps input')?.value === String(n)", arg=trained
     )  # the steps default to what the checkpoint was trained for
 
     page.get_by_role("radio", name="classic pattern").check()
@@ -164,7 +164,7 @@ def test_pick_a_checkpoint_and_a_glider_run_and_see_every_step(page, zoo_dir: Pa
 
     # a click on the start board flips a cell: the board becomes RLE text
     page.locator("#board-preview img").click()
-    page.wait_for_function("() => document.querySelector('#board-text textarea').value.includes('x = 20')")
+    page.wait_for_function("() => document.querySelector('#board-text textarea')?.value.includes('x = 20')")
     assert page.eval_on_selector("#board-source input:checked", "e => e.value") == "text"
     assert blocked == [], f"the page asked for non-local resources: {blocked}"
 
@@ -200,7 +200,7 @@ def test_paint_a_board_on_the_image_editor(page) -> None:
         page.mouse.move(box["x"] + box["width"] * (0.35 + 0.02 * i), y)
     page.mouse.up()
     page.click("#use-drawing")
-    page.wait_for_function("() => document.querySelector('#board-text textarea').value.includes('x = 20')")
+    page.wait_for_function("() => document.querySelector('#board-text textarea')?.value.includes('x = 20')")
     rle = page.input_value("#board-text textarea")
     assert "o" in rle.splitlines()[-1]  # some cells came alive
     assert page.eval_on_selector("#board-source input:checked", "e => e.value") == "text"
@@ -214,7 +214,7 @@ def test_intervene_on_the_imagined_board_and_see_the_checkpoint_analysis(page, z
     _status_contains(page, "checkpoint-status", f"Loaded {name}")
     page.click("#rule-box")  # the accordion that holds the rule
     page.wait_for_function(  # the rule field shows the checkpoint's own rule (a menu label, "Life B3/S23")
-        "(r) => document.querySelector('#rule input').value.includes(r)", arg=cfg["rule"]
+        "(r) => document.querySelector('#rule input')?.value.includes(r)", arg=cfg["rule"]
     )
     page.get_by_role("radio", name="classic pattern").check()
     page.click("#run-btn")
@@ -223,13 +223,13 @@ def test_intervene_on_the_imagined_board_and_see_the_checkpoint_analysis(page, z
     # open the view: the imagined board at step i appears, as a picture and as RLE
     page.click("#intervene")
     page.wait_for_function(RENDERED, arg="#intervene-board img")
-    page.wait_for_function("() => document.querySelector('#intervene-rle textarea').value.includes('x = 20')")
+    page.wait_for_function("() => document.querySelector('#intervene-rle textarea')?.value.includes('x = 20')")
     before = page.input_value("#intervene-rle textarea")
     board = page.locator("#intervene-board img")
     board.scroll_into_view_if_needed()
     box = board.bounding_box()
     board.click(position={"x": box["width"] * 9.5 / 20, "y": box["height"] * 9.5 / 20})  # cell (9, 9)
-    page.wait_for_function("(b) => document.querySelector('#intervene-rle textarea').value !== b", arg=before)
+    page.wait_for_function("(b) => document.querySelector('#intervene-rle textarea')?.value !== b", arg=before)
     page.click("#intervene-btn")
     page.wait_for_function(RENDERED, arg="#intervene-panel img")
     _status_contains(page, "intervene-status", "Compared with the original run")
@@ -240,7 +240,7 @@ def test_intervene_on_the_imagined_board_and_see_the_checkpoint_analysis(page, z
     assert shot.stat().st_size > 10_000
     # a new run while the view is open shows its imagined board afresh: the edit is gone
     page.click("#run-btn")
-    page.wait_for_function("(b) => document.querySelector('#intervene-rle textarea').value === b", arg=before)
+    page.wait_for_function("(b) => document.querySelector('#intervene-rle textarea')?.value === b", arg=before)
 
     # beyond the paper: the extrapolation curve and what eval.json holds (or says is not measured)
     page.click("#analysis")
@@ -323,7 +323,7 @@ def test_pasted_rle_switches_the_source_and_runs(page) -> None:
     page, blocked = page
     page.wait_for_function(RENDERED, arg="#episode-panel img")
     page.fill("#board-text textarea", "x = 5, y = 4\nb3o$o2bo$3bo$2bo!")  # pasted (an input event), no click
-    page.wait_for_function("() => document.querySelector('#board-source input:checked').value === 'text'")
+    page.wait_for_function("() => document.querySelector('#board-source input:checked')?.value === 'text'")
     page.click("#run-btn")
     _status_contains(page, "run-status", "pasted")
     shot(page, "pasted-rle")
@@ -341,12 +341,12 @@ def test_a_typed_checkpoint_loads_on_enter_and_on_blur(page, zoo_dir: Path) -> N
     page.press("#checkpoint input", "Enter")
     _status_contains(page, "checkpoint-status", f"Loaded {by_enter}")
     steps = json.loads((zoo_dir / by_enter / "config.json").read_text())["model_steps"]
-    page.wait_for_function("(n) => document.querySelector('#steps input').value === String(n)", arg=steps)
+    page.wait_for_function("(n) => document.querySelector('#steps input')?.value === String(n)", arg=steps)
     page.fill("#checkpoint input", by_blur)
     page.click("#intro")  # focus leaves the field
     _status_contains(page, "checkpoint-status", f"Loaded {by_blur}")
     steps = json.loads((zoo_dir / by_blur / "config.json").read_text())["model_steps"]
-    page.wait_for_function("(n) => document.querySelector('#steps input').value === String(n)", arg=steps)
+    page.wait_for_function("(n) => document.querySelector('#steps input')?.value === String(n)", arg=steps)
     assert blocked == []
 
 
