@@ -136,6 +136,9 @@ def test_a_bundled_name_is_not_taken_by_another_folder(hub: HubStub, folder: Pat
         push.push(folder, "someone/tiny-ae")
     push.push(folder, "someone/tiny-ae", name="my-tiny-ae")
     assert zoo.entry("my-tiny-ae").repo_id == "someone/tiny-ae"
+    before = zoo.read_registry()
+    push.push(folder, "someone/unregistered", register=False)  # nothing registered: no name is taken
+    assert zoo.read_registry() == before
 
 
 def test_push_all_to_an_org_rewrites_every_card_for_its_repo(hub: HubStub, folder: Path, own_zoo: Path) -> None:

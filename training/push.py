@@ -41,8 +41,9 @@ def default_name(folder: Path) -> str:
     return folder.resolve().name
 
 
-def check_folder(folder: Path, name: str | None = None) -> None:
-    """Refuse to publish a folder whose weights, card or scores are not what a user expects."""
+def check_folder(folder: Path, name: str | None = None, register: bool = True) -> None:
+    """Refuse to publish a folder whose weights, card or scores are not what a user expects (and, when it
+    is to be registered, one that would take a bundled entry's name)."""
     missing = [f for f in REQUIRED if not (folder / f).exists()]
     if missing:
         raise SystemExit(f"{folder}: missing {', '.join(missing)}")
@@ -61,7 +62,7 @@ def check_folder(folder: Path, name: str | None = None) -> None:
             if wrong:
                 said = ", ".join(f"{k}: registry {e.get(k)!r}, eval.json {scores[k]!r}" for k in wrong)
                 raise SystemExit(f"{folder}: the registry's scores do not match eval.json ({said}); rerun its index")
-        elif e["name"] == name and e.get("bundled", True) and not _bundled(folder):
+        elif register and e["name"] == name and e.get("bundled", True) and not _bundled(folder):
             raise SystemExit(f"{name!r} is a bundled zoo entry; register this folder under another --name")
 
 
@@ -83,7 +84,7 @@ def push(
     """Check, upload in one commit, then register the repo and its commit; returns the commit URL."""
     folder = Path(folder)
     name = name or default_name(folder)
-    check_folder(folder, name)
+    check_folder(folder, name, register)
     base = cards.derivation(folder)
     if base and base.get("zoo_name"):
         try:
