@@ -100,7 +100,7 @@ def derived_from(source: str, how: str) -> dict[str, Any]:
     p = Path(source).expanduser()
     zoo_name = None
     if p.is_dir():
-        if p.resolve().parent == hub.ZOO_DIR.resolve() and p.name in names:
+        if hub.in_zoo(p) and p.name in names:
             zoo_name = p.name
     elif source in names:
         zoo_name = source
@@ -231,7 +231,7 @@ def _target(folder: Path, name: str, repo_id: str | None) -> tuple[str, str]:
 
     if repo_id:
         return repo_id, "this repo on the Hugging Face Hub"
-    if folder.resolve().parent == hub.ZOO_DIR.resolve():
+    if hub.in_zoo(folder):
         return name, "bundled with the package: the zoo name loads offline"
     local = portable(str(folder.resolve())) if folder.is_absolute() else folder.as_posix()
     if not local.startswith("."):

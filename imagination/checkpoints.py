@@ -82,11 +82,12 @@ class Checkpoints:
             raise CheckpointError("the checkpoint name holds a NUL character")
         looks_like_path = name.startswith((".", "/", "~")) or name.count("/") > 1 or "\\" in name
         try:
-            source = hub.resolve(name)
+            located: hub.Source | None = hub.locate(name)
+            source = located.location
             is_dir = Path(source).is_dir()
         except (OSError, ValueError, RuntimeError):
-            source, is_dir = name, False
-        in_zoo = is_dir and Path(source).resolve().parent == hub.ZOO_DIR.resolve()
+            located, source, is_dir = None, name, False
+        in_zoo = is_dir and hub.in_zoo(source)
         if not self.local_folders and (looks_like_path or is_dir) and not in_zoo:
             raise CheckpointError(f"{name}: this app loads zoo checkpoints and Hub repo ids (org/name), not folders")
         if is_dir:
@@ -94,8 +95,8 @@ class Checkpoints:
         if looks_like_path:
             raise CheckpointError(f"{name}: no such folder")
         if "/" not in name:
-            located = hub.locate(name)
-            if located.kind == "hub" and "/" in located.location:  # registered in the zoo, not bundled: its Hub repo
+            # registered in the zoo, not bundled: its Hub repo at the registered revision
+            if located is not None and located.kind == "hub" and "/" in located.location:
                 key = f"{located.location}@{located.revision or 'main'}"
                 with self._lock:
                     self._registered[key] = name

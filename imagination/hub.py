@@ -58,6 +58,12 @@ class Source:
     fallback: Path | None = None
 
 
+def in_zoo(folder: str | Path) -> bool:
+    """Whether ``folder`` is one of the bundled zoo's own entry folders (where cards, push and the app
+    treat it by its zoo name)."""
+    return Path(folder).resolve().parent == ZOO_DIR.resolve()
+
+
 def registry_entries() -> list[dict[str, Any]]:
     """The raw entries of the zoo's registry (``index.json``); [] when there is none or it is unreadable.
 

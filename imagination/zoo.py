@@ -23,10 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from imagination import hub
-from imagination.hub import ZOO_DIR
 from imagination.model import ImaginationModel
 
-INDEX = ZOO_DIR / "index.json"
 HUB_ORG = "imagination-zoo"  # the organisation the bundled entries are named under (see CONTRIBUTING.md)
 BAR = 0.01  # the zoo's bar (the reference's stopping rule): task error <= 1% on the fixed eval set
 

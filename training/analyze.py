@@ -65,7 +65,7 @@ def _repo_id(folder: Path) -> str | None:
     then loads the zoo name or the folder)."""
     from imagination import zoo
 
-    if folder.resolve().parent != hub.ZOO_DIR.resolve():
+    if not hub.in_zoo(folder):
         return None
     try:
         e = zoo.entry(folder.name)

@@ -32,10 +32,6 @@ IGNORE = ["resume_state*", ".weights-tmp*", "*.tmp*", ".*"]
 HEADLINE = ("interpretability", "final_error", "task_error", "per_step_accuracy", "meets_bar")
 
 
-def _bundled(folder: Path) -> bool:
-    return folder.resolve().parent == hub.ZOO_DIR.resolve()
-
-
 def default_name(folder: Path) -> str:
     """The registry name of a folder: its zoo name when bundled, else the folder's name."""
     return folder.resolve().name
@@ -57,12 +53,12 @@ def check_folder(folder: Path, name: str | None = None, register: bool = True) -
     name = name or default_name(folder)
     scores = registry.headline(json.loads((folder / "eval.json").read_text()))
     for e in registry.read_registry():
-        if e["name"] == name and e.get("bundled", True) and _bundled(folder):
+        if e["name"] == name and e.get("bundled", True) and hub.in_zoo(folder):
             wrong = [k for k in HEADLINE if e.get(k) != scores[k]]
             if wrong:
                 said = ", ".join(f"{k}: registry {e.get(k)!r}, eval.json {scores[k]!r}" for k in wrong)
                 raise SystemExit(f"{folder}: the registry's scores do not match eval.json ({said}); rerun its index")
-        elif register and e["name"] == name and e.get("bundled", True) and not _bundled(folder):
+        elif register and e["name"] == name and e.get("bundled", True) and not hub.in_zoo(folder):
             raise SystemExit(f"{name!r} is a bundled zoo entry; register this folder under another --name")
 
 
@@ -114,7 +110,7 @@ def push(
 
 def register_push(folder: Path, name: str, repo_id: str, revision: str) -> None:
     """Record a push in the registry; a bundled entry's card is rewritten to match what was uploaded."""
-    bundled = _bundled(folder)
+    bundled = hub.in_zoo(folder)
     entry = registry.record(folder, name, repo_id, bundled=bundled)
     entry.update(revision=revision, pushed=True)
     registry.register(entry)
