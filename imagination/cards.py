@@ -148,8 +148,40 @@ def _faithfulness(scores: dict[str, Any]) -> float | None:
     return None if score is None or math.isnan(score) else float(score)
 
 
+def step_pairings(cfg: dict[str, Any], scores: dict[str, Any]) -> list[tuple[int, float, int, float]] | None:
+    """Per model step: (aligned game step, its accuracy, best-matching game step, its accuracy).
+
+    The aligned pairing is a convention (``metrics.aligned_game_step``); the best-matching one says
+    which game step a hidden state shows, which differs when the model runs fewer steps than the game
+    or a step decodes another board. Read from eval.json's ``per_step_best_*`` (runs evaluated since
+    they were added), else derived from its ``accuracy_matrix``, so older folders need no retraining;
+    None when ``scores`` holds neither (e.g. a probe record).
+    """
+    from imagination import metrics
+
+    m, g = cfg["model_steps"], cfg["game_steps"]
+    aligned = scores["per_step_accuracy"]
+    if "per_step_best_game_step" in scores and "per_step_best_accuracy" in scores:
+        best = list(zip(scores["per_step_best_game_step"], scores["per_step_best_accuracy"], strict=True))
+    elif scores.get("accuracy_matrix"):
+        best = metrics.best_matching_steps(scores["accuracy_matrix"])
+    else:
+        return None
+    pairs = enumerate(zip(aligned, best, strict=True))
+    return [(metrics.aligned_game_step(i, m, g), a, j, b) for i, (a, (j, b)) in pairs]
+
+
+def _pairings_differ(cfg: dict[str, Any], pairings: list[tuple[int, float, int, float]] | None) -> bool:
+    """Whether a card shows both pairings: a model step is not its own game step, or one matches another best."""
+    if pairings is None:
+        return False
+    return cfg["model_steps"] != cfg["game_steps"] or any(a != j for a, _, j, _ in pairings)
+
+
 def eval_results(cfg: dict[str, Any], scores: dict[str, Any]) -> list[EvalResult]:
     """The scores the Hub renders as evaluation results, all taken from eval.json."""
+    from imagination import metrics
+
     es = scores["eval_set"]
     common = dict(
         task_type="imagination",
@@ -176,8 +208,16 @@ def eval_results(cfg: dict[str, Any], scores: dict[str, Any]) -> list[EvalResult
         rows.append(
             ("extrapolation_steps", "Steps decoded at >= 99% accuracy", scores["extrapolation"]["steps_above_99"])
         )
+    pairings = step_pairings(cfg, scores)
+    both = _pairings_differ(cfg, pairings)
+    m, g = cfg["model_steps"], cfg["game_steps"]
     for i, acc in enumerate(scores["per_step_accuracy"]):
-        rows.append((f"accuracy_step_{i}", f"Decoded accuracy at step {i}", acc))
+        # named for its game step where that is not the model step's own number
+        aligned = f" (aligned game step {metrics.aligned_game_step(i, m, g)})" if m != g else ""
+        rows.append((f"accuracy_step_{i}", f"Decoded accuracy at step {i}{aligned}", acc))
+    if both and pairings:
+        for i, (_, _, j, best) in enumerate(pairings):
+            rows.append((f"accuracy_best_step_{i}", f"Decoded accuracy at step {i}, best-matching game step {j}", best))
     return [EvalResult(metric_type=t, metric_name=n, metric_value=float(v), **common) for t, n, v in rows]
 
 
@@ -335,6 +375,36 @@ def _training_notes(tc: dict[str, Any], cfg: dict[str, Any]) -> list[str]:
     return notes
 
 
+def _per_step_block(cfg: dict[str, Any], scores: dict[str, Any]) -> str:
+    """The card's per-step accuracy: one line where each model step's own game step is also its best
+    match, else a table of both pairings, so a reader sees which game step each hidden state shows."""
+    line = "Per-step decoded accuracy (model step i against the game step it stands for): " + ", ".join(
+        f"{a:.4f}" for a in scores["per_step_accuracy"]
+    )
+    pairings = step_pairings(cfg, scores)
+    if pairings is None:
+        return line
+    if not _pairings_differ(cfg, pairings):
+        return line + ". No other game step matches any model step's decoding better."
+    rows = "\n".join(
+        f"| {i} | {a} | {acc:.4f} | {f'**{j}**' if j != a else j} | {best:.4f} |"
+        for i, (a, acc, j, best) in enumerate(pairings)
+    )
+    m, g = cfg["model_steps"], cfg["game_steps"]
+    aligned = (
+        f"aligned: ceil(i x T / M), a convention for T = {g} game steps in M = {m} model steps"
+        if m != g
+        else "game step i"
+    )
+    return (
+        f"Per-step decoded accuracy, each model step against two game steps: the one it stands for ({aligned}) "
+        "and the one its decoding matches best (the game step where its accuracy is highest; in bold where "
+        "that is another one).\n\n"
+        "| model step | aligned game step | accuracy | best-matching game step | accuracy |\n"
+        "|---|---|---|---|---|\n" + rows
+    )
+
+
 def build_card(folder: str | Path, name: str | None = None, repo_id: str | None = None) -> ModelCard:
     """The card of a checkpoint folder, from its config.json, train_config.json and eval.json.
 
@@ -366,7 +436,7 @@ def build_card(folder: str | Path, name: str | None = None, repo_id: str | None 
         if r.metric_type == "extrapolation_steps"
         else f"| {r.metric_name} | {_pct(r.metric_value) if 'error' in r.metric_type else f'{r.metric_value:.4f}'} |"
         for r in data.eval_results or []
-        if not r.metric_type.startswith("accuracy_step_")
+        if not r.metric_type.startswith(("accuracy_step_", "accuracy_best_step_"))
     ]
     if "task_mae_cells" in scores:
         rows.append(f"| {cfg['task']} mean absolute error (cells per region) | {scores['task_mae_cells']:.4f} |")
@@ -391,12 +461,21 @@ def build_card(folder: str | Path, name: str | None = None, repo_id: str | None 
         )
     extra += _training_notes(tc, cfg)
     if "probes" in scores:
+        # a probe record holds a best-matching column only where its run wrote one (no matrix to derive it from)
+        probe_pairings = {pname: step_pairings(cfg, p) for pname, p in scores["probes"].items()}
+        best_column = any(_pairings_differ(cfg, pp) for pp in probe_pairings.values())
+        head = "| probe | fitted on steps | per-step accuracy |" + (
+            " best-matching game step: accuracy |" if best_column else ""
+        )
         probes = [
-            "### Decoder probes (fresh decoders fitted on a frozen model)\n\n| probe | fitted on steps | "
-            "per-step accuracy | interpretability |\n|---|---|---|---|"
+            "### Decoder probes (fresh decoders fitted on a frozen model)\n\n"
+            f"{head} interpretability |\n|---|---|---|{'---|' if best_column else ''}---|"
         ]
         for pname, p in scores["probes"].items():
             accs = " ".join(f"{a:.3f}" for a in p["per_step_accuracy"])
+            if best_column:
+                pp = probe_pairings[pname]
+                accs += " | " + (" ".join(f"{j}: {b:.3f}" for _, _, j, b in pp) if pp else "n/a")
             probes.append(f"| {pname} | {p['fitted_steps']} | {accs} | {p['interpretability']:.4f} |")
         extra.append("\n".join(probes))
     if "faithfulness" in scores:
@@ -436,8 +515,7 @@ def build_card(folder: str | Path, name: str | None = None, repo_id: str | None 
         f"Eval set: {es['episodes']} episodes of {es['size']}x{es['size']} boards from the {es['sampler']} "
         f"sampler, seed {es['seed']}.",
         "| score | value |\n|---|---|\n" + "\n".join(rows),
-        "Per-step decoded accuracy (model step i against the game step it stands for): "
-        + ", ".join(f"{a:.4f}" for a in scores["per_step_accuracy"]),
+        _per_step_block(cfg, scores),
         *extra,
         "## Use",
         _usage(name, cfg, target, where),

@@ -63,6 +63,8 @@ def board_scores(config: ModelConfig, episodes: torch.Tensor, decoded: torch.Ten
     untrained_m = metrics.untrained_steps(m, trained)
     untrained_g = metrics.untrained_steps(g, trained_game)
     inner_m, inner_g = list(range(1, m)), list(range(1, g))
+    accuracy = metrics.accuracy_matrix(episodes, decoded)
+    best = metrics.best_matching_steps(accuracy)
     return {
         "interpretability": metrics.interpretability_from_matrix(scores, untrained_m, untrained_g),
         "interpretability_intermediate": (
@@ -72,8 +74,10 @@ def board_scores(config: ModelConfig, episodes: torch.Tensor, decoded: torch.Ten
         "scored_game_steps": untrained_g,
         "final_error": metrics.final_error(episodes[:, -1], decoded[:, -1]),
         "per_step_accuracy": metrics.per_step_accuracy(episodes, decoded),
+        "per_step_best_accuracy": [acc for _, acc in best],
+        "per_step_best_game_step": [j for j, _ in best],
         "score_matrix": scores.tolist(),
-        "accuracy_matrix": metrics.accuracy_matrix(episodes, decoded).tolist(),
+        "accuracy_matrix": accuracy.tolist(),
     }
 
 

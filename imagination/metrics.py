@@ -81,6 +81,30 @@ def per_step_accuracy(true: torch.Tensor | np.ndarray, decoded: torch.Tensor | n
     return [float(acc[i, aligned_game_step(i, m, g)]) for i in range(m + 1)]
 
 
+def best_matching_steps(accuracy: np.ndarray | Sequence[Sequence[float]]) -> list[tuple[int, float]]:
+    """For each model step, the game step its decoding matches best and that accuracy.
+
+    ``accuracy`` is :func:`accuracy_matrix` ([M+1, G+1], model step by game step). The aligned
+    pairing of :func:`per_step_accuracy` is a convention: when the model runs fewer steps than the
+    game (M != T), a model step can stand for another game step than ceil(i * T / M) (``gol3-model2``'s
+    step 1 decodes game step 1, not the aligned 2), and even with M == T a step can show a board other
+    than its own. Reporting both says which game step each hidden state actually shows.
+
+    Ties go to the aligned game step when it is among the best, else to the earliest of them, so the
+    best-matching step differs from the aligned one only where another game step scores strictly higher.
+    """
+    acc = np.asarray(accuracy, dtype=float)
+    if acc.ndim != 2 or acc.shape[0] < 2 or acc.shape[1] < 2:
+        raise ValueError(f"expected a [model steps + 1, game steps + 1] matrix, got shape {acc.shape}")
+    m, g = acc.shape[0] - 1, acc.shape[1] - 1
+    out = []
+    for i, row in enumerate(acc):
+        aligned = aligned_game_step(i, m, g)
+        j = aligned if row[aligned] == row.max() else int(np.argmax(row))
+        out.append((j, float(row[j])))
+    return out
+
+
 def final_error(true_final: torch.Tensor | np.ndarray, decoded_final: torch.Tensor | np.ndarray) -> float:
     """1 - accuracy of the rounded final board (the task metric)."""
     t = _as_bool(true_final)

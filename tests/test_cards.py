@@ -261,3 +261,39 @@ def test_a_card_says_what_extra_losses_train() -> None:
         text = (e.path / "README.md").read_text()
         assert ("a latent loss" in text) == (tc.get("latent_weight", 0) > 0), e.name
         assert ("A consistency loss" in text) == (tc.get("consistency_weight", 0) > 0), e.name
+
+
+def test_a_card_reports_the_aligned_and_the_best_matching_game_step() -> None:
+    """gol3-model2 (3 game steps in 2 model steps): model step 1 is aligned with game step 2 but shows game
+    step 1; its card gives both, derived from eval.json's accuracy matrix (the folder predates the keys)."""
+    folder = zoo.entry("gol3-model2").path
+    scores = json.loads((folder / "eval.json").read_text())
+    assert "per_step_best_accuracy" not in scores  # derived, not read
+    card = cards.build_card(folder, "gol3-model2")
+    assert "| 1 | 2 | 0.8318 | **1** | 0.9967 |" in card.content
+    got = cards.card_eval_metrics(ModelCard(card.content, ignore_metadata_errors=False))
+    assert got["accuracy_step_1"] == scores["per_step_accuracy"][1] == scores["accuracy_matrix"][1][2]
+    assert got["accuracy_best_step_1"] == scores["accuracy_matrix"][1][1]
+    names = {r.metric_type: r.metric_name for r in card.data.eval_results}
+    assert names["accuracy_step_1"].endswith("(aligned game step 2)")
+    assert names["accuracy_best_step_1"].endswith("best-matching game step 1")
+    # equal step counts and every step its own best match: the one line, no extra scores
+    compact = cards.build_card(zoo.entry("gol3-autoencoder").path, "gol3-autoencoder")
+    assert "No other game step matches" in compact.content and "best-matching game step |" not in compact.content
+    assert not any(r.metric_type.startswith("accuracy_best_") for r in compact.data.eval_results)
+
+
+def test_a_new_runs_best_matching_keys_are_read(tmp_path: Path) -> None:
+    """A run evaluated since board_scores wrote per_step_best_*: the card reads them, probes included."""
+    folder = tmp_path / "new"
+    shutil.copytree(zoo.entry("gol3-model2").path, folder)
+    scores = json.loads((folder / "eval.json").read_text())
+    del scores["accuracy_matrix"]
+    scores["per_step_best_game_step"], scores["per_step_best_accuracy"] = [0, 1, 2], [1.0, 0.5, 0.25]
+    probe = scores["probes"]["first_last"]
+    probe["per_step_best_game_step"], probe["per_step_best_accuracy"] = [0, 1, 3], [1.0, 0.75, 0.125]
+    (folder / "eval.json").write_text(json.dumps(scores))
+    text = cards.build_card(folder, "new").content
+    assert "| 1 | 2 | 0.8318 | **1** | 0.5000 |" in text and "| 2 | 3 | 0.8579 | **2** | 0.2500 |" in text
+    assert "| first_last | [0, 2] | 1.000 0.832 0.858 | 0: 1.000 1: 0.750 3: 0.125 |" in text
+    assert "| all | [0, 1, 2] | 1.000 0.832 0.855 | n/a |" in text  # an older probe record: nothing to show

@@ -97,6 +97,40 @@ def test_different_timesteps_pairs_steps_as_method_says() -> None:
     assert [metrics.aligned_game_step(i, 3, 3) for i in range(4)] == [0, 1, 2, 3]
 
 
+def test_best_matching_steps_names_the_game_step_each_model_step_shows() -> None:
+    # gol3-model2's accuracy matrix (3 game steps in 2 model steps), rounded: step 1 is aligned with
+    # game step 2 (0.832) but shows game step 1 (0.997)
+    acc = np.array([[1.0, 0.808, 0.757, 0.739], [0.809, 0.997, 0.832, 0.785], [0.758, 0.817, 0.927, 0.858]])
+    assert [metrics.aligned_game_step(i, 2, 3) for i in range(3)] == [0, 2, 3]
+    assert metrics.best_matching_steps(acc) == [(0, 1.0), (1, 0.997), (2, 0.927)]
+    assert metrics.best_matching_steps(acc.tolist()) == metrics.best_matching_steps(acc)  # eval.json's lists
+
+
+def test_best_matching_steps_tie_rule() -> None:
+    """A tie goes to the aligned game step when it is among the best, else to the earliest of them."""
+    acc = np.array(
+        [
+            [0.9, 0.9, 0.1],  # aligned 0 ties with 1: 0
+            [0.8, 0.8, 0.8],  # aligned 1 ties with 0 and 2: 1 (not the earliest)
+            [0.7, 0.7, 0.2],  # aligned 2 is beaten by a tie of 0 and 1: the earliest, 0
+        ]
+    )
+    assert metrics.best_matching_steps(acc) == [(0, 0.9), (1, 0.8), (0, 0.7)]
+    with pytest.raises(ValueError, match="matrix"):
+        metrics.best_matching_steps(np.array([1.0, 0.5]))
+
+
+def test_board_scores_report_both_pairings() -> None:
+    from imagination.evaluate import board_scores
+    from imagination.model import ModelConfig
+
+    ep = life.sample_episodes(100, 3, 16, seed=2)
+    decoded = ep[:, [0, 1, 3]]  # a 2-step model whose middle step shows game step 1, not the aligned 2
+    s = board_scores(ModelConfig(model_steps=2, game_steps=3, trained_steps=[0, 2]), ep, decoded)
+    assert s["per_step_accuracy"][1] < 1.0 and s["per_step_accuracy"][1] == s["accuracy_matrix"][1][2]
+    assert s["per_step_best_game_step"] == [0, 1, 3] and s["per_step_best_accuracy"] == [1.0, 1.0, 1.0]
+
+
 def test_final_error_and_per_step_accuracy(episodes: torch.Tensor) -> None:
     decoded = episodes.clone()
     decoded[:, 3, 0, 0] = 1 - decoded[:, 3, 0, 0]
