@@ -326,14 +326,14 @@ def _pct(x: float) -> str:
 
 
 def _bar_line(scores: dict[str, Any], cfg: dict[str, Any]) -> str:
-    from imagination.zoo import BAR
+    from imagination.zoo import bar
 
     what = "final-board error" if cfg["task"] == "board" else f"{cfg['task']} task error"
-    err = scores["task_error"]
-    if err <= BAR:
-        return f"- **meets the zoo's bar**: {what} {_pct(err)} <= {BAR:.0%} on the fixed eval set"
+    err, needed = scores["task_error"], bar(cfg["task"])
+    if err <= needed:
+        return f"- **meets the zoo's bar**: {what} {_pct(err)} <= {100 * needed:g}% on the fixed eval set"
     return (
-        f"- **below the zoo's bar**: {what} {_pct(err)} on the fixed eval set, above the {BAR:.0%} the zoo "
+        f"- **below the zoo's bar**: {what} {_pct(err)} on the fixed eval set, above the {100 * needed:g}% the zoo "
         "asks of a checkpoint; it ships with its real numbers, read them as those of an unfinished model"
     )
 

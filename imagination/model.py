@@ -713,7 +713,11 @@ def pool_summary(maps: torch.Tensor, task: str, size: int) -> torch.Tensor:
     if task == "count":
         out = maps.mean(dim=(-2, -1), keepdim=True)
     elif task == "patch":
-        out = F.avg_pool2d(maps, size, stride=1)
+        # same-size output, as the reference's patch task: the k x k window starting (k-1)//2 cells before
+        # each cell; cells beyond the edge are dead (the board's own edge rule), so every window holds k*k
+        # cells and answers are whole counts of them (an even k reaches one cell further right/down)
+        lo, hi = (size - 1) // 2, size // 2
+        out = F.avg_pool2d(F.pad(maps, (lo, hi, lo, hi)), size, stride=1)
     elif task == "grid":
         out = F.avg_pool2d(maps, size, stride=size)
     else:

@@ -51,7 +51,8 @@ def check_folder(folder: Path, name: str | None = None, register: bool = True) -
             "rewrite the card from eval.json (python -m imagination.cards FOLDER) or rerun the evaluator"
         )
     name = name or default_name(folder)
-    scores = registry.headline(json.loads((folder / "eval.json").read_text()))
+    task = json.loads((folder / "config.json").read_text())["task"]
+    scores = registry.headline(json.loads((folder / "eval.json").read_text()), task)
     for e in registry.read_registry():
         if e["name"] == name and e.get("bundled", True) and hub.in_zoo(folder):
             wrong = [k for k in HEADLINE if e.get(k) != scores[k]]

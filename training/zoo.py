@@ -27,7 +27,7 @@ from imagination import hub
 from imagination import zoo as registry
 from imagination.cards import card_eval_metrics, write_card
 from imagination.hub import ZOO_DIR
-from imagination.zoo import BAR, HUB_ORG
+from imagination.zoo import HUB_ORG
 from training.docs import replace_block
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,6 +68,26 @@ PLAN["highlife3-autoencoder-long"] = (
 )
 PLAN["daynight3-autoencoder"] = (["--game-steps", "3", "--rule", "B3678/S34678"], None)
 PLAN["seeds3-autoencoder"] = (["--game-steps", "3", "--rule", "B2/S"], None)
+# The authors' summary-task experiments (their configs count1ts .. grid4ts_5size): 10x10 boards, the task
+# head trained at steps 0 and T, the board decoder at step 0 only; their bar, task error <= 0.1%, judged on a
+# 10x10 fixed eval set. The log set is 2,000 episodes so the stop rule can see 0.05% (one count in 2,000).
+REFERENCE_SUMMARY = ["--train-size", "10", "--eval-size", "10", "--log-episodes", "2000", "--stop-error", "0.0005"]
+REFERENCE_TASKS = {  # name -> (task, region size, game steps), the reference's config names
+    "count1ts": ("count", 1, 1),
+    "count2ts": ("count", 1, 2),
+    "count3ts": ("count", 1, 3),
+    "patch2ts": ("patch", 10, 2),
+    "patch4ts": ("patch", 2, 4),
+    "grid2ts-2size": ("grid", 2, 2),
+    "grid2ts-5size": ("grid", 5, 2),
+    "grid4ts-2size": ("grid", 2, 4),
+    "grid4ts-5size": ("grid", 5, 4),
+}
+for name, (task, size, t) in REFERENCE_TASKS.items():
+    PLAN[name] = (
+        ["--task", task, "--task-size", str(size), "--game-steps", str(t), "--batch-size", "64", *REFERENCE_SUMMARY],
+        None,
+    )
 for t in (2, 4):
     PLAN[f"count-{t}"] = (["--task", "count", "--game-steps", str(t), *SUMMARY], None)
     PLAN[f"patch2-{t}"] = (["--task", "patch", "--task-size", "2", "--game-steps", str(t), *SUMMARY], None)
@@ -84,7 +104,7 @@ for task in ("patch", "grid"):
 
 def command(name: str, out: Path, extra: list[str] | None = None) -> list[str]:
     args, base = PLAN[name]
-    cmd = ["--out", str(out), *RECIPE, *args, "--name", name]
+    cmd = ["--out", str(out), *override(RECIPE, args), *args, "--name", name]
     if base is not None:
         # adversarial decoders and probes train on a frozen base (--init); any other entry with a
         # base is a longer run of it (--warm-start)
@@ -92,6 +112,18 @@ def command(name: str, out: Path, extra: list[str] | None = None) -> list[str]:
         where = f"zoo/{base}" if ZOO_DIR.resolve() == (ROOT / "zoo").resolve() else str(ZOO_DIR / base)
         cmd += ["--init" if frozen else "--warm-start", where]
     return cmd + (extra or [])
+
+
+def override(recipe: list[str], args: list[str]) -> list[str]:
+    """The recipe without the flags an entry sets itself, so each flag appears once in the recorded command."""
+    own = {a for a in args if a.startswith("--")}
+    out, i = [], 0
+    while i < len(recipe):
+        takes_value = i + 1 < len(recipe) and not recipe[i + 1].startswith("--")
+        if recipe[i] not in own:
+            out += recipe[i : i + 1 + takes_value]
+        i += 1 + takes_value
+    return out
 
 
 SEEDS = ["0", "1"]
@@ -204,7 +236,7 @@ def table() -> str:
 
     lines = [
         "| checkpoint | regime | steps (game/model) | interpretability | floor: copy start / final | "
-        "per-step decoded accuracy | final-board error | task error | bar (<= 1%) |",
+        "per-step decoded accuracy | final-board error | task error | bar (board 1%, summary 0.1%) |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for e in registry.read_registry():
@@ -214,7 +246,7 @@ def table() -> str:
         floor = checkpoint_floors(ZOO_DIR / e["name"])
         accs = " / ".join(f"{m[f'accuracy_step_{i}']:.3f}" for i in range(e["model_steps"] + 1))
         task = f"{m['task_error']:.4f}" if "task_error" in m else f"{m['final_error']:.4f}"
-        ok = "yes" if float(task) <= BAR else "**no**"
+        ok = "yes" if e["meets_bar"] else "**no**"
         lines.append(
             f"| `{e['name']}` | {e['regime']} | {e['game_steps']}/{e['model_steps']} | "
             f"{m['interpretability']:.3f} | {floor.copy_start:.3f} / {floor.copy_final:.3f} | {accs} | "
@@ -226,7 +258,7 @@ def table() -> str:
 def minutes_table() -> str:
     """Training cost per checkpoint, beside the recipe in docs/training.md (from eval.json)."""
     lines = [
-        "| checkpoint | trained | steps | minutes | task error | bar (<= 1%) |",
+        "| checkpoint | trained | steps | minutes | task error | bar (board 1%, summary 0.1%) |",
         "|---|---|---|---|---|---|",
     ]
     for e in registry.read_registry():
