@@ -264,12 +264,12 @@ def test_a_card_says_what_extra_losses_train() -> None:
 
 
 def test_a_card_reports_the_aligned_and_the_best_matching_game_step() -> None:
-    """gol3-model2 (3 game steps in 2 model steps): model step 1 is aligned with game step 2 but shows game
+    """gol3-model2-shallow (3 game steps in 2 model steps): model step 1 is aligned with game step 2 but shows game
     step 1; its card gives both, derived from eval.json's accuracy matrix (the folder predates the keys)."""
-    folder = zoo.entry("gol3-model2").path
+    folder = zoo.entry("gol3-model2-shallow").path
     scores = json.loads((folder / "eval.json").read_text())
     assert "per_step_best_accuracy" not in scores  # derived, not read
-    card = cards.build_card(folder, "gol3-model2")
+    card = cards.build_card(folder, "gol3-model2-shallow")
     assert "| 1 | 2 | 0.8318 | **1** | 0.9967 |" in card.content
     got = cards.card_eval_metrics(ModelCard(card.content, ignore_metadata_errors=False))
     assert got["accuracy_step_1"] == scores["per_step_accuracy"][1] == scores["accuracy_matrix"][1][2]
@@ -286,7 +286,7 @@ def test_a_card_reports_the_aligned_and_the_best_matching_game_step() -> None:
 def test_a_new_runs_best_matching_keys_are_read(tmp_path: Path) -> None:
     """A run evaluated since board_scores wrote per_step_best_*: the card reads them, probes included."""
     folder = tmp_path / "new"
-    shutil.copytree(zoo.entry("gol3-model2").path, folder)
+    shutil.copytree(zoo.entry("gol3-model2-shallow").path, folder)
     scores = json.loads((folder / "eval.json").read_text())
     del scores["accuracy_matrix"]
     scores["per_step_best_game_step"], scores["per_step_best_accuracy"] = [0, 1, 2], [1.0, 0.5, 0.25]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
+from pathlib import Path
 
 import pytest
-from conftest import assert_tables_close
+from conftest import TINY_TRAIN, assert_tables_close
 from huggingface_hub import ModelCard
 
 from imagination import ImaginationModel, zoo
@@ -90,3 +92,37 @@ def test_tables_skip_a_registered_repo_that_is_not_bundled(monkeypatch: pytest.M
     for text in (zoo_builder.table(), zoo_builder.minutes_table()):
         assert "someone-elses-variant" not in text
         assert all(f"`{e['name']}`" in text for e in entries)
+
+
+def test_adopt_installs_a_run_made_with_the_plan_and_refuses_any_other(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An experiment that is exactly an entry's plan (any seed) becomes that entry, recorded as its zoo command."""
+    from imagination import hub
+    from training import train
+
+    zoo_dir = tmp_path / "zoo"
+    zoo_dir.mkdir()
+    monkeypatch.setattr(hub, "ZOO_DIR", zoo_dir)
+    monkeypatch.setattr(zoo_builder, "RUNS", tmp_path / "runs")
+    monkeypatch.setattr(zoo_builder, "RECIPE", list(TINY_TRAIN))
+    monkeypatch.setitem(zoo_builder.PLAN, "tiny-adopted", (["--game-steps", "2"], None))
+    run, other = tmp_path / "experiment", tmp_path / "other"
+    train.main(["--out", str(run), *TINY_TRAIN, "--game-steps", "2", "--seed", "3"])
+    train.main(["--out", str(other), *TINY_TRAIN, "--game-steps", "2", "--lr", "0.01"])
+    with pytest.raises(SystemExit, match=r"lr: 0.01 in the run, 0.003 in the plan"):
+        zoo_builder.adopt(other, "tiny-adopted")
+    assert not (zoo_dir / "tiny-adopted").exists()
+    zoo_builder.adopt(run, "tiny-adopted")
+    entry = zoo_dir / "tiny-adopted"
+    tc = json.loads((entry / "train_config.json").read_text())
+    assert tc["name"] == "tiny-adopted" and tc["seed"] == 3
+    # the recorded command is the plan's, with the run's seed: it parses to the run's every setting
+    args = vars(train.parser().parse_args(tc["command"][3:]))
+    args.pop("resume")
+    again = asdict(train.TrainConfig(**args))
+    ran = json.loads((run / "train_config.json").read_text())
+    skip = ("out", "name", "command")
+    assert {k: v for k, v in again.items() if k not in skip} == {k: ran[k] for k in again if k not in skip}
+    assert (entry / "model.safetensors").read_bytes() == (run / "model.safetensors").read_bytes()
+    assert "tiny-adopted" in (entry / "README.md").read_text()

@@ -3,6 +3,7 @@
     python -m training.zoo list                 # the planned checkpoints and their commands
     python -m training.zoo train gol3-autoencoder [--resume]
     python -m training.zoo train --all          # every missing checkpoint, in dependency order
+    python -m training.zoo adopt RUN gol3-model2  # install a finished run made with exactly the entry's settings
     python -m training.zoo index                # the registry zoo/index.json: bundled scores from eval.json
     python -m training.zoo table                # the README results table, from the cards
     python -m training.zoo figures              # docs/figures/<name>.png, true vs imagined
@@ -48,8 +49,19 @@ for t in (2, 3, 4):
     PLAN[f"gol{t}-baseline"] = (["--regime", "baseline", "--game-steps", str(t)], None)
     PLAN[f"gol{t}-autoencoder"] = (["--regime", "autoencoder", "--game-steps", str(t)], None)
     PLAN[f"gol{t}-adversarial"] = (["--regime", "adversarial", "--game-steps", str(t)], f"gol{t}-autoencoder")
+# 4 steps at batch 256 met the error bar with interpretability 0.924 (step 1 decoded at 0.928): batch 64, whose
+# steps cost ~4.8x less, and the best of its seeds by interpretability among those meeting the bar
+PLAN["gol4-autoencoder"] = (["--regime", "autoencoder", "--game-steps", "4", "--batch-size", "64"], None)
 PLAN["gol3-untied"] = (["--untied", "--game-steps", "3"], None)
-PLAN["gol3-model2"] = (["--game-steps", "3", "--model-steps", "2"], None)
+# 3 game steps in 2 model steps: one encoder layer and two core steps give exactly the 7x7 receptive field three
+# Life steps need, and that model stayed at 14% error (it learned one game step per model step). Three encoder
+# layers and 32 channels give it slack: it meets the bar, its inner step no longer a clean board (docs/analysis.md)
+PLAN["gol3-model2-shallow"] = (["--game-steps", "3", "--model-steps", "2"], None)  # the 14% model, kept to compare
+PLAN["gol3-model2"] = (
+    ["--game-steps", "3", "--model-steps", "2", "--encoder-layers", "3", "--channels", "32"]
+    + ["--batch-size", "64", "--steps", "6000"],
+    None,
+)
 PLAN["gol3-consistency"] = (["--game-steps", "3", "--consistency-weight", "0.01"], None)
 # An imagination that keeps running (docs/analysis.md): boards trained at steps 0 and 3 only, plus 0.3 x the
 # MSE of h_3 against the encoding of board 3 (relative to its mean square, both sides trained); a fixed 7,000
@@ -66,8 +78,11 @@ PLAN["highlife3-autoencoder-long"] = (
     ["--game-steps", "3", "--rule", "B36/S23", "--lr", "1e-3", "--lr-final", "3e-4", "--seed", "2"],
     "highlife3-autoencoder",
 )
-PLAN["daynight3-autoencoder"] = (["--game-steps", "3", "--rule", "B3678/S34678"], None)
-PLAN["seeds3-autoencoder"] = (["--game-steps", "3", "--rule", "B2/S"], None)
+# Day & Night and Seeds change ~27% and ~29% of the eval boards' cells each step (Life: ~17%) and were still
+# learning when 8,000 steps at batch 256 ran out (19.6% / 7.5% error): 20,000 steps at batch 64
+LONG = ["--batch-size", "64", "--steps", "20000"]
+PLAN["daynight3-autoencoder"] = (["--game-steps", "3", "--rule", "B3678/S34678", *LONG], None)
+PLAN["seeds3-autoencoder"] = (["--game-steps", "3", "--rule", "B2/S", *LONG], None)
 # The authors' summary-task experiments (their configs count1ts .. grid4ts_5size): 10x10 boards, the task
 # head trained at steps 0 and T, the board decoder at step 0 only; their bar, task error <= 0.1%, judged on a
 # 10x10 fixed eval set. The log set is 2,000 episodes so the stop rule can see 0.05% (one count in 2,000).
@@ -146,9 +161,62 @@ def train_one(name: str, extra: list[str], seeds: list[str] = SEEDS) -> None:
     install(out, name)
 
 
+ADOPT_IGNORES = ("out", "name", "command", "seed", "threads")  # what may differ between a run and its zoo command
+
+
+def adopt(run: Path, name: str) -> None:
+    """Install a run trained outside ``zoo train`` (an experiment) whose settings are exactly the entry's.
+
+    Every setting in the run's train_config.json must equal the zoo command's, except the output folder,
+    the name and the seed and thread count (a zoo entry is any seed's run; one thread or two change only
+    rounding). The entry then records the zoo command with that seed, so ``zoo list`` reproduces it.
+    """
+    from dataclasses import asdict
+
+    from training import train
+
+    got = json.loads((run / "train_config.json").read_text())
+    if (run / train.STATE_FILE).exists() or not (run / "eval.json").exists():
+        raise SystemExit(f"{run} has not finished (no eval.json, or a resume state is left): finish it first")
+    cmd = command(name, RUNS / name)
+    want = asdict(train.TrainConfig(**_args(cmd)))
+    differ = {k: (got.get(k), v) for k, v in want.items() if k not in ADOPT_IGNORES and got.get(k) != v}
+    if differ:
+        said = "; ".join(f"{k}: {a!r} in the run, {b!r} in the plan" for k, (a, b) in differ.items())
+        raise SystemExit(f"{run} was not trained with {name}'s plan ({said})")
+    out = RUNS / name
+    if out.resolve() != run.resolve():
+        shutil.rmtree(out, ignore_errors=True)
+        out.mkdir(parents=True)
+        for f in ("config.json", "model.safetensors", "README.md", "train_config.json", "eval.json", "log.jsonl"):
+            shutil.copy2(run / f, out / f)
+    tc = json.loads((out / "train_config.json").read_text())
+    tc.update(out=str(out), name=name)
+    tc["command"] = [
+        "python",
+        "-m",
+        "training.train",
+        *cmd,
+        "--seed",
+        str(got["seed"]),
+        "--threads",
+        str(got["threads"]),
+    ]
+    (out / "train_config.json").write_text(json.dumps(tc, indent=2) + "\n")
+    install(out, name)
+
+
+def _args(cmd: list[str]) -> dict:
+    from training import train
+
+    args = vars(train.parser().parse_args(cmd))
+    args.pop("resume")
+    return args
+
+
 def install(run: Path, name: str) -> None:
     """Copy a finished run into zoo/<name> (Hub layout, no resume state)."""
-    dest = ZOO_DIR / name
+    dest = hub.ZOO_DIR / name  # read at call time: a test's zoo is not this one
     dest.mkdir(parents=True, exist_ok=True)
     for f in ("config.json", "model.safetensors", "README.md", "train_config.json", "eval.json", "log.jsonl"):
         shutil.copy2(run / f, dest / f)
@@ -304,6 +372,9 @@ def main(argv: list[str] | None = None) -> None:
     t.add_argument("names", nargs="*")
     t.add_argument("--all", action="store_true")
     t.add_argument("--seeds", nargs="+", default=SEEDS, help="seeds trained side by side (best kept)")
+    a = sub.add_parser("adopt", help="install a finished run trained with exactly an entry's settings")
+    a.add_argument("run", type=Path)
+    a.add_argument("name")
     sub.add_parser("index")
     sub.add_parser("table")
     sub.add_parser("figures")
@@ -324,6 +395,11 @@ def main(argv: list[str] | None = None) -> None:
             raise SystemExit(f"unknown zoo names {unknown}; see `python -m training.zoo list`")
         for name in names:
             train_one(name, extra, args.seeds)
+        index()
+    elif args.cmd == "adopt":
+        if args.name not in PLAN:
+            raise SystemExit(f"unknown zoo name {args.name!r}; see `python -m training.zoo list`")
+        adopt(args.run.resolve(), args.name)
         index()
     elif args.cmd == "index":
         for m in index():
