@@ -811,9 +811,9 @@ def test_compare_runs_one_board_through_several_checkpoints(client, names: list[
 
 
 def test_a_summary_task_checkpoint_shows_and_intervenes_on_its_answer(client, names: list[str]) -> None:
-    if "count-2" not in names:
+    if "count2ts" not in names:
         pytest.skip("no count checkpoint in this zoo")
-    args = episode_args("count-2")
+    args = episode_args("count2ts")
     _, _, _, table, status, summary = call(client, "/run_episode", *args)
     assert table["headers"][-2:] == ["task answer: predicted", "task answer: true"]
     assert "count answer" in status and summary["task_answers"]["task"] == "count"

@@ -27,7 +27,7 @@ def test_step_table_and_status_of_a_board_checkpoint() -> None:
     assert "past its training" in status and "answer" not in status
 
 
-@pytest.mark.parametrize("name", ["count-2", "grid2-2", "patch2-2"])
+@pytest.mark.parametrize("name", ["count2ts", "grid2-2", "grid2ts-5size", "patch4ts"])
 def test_summary_task_answers_predicted_vs_true(name: str) -> None:
     model = _load(name)
     cfg = model.config
@@ -47,7 +47,7 @@ def test_summary_task_answers_predicted_vs_true(name: str) -> None:
 
 
 def test_intervention_reports_the_task_answer_change() -> None:
-    model = _load("count-2")
+    model = _load("count2ts")
     board = gliders_board(20, 0, 0.4)
     base = run_episode(model, board)
     edited = base.imagined[1].copy()
@@ -59,7 +59,7 @@ def test_intervention_reports_the_task_answer_change() -> None:
         hidden = model.continue_from(model.encode(torch.as_tensor(edited, dtype=torch.float32)[None]), 1, 1)
         ep.summary = np.concatenate([base.summary[:1], model.summarize(hidden)[0].numpy()])
     answers = (report.task_answers(base, model.config), report.task_answers(ep, model.config))
-    status, summary = report.intervention("count-2", "a board", model.config, board, base, ep, 1, edited, answers)
+    status, summary = report.intervention("count2ts", "a board", model.config, board, base, ep, 1, edited, answers)
     assert "**The count answer** at the final step" in status and "(true: " in status
     assert "true: 0" not in status or "→ 0" in status
     assert summary["final_answer_change"] > 0 and summary["task_answers"]["true"][-1] == [[0.0]]
