@@ -86,7 +86,7 @@ def best_matching_steps(accuracy: np.ndarray | Sequence[Sequence[float]]) -> lis
 
     ``accuracy`` is :func:`accuracy_matrix` ([M+1, G+1], model step by game step). The aligned
     pairing of :func:`per_step_accuracy` is a convention: when the model runs fewer steps than the
-    game (M != T), a model step can stand for another game step than ceil(i * T / M) (``gol3-model2``'s
+    game (M != T), a model step can stand for another game step than ceil(i * T / M) (``gol3-model2-shallow``'s
     step 1 decodes game step 1, not the aligned 2), and even with M == T a step can show a board other
     than its own. Reporting both says which game step each hidden state actually shows.
 
