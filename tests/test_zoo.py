@@ -55,7 +55,7 @@ def test_entry_rescores_to_its_card(name: str) -> None:
         scores["final_error"],
         scores["task_error"],
     )
-    assert e.meets_bar == (scores["task_error"] <= zoo_builder.bar(e.task))
+    assert e.meets_bar == (scores["task_error"] <= zoo.bar(e.task))
     assert e.regime == model.config.regime and e.game_steps == model.config.game_steps
 
 
