@@ -30,6 +30,7 @@ from imagination import zoo as registry
 from imagination.cards import card_eval_metrics, write_card
 from imagination.hub import ZOO_DIR
 from imagination.zoo import HUB_ORG
+from training.best_of import FILES  # a finished run's Hub-ready files
 from training.docs import replace_block
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -188,7 +189,7 @@ def adopt(run: Path, name: str) -> None:
     if out.resolve() != run.resolve():
         shutil.rmtree(out, ignore_errors=True)
         out.mkdir(parents=True)
-        for f in ("config.json", "model.safetensors", "README.md", "train_config.json", "eval.json", "log.jsonl"):
+        for f in FILES:
             shutil.copy2(run / f, out / f)
     tc = json.loads((out / "train_config.json").read_text())
     tc.update(out=str(out), name=name)
@@ -218,7 +219,7 @@ def install(run: Path, name: str) -> None:
     """Copy a finished run into zoo/<name> (Hub layout, no resume state)."""
     dest = hub.ZOO_DIR / name  # read at call time: a test's zoo is not this one
     dest.mkdir(parents=True, exist_ok=True)
-    for f in ("config.json", "model.safetensors", "README.md", "train_config.json", "eval.json", "log.jsonl"):
+    for f in FILES:
         shutil.copy2(run / f, dest / f)
     tc = json.loads((dest / "train_config.json").read_text())
     tc["out"] = f"runs/zoo/{name}"
