@@ -286,9 +286,13 @@ def _architecture(cfg: dict[str, Any]) -> str:
         if cfg["core_hidden"] > 0
         else f"{cfg['core_layers']} 3x3 convs (residual)"
     )
+    head = ""
+    if cfg["task"] != "board":
+        head = f";\n  task head: {cfg['task_layers']} layer(s) of 1x1 convs, averaged over each region"
     return (
-        f"- architecture: {cfg['channels']} hidden channels; core block: {core};\n"
-        f"  decoder: {cfg['decoder_layers']} layer(s) of {cfg['decoder_kernel']}x{cfg['decoder_kernel']} convs"
+        f"- architecture: {cfg['channels']} hidden channels; encoder: {cfg['encoder_layers']} layer(s) of 3x3 convs;"
+        f" core block: {core};\n"
+        f"  decoder: {cfg['decoder_layers']} layer(s) of {cfg['decoder_kernel']}x{cfg['decoder_kernel']} convs{head}"
     )
 
 

@@ -32,6 +32,7 @@ REGIMES = {
     "consistency": ["--consistency-weight", "0.01"],
     "bce-loss": ["--loss", "bce"],  # the logit-output model (the default is MSE, the recipe)
     "count": ["--task", "count", "--game-steps", "2"],
+    "count-deep-head": ["--task", "count", "--game-steps", "2", "--task-layers", "3"],
     "patch": ["--task", "patch", "--task-size", "2", "--game-steps", "2"],
     "grid": ["--task", "grid", "--task-size", "5", "--train-size", "10", "--eval-size", "10", "--game-steps", "2"],
 }
@@ -81,9 +82,13 @@ def test_every_regime_writes_a_scored_hub_folder(tmp_path: Path, regime: str) ->
     if regime == "adversarial":
         assert cfg["regime"] == "adversarial" and "base_model" in scores
         assert [r["phase"] for r in log[1:]][-1] == "adversarial"
-    if regime in ("count", "patch", "grid"):
+    if regime in ("count", "count-deep-head", "patch", "grid"):
         assert cfg["trained_steps"] == [0] and scores["scored_model_steps"] == [1, 2]
         assert 0.0 <= scores["task_error"] <= 1.0
+        head = ImaginationModel.from_pretrained(tmp_path / regime).task_head
+        layers = 3 if regime == "count-deep-head" else 1
+        assert cfg["task_layers"] == tc["task_layers"] == layers
+        assert head is not None and sum(isinstance(m, torch.nn.Conv2d) for m in head) == layers
     if regime == "baseline":
         assert cfg["trained_steps"] == [3] and scores["scored_model_steps"] == [0, 1, 2]
 

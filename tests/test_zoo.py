@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import asdict
 from pathlib import Path
 
@@ -126,3 +127,13 @@ def test_adopt_installs_a_run_made_with_the_plan_and_refuses_any_other(
     assert {k: v for k, v in again.items() if k not in skip} == {k: ran[k] for k in again if k not in skip}
     assert (entry / "model.safetensors").read_bytes() == (run / "model.safetensors").read_bytes()
     assert "tiny-adopted" in (entry / "README.md").read_text()
+    # a run from before a setting existed had that setting's default: adopted where the plan keeps the default
+    older = tmp_path / "older"
+    shutil.copytree(run, older)
+    tc = json.loads((older / "train_config.json").read_text())
+    del tc["task_layers"]
+    (older / "train_config.json").write_text(json.dumps(tc))
+    zoo_builder.adopt(older, "tiny-adopted")
+    monkeypatch.setitem(zoo_builder.PLAN, "tiny-adopted", (["--game-steps", "2", "--task-layers", "3"], None))
+    with pytest.raises(SystemExit, match=r"task_layers: 1 in the run, 3 in the plan"):
+        zoo_builder.adopt(older, "tiny-adopted")

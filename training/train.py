@@ -84,6 +84,9 @@ class TrainConfig:
     encoder_layers: int = 1
     decoder_layers: int = 1
     decoder_kernel: int = 1
+    # layers of the summary head (1x1 convs): a sum over many cells is only exact when each cell's share is,
+    # which one linear layer of the hidden state rarely reaches (the reference used 3 to 8 task layers)
+    task_layers: int = 1
     loss: str = "mse"  # mse (value output, as the reference; the recipe) | bce (logit output)
     # optimisation (defaults: the CPU recipe of docs/training.md)
     steps: int = 8000
@@ -165,6 +168,7 @@ def model_config(tc: TrainConfig) -> ModelConfig:
         output="logit" if tc.loss == "bce" else "value",
         task=tc.task,
         task_size=tc.task_size,
+        task_layers=tc.task_layers,
         game_steps=tc.game_steps,
         rule=tc.rule,
         wrap=tc.wrap,
