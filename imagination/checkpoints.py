@@ -101,7 +101,7 @@ class Checkpoints:
                 with self._lock:
                     self._registered[key] = name
                 return key
-            known = ", ".join(zoo.names()) or "(the bundled zoo is empty)"
+            known = hub.known_names(name, zoo.names())
             raise CheckpointError(
                 f"{name}: not a zoo checkpoint ({known})"
                 + (" nor a local folder" if self.local_folders else "")

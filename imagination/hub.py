@@ -21,6 +21,7 @@ and huggingface_hub's cache does not hold it. Any other id then raises ``errors.
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 from dataclasses import dataclass
@@ -79,6 +80,21 @@ def registry_entries() -> list[dict[str, Any]]:
         if isinstance(models, list)
         else []
     )
+
+
+def known_names(name: str, names: list[str], shown: int = 5) -> str:
+    """The zoo names to offer after ``name`` was not found, in one short line at any zoo size.
+
+    The closest names when there are any (a typo), else the first few and how many more: a message
+    that listed every entry grew past a readable line once the zoo passed thirty entries.
+    """
+    if not names:
+        return "the zoo is empty"
+    close = difflib.get_close_matches(name[:200], names, n=3, cutoff=0.6)
+    if close:
+        return "did you mean " + " or ".join(close) + "?"
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
 
 
 def bundled_folder(name: str) -> Path | None:

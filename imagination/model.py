@@ -452,7 +452,7 @@ class ImaginationModel(
                 raise InvalidArgument(f"{what}, which has no revisions{hint}")
             return cls._from_folder(Path(source.location), label, overrides, map_location)
         if "/" not in source.location:
-            known = ", ".join(e["name"] for e in hub.registry_entries()) or "(the zoo is empty)"
+            known = hub.known_names(label, [e["name"] for e in hub.registry_entries()])
             raise RepoNotFound(
                 f"{label}: not a zoo checkpoint ({known}) nor an existing folder; a Hub repo id looks like org/name"
             )

@@ -339,9 +339,13 @@ def test_revision_with_a_zoo_name_or_folder_is_refused() -> None:
         ImaginationModel.from_pretrained(ZOO / "gol3-autoencoder", revision="main")
 
 
-def test_unknown_bare_name_lists_the_zoo() -> None:
-    with pytest.raises(errors.RepoNotFound, match="not a zoo checkpoint \\(gol2-baseline, "):
-        ImaginationModel.from_pretrained("gol9-nothing")
+def test_unknown_bare_name_names_the_zoo_in_one_short_line() -> None:
+    with pytest.raises(errors.RepoNotFound, match="not a zoo checkpoint \\(did you mean gol3-autoencoder") as typo:
+        ImaginationModel.from_pretrained("gol3-autoencodr")
+    with pytest.raises(errors.RepoNotFound, match="not a zoo checkpoint \\(gol2-baseline, .* and \\d+ more\\)") as far:
+        ImaginationModel.from_pretrained("zzzz")
+    for e in (typo.value, far.value):
+        assert "\n" not in str(e) and len(str(e)) < 300, str(e)
     for name in ("x" * 5000, "a/" + "x" * 5000, "nul\x00name", "", "../zoo"):  # no raw OSError or ValueError
         with pytest.raises(CheckpointError):
             ImaginationModel.from_pretrained(name)
@@ -579,3 +583,17 @@ def test_save_pretrained_and_push_to_hub_write_the_projects_card(hub: HubStub, t
     pushed_card = Path(hf_hub_download("someone/card-push", "README.md")).read_text()
     assert 'from_pretrained("someone/card-push")' in pushed_card and "PytorchModelHubMixin" not in pushed_card
     assert same_outputs(ImaginationModel.from_pretrained("someone/card-push"), model)
+
+
+@given(st.text(max_size=300), st.lists(st.text(min_size=1, max_size=40), max_size=200, unique=True))
+def test_known_names_stay_one_short_line_at_any_zoo_size(name: str, names: list[str]) -> None:
+    from imagination.hub import known_names
+
+    line = known_names(name, names)
+    assert line  # never an empty pair of brackets
+    if not names:
+        assert line == "the zoo is empty"
+    elif len(names) > 5 and not line.startswith("did you mean"):
+        assert line.endswith(f" and {len(names) - 5} more")
+    # at most five names shown, so the line is bounded by the names' own lengths
+    assert len(line) <= 5 * 42 + 40
