@@ -46,7 +46,6 @@ RECIPE = [
 SUMMARY = ["--steps", "12000", "--stop-error", "0.005", "--max-minutes", "12"]  # a wall-clock cap: the zoo must finish
 
 
-# name -> (extra arguments, base checkpoint it needs first or None)
 def override(recipe: list[str], args: list[str]) -> list[str]:
     """The recipe without the flags an entry sets itself, so each flag appears once in the recorded command."""
     own = {a for a in args if a.startswith("--")}
@@ -59,6 +58,7 @@ def override(recipe: list[str], args: list[str]) -> list[str]:
     return out
 
 
+# name -> (extra arguments, base checkpoint it needs first or None)
 PLAN: dict[str, tuple[list[str], str | None]] = {}
 for t in (2, 3, 4):
     PLAN[f"gol{t}-baseline"] = (["--regime", "baseline", "--game-steps", str(t)], None)
@@ -128,12 +128,9 @@ for name, (task, size, t) in REFERENCE_TASKS.items():
     )
 # Three of them were still learning when the 8,000 steps ran out: up to 12,000 more (at most 12 minutes), from where
 # they stopped, on fresh batches at a lower learning rate (as the earlier 20x20 4-step entries needed for the bar)
+CONTINUE = ["--steps", "12000", "--lr", "2e-3", "--lr-final", "5e-4", "--seed", "2", "--max-minutes", "12"]
 for name in ("grid2ts-5size", "grid4ts-2size", "patch4ts"):
-    PLAN[f"{name}-long"] = (
-        PLAN[name][0]
-        + ["--steps", "12000", "--lr", "2e-3", "--lr-final", "5e-4", "--seed", "2", "--max-minutes", "12"],
-        name,
-    )
+    PLAN[f"{name}-long"] = (override(PLAN[name][0], CONTINUE) + CONTINUE, name)
 # patch2ts with the deeper head was still learning at 12,000 steps (0.49%): 12,000 more at most (12 minutes), from
 # where it stopped, on fresh batches, at the low learning rate it had reached. Its stop rule is stricter (0.01%): at
 # 0.05% it stopped after 1,500 steps on the log set's 0.04%, and scored 0.11% on the eval set
