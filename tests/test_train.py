@@ -144,6 +144,15 @@ def test_bad_combinations_are_refused() -> None:
         train.main(["--regime", "nonsense"])
 
 
+def test_training_boards_default_to_the_receptive_field_with_a_margin() -> None:
+    # the README recipe (3 steps) trains on 8x8; longer games get boards their neighbourhood fits in
+    assert [train.TrainConfig(game_steps=t).train_size for t in (1, 2, 3, 4, 6)] == [8, 8, 8, 10, 14]
+    assert train.TrainConfig(game_steps=4, train_size=12).train_size == 12
+    args = vars(train.parser().parse_args(["--game-steps", "4"]))
+    args.pop("resume")
+    assert train.TrainConfig(**args).train_size == 10
+
+
 def _weights(folder: Path) -> dict[str, torch.Tensor]:
     return load_file(str(folder / "model.safetensors"))
 

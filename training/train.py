@@ -90,16 +90,16 @@ class TrainConfig:
     loss: str = "mse"  # mse (value output, as the reference; the recipe) | bce (logit output)
     # optimisation (defaults: the CPU recipe of docs/training.md)
     steps: int = 8000
-    # 64, not 256: progress per step hardly depends on the batch here (seed 0 met --stop-error after
-    # 3,550 / 3,950 / 4,100 steps at 64 / 128 / 256 in bf16, 3,400 at 64 in fp32; 4,250 at 256 in fp32)
-    # and a step of 64 boards costs ~4.8x less CPU (docs/training.md)
-    batch_size: int = 64
-    lr: float = 3e-3
+    # 32 boards of 8x8, not 256 of 12x12: progress per step hardly depends on the boards seen (seed 0 met
+    # --stop-error after 3,400 steps at 64 x 12x12 and 3,900 at 32 x 8x8) and such a step costs ~2.3x less than
+    # one of 64 x 12x12 (which cost ~4.8x less than 256); lr 4e-3 then saves steps (docs/training.md)
+    batch_size: int = 32
+    lr: float = 4e-3
     lr_final: float = 1e-3  # exponential decay from lr to lr_final over each phase
     grad_clip: float = 0.0  # clip gradient values to +-grad_clip (the reference uses 0.1); 0: off
     clip_norm: float = 1.0  # clip the global gradient norm; 0: off
     zero_init: bool = False  # start each core step's residual branch at zero: h_{t+1} = h_t at init
-    train_size: int = 12
+    train_size: int = 0  # 0: 2 x game steps + 2, at least 8: one cell's whole T-step neighbourhood fits, with a margin
     density_lo: float = 0.15
     density_hi: float = 0.65
     warmup_max: int = 3
@@ -135,6 +135,8 @@ class TrainConfig:
             raise ValueError("summary tasks train the board decoder on h_0 only: use --regime autoencoder")
         if self.model_steps <= 0:
             self.model_steps = self.game_steps
+        if self.train_size <= 0:
+            self.train_size = max(8, 2 * self.game_steps + 2)
         if self.model_steps > self.game_steps:
             raise ValueError("--model-steps may not exceed --game-steps")
         if self.latent_weight > 0 and self.task != "board":
