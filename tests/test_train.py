@@ -498,3 +498,14 @@ def test_hidden_noise_perturbs_the_core_inputs_not_h0() -> None:
     torch.manual_seed(1)
     loss_noisy, _ = objective(ep, torch.empty(0), 0.0)
     assert loss_noisy != loss_quiet
+
+
+def test_a_budget_that_runs_out_short_of_the_bar_says_what_to_do_next() -> None:
+    tc = train.TrainConfig(out="runs/g4", game_steps=4, steps=8000)
+    short = {"task_error": 0.14, "train_steps": 8000}
+    hint = train.budget_hint(tc, short)
+    assert "--warm-start runs/g4" in hint and "0.1400" in hint and "0.01" in hint
+    assert train.budget_hint(tc, {"task_error": 0.004, "train_steps": 8000}) == ""  # at the bar
+    assert "after 3400 steps" in train.budget_hint(tc, {"task_error": 0.14, "train_steps": 3400})  # --max-minutes
+    count = train.TrainConfig(out="runs/c", task="count", game_steps=2, steps=100)
+    assert "0.001" in train.budget_hint(count, {"task_error": 0.004, "train_steps": 100})  # the summary bar

@@ -31,6 +31,7 @@ from torch.func import functional_call
 from tqdm import tqdm
 
 from imagination import cards, hub, life
+from imagination import zoo as registry
 from imagination.evaluate import (
     EVAL_EPISODES,
     EVAL_SEED,
@@ -854,6 +855,25 @@ def main(argv: list[str] | None = None) -> None:
         if tc.task != "board":
             msg += f", task error {result['task_error']:.4f}"
         print(msg + f", {result['train_minutes']:.1f} min")
+        hint = budget_hint(tc, result)
+        if hint:
+            print(hint, file=sys.stderr)
+
+
+def budget_hint(tc: TrainConfig, result: dict[str, Any]) -> str:
+    """What to do when a run ends short of the zoo's bar, so a user is not left with a bad model unawares.
+
+    The defaults are timed on the 3-step recipe; longer games sit on the all-dead plateau for longer (4 steps
+    at the defaults: still at 14% error after 8,000 steps; docs/training.md).
+    """
+    bar = registry.bar(tc.task)
+    if tc.regime == "probes" or result["task_error"] <= bar:
+        return ""
+    return (
+        f"{tc.out}: training ended after {result['train_steps']} steps at task error {result['task_error']:.4f}, "
+        f"above the zoo's bar of {bar:g}. Train further from here with --warm-start {tc.out} (and a new --out), "
+        "or start again with a larger --steps; docs/training.md gives what each checkpoint took."
+    )
 
 
 if __name__ == "__main__":
