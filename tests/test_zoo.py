@@ -111,7 +111,7 @@ def test_adopt_installs_a_run_made_with_the_plan_and_refuses_any_other(
     run, other = tmp_path / "experiment", tmp_path / "other"
     train.main(["--out", str(run), *TINY_TRAIN, "--game-steps", "2", "--seed", "3"])
     train.main(["--out", str(other), *TINY_TRAIN, "--game-steps", "2", "--lr", "0.01"])
-    with pytest.raises(SystemExit, match=r"lr: 0.01 in the run, 0.003 in the plan"):
+    with pytest.raises(SystemExit, match=rf"lr: 0.01 in the run, {train.TrainConfig.lr} in the plan"):
         zoo_builder.adopt(other, "tiny-adopted")
     assert not (zoo_dir / "tiny-adopted").exists()
     zoo_builder.adopt(run, "tiny-adopted")
