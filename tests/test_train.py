@@ -144,13 +144,17 @@ def test_bad_combinations_are_refused() -> None:
         train.main(["--regime", "nonsense"])
 
 
-def test_training_boards_default_to_the_receptive_field_with_a_margin() -> None:
-    # the README recipe (3 steps) trains on 8x8; longer games get boards their neighbourhood fits in
+def test_boards_and_budget_default_to_the_game_length() -> None:
+    # the README recipe (3 steps) trains on 8x8 for up to 12,000 steps; longer games get boards their
+    # neighbourhood fits in and a budget long enough to leave the all-dead plateau
     assert [train.TrainConfig(game_steps=t).train_size for t in (1, 2, 3, 4, 6)] == [8, 8, 8, 10, 14]
-    assert train.TrainConfig(game_steps=4, train_size=12).train_size == 12
+    assert [train.TrainConfig(game_steps=t).steps for t in (1, 3, 4)] == [4000, 12000, 16000]
+    given = train.TrainConfig(game_steps=4, train_size=12, steps=500)
+    assert (given.train_size, given.steps) == (12, 500)
     args = vars(train.parser().parse_args(["--game-steps", "4"]))
     args.pop("resume")
-    assert train.TrainConfig(**args).train_size == 10
+    tc = train.TrainConfig(**args)
+    assert (tc.train_size, tc.steps) == (10, 16000)
 
 
 def _weights(folder: Path) -> dict[str, torch.Tensor]:
