@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import shutil
 from dataclasses import asdict
@@ -137,3 +138,84 @@ def test_adopt_installs_a_run_made_with_the_plan_and_refuses_any_other(
     monkeypatch.setitem(zoo_builder.PLAN, "tiny-adopted", (["--game-steps", "2", "--task-layers", "3"], None))
     with pytest.raises(SystemExit, match=r"task_layers: 1 in the run, 3 in the plan"):
         zoo_builder.adopt(older, "tiny-adopted")
+
+
+def test_schedule_runs_entries_side_by_side_each_after_its_base() -> None:
+    """``train --jobs``: never more than ``jobs`` at once, a base before what builds on it, a failure contained."""
+    import subprocess
+    import sys
+    import time
+
+    deps = {"a": None, "b": None, "a-long": "a", "broken": None, "broken-long": "broken", "a-longer": "a-long"}
+    started, live, most = {}, [], [0]
+
+    def launch(name: str) -> subprocess.Popen:
+        started[name] = time.perf_counter()
+        live[:] = [p for p in live if p.poll() is None]
+        code = "import sys, time; time.sleep(0.3); sys.exit(3 if sys.argv[1] == 'broken' else 0)"
+        proc = subprocess.Popen([sys.executable, "-c", code, name])
+        live.append(proc)
+        most[0] = max(most[0], len(live))
+        return proc
+
+    minutes, failed = zoo_builder.schedule(list(deps), launch, 2, deps.get)
+    assert sorted(minutes) == ["a", "a-long", "a-longer", "b"] and all(m > 0 for m in minutes.values())
+    assert failed == ["broken", "broken-long"] and "broken-long" not in started
+    assert most[0] == 2  # two at a time, never three
+    assert abs(started["a"] - started["b"]) < 0.25  # side by side
+    assert started["a-long"] - started["a"] >= 0.3 and started["a-longer"] - started["a-long"] >= 0.3
+
+
+def _config(cmd: list[str]) -> dict:
+    from training import train
+
+    return asdict(train.TrainConfig(**zoo_builder._args(cmd)))
+
+
+def test_fast_recipe_is_the_training_defaults_under_each_entrys_own_flags() -> None:
+    """``--recipe fast`` trains an entry as ``python -m training.train`` would by default, plus the entry's flags."""
+    from training import train
+
+    plain = _config(zoo_builder.command("gol3-autoencoder", Path("x"), recipe="fast"))
+    defaults = asdict(train.TrainConfig(out="x", name="gol3-autoencoder"))
+    assert plain == defaults
+    for name, (args, _) in zoo_builder.PLAN.items():
+        fast, slow = (_config(zoo_builder.command(name, Path("x"), recipe=r)) for r in ("fast", "zoo"))
+        own = {a.removeprefix("--").replace("-", "_") for a in args if a.startswith("--")}
+        for key in ("batch_size", "lr", "train_size", "steps"):
+            if key in own:  # what an entry sets itself holds under either recipe
+                assert fast[key] == slow[key], (name, key)
+        if "batch_size" not in own:
+            assert fast["batch_size"] == 32 and slow["batch_size"] == 256
+    # the summary grid keeps the zoo's 8,000-step budget under the fast recipe
+    assert _config(zoo_builder.command("grid4ts-5size", Path("x"), recipe="fast"))["steps"] == 8000
+
+
+def test_compare_sets_two_zoos_side_by_side_with_their_wall_clocks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from imagination import hub
+
+    other = tmp_path / "fast"
+    for name in ("gol2-baseline", "count2ts"):
+        shutil.copytree(ZOO_DIR / name, other / name)
+    ev = json.loads((other / "count2ts" / "eval.json").read_text())
+    ev.update(task_error=0.0004, train_minutes=1.25, train_steps=777, interpretability=0.5)
+    (other / "count2ts" / "eval.json").write_text(json.dumps(ev))
+    monkeypatch.setattr(hub, "ZOO_DIR", other)
+    record = argparse.Namespace(recipe="fast", jobs=2)
+    zoo_builder.record_wall(["gol2-baseline"], {"gol2-baseline": 0.5}, 0.5, record)
+    zoo_builder.record_wall(["count2ts"], {"count2ts": 1.5}, 1.5, record)  # a resumed run adds its call
+    assert (tmp_path / "fast-runs" / zoo_builder.WALL).exists()
+    text = zoo_builder.compare(ZOO_DIR, other)
+    rows = {line.split(" | ")[0].strip("| `"): line for line in text.splitlines()[2:]}
+    assert set(rows) == set(ENTRIES) | {"**total**"}
+    assert rows["count2ts"].endswith("| 777 | 1.2 | 0.0004 | 0.500 | yes |")  # met the bar there, not here
+    assert "| **no** | 777 |" in rows["count2ts"]
+    assert rows["gol3-baseline"].endswith("| - | - | - | - | - |")
+    steps, minutes = 777 + _eval("gol2-baseline")["train_steps"], 1.25 + _eval("gol2-baseline")["train_minutes"]
+    assert rows["**total**"].endswith(f"| {steps} | {minutes:.1f} (wall clock 2.0) | | | 2 of 2 |")
+
+
+def _eval(name: str) -> dict:
+    return json.loads((ZOO_DIR / name / "eval.json").read_text())
