@@ -203,9 +203,9 @@ def schedule(
 ) -> tuple[dict[str, float], list[str]]:
     """Run ``launch(name)`` for every name, ``jobs`` at a time, each once its base (if among the names) succeeded.
 
-    Independent entries side by side use both cores with one thread each, which is faster for these small
-    models than one entry on two threads. Returns each finished entry's wall-clock minutes and the names that
-    failed or could not start because their base failed.
+    Independent entries side by side keep every core busy with one thread each, as best_of does with seeds: a
+    wall clock near the sum of the entries' minutes over ``jobs`` rather than their sum. Returns each finished
+    entry's wall-clock minutes and the names that failed or could not start because their base failed.
     """
     pending, running, minutes, failed = list(names), {}, {}, []
     bar = tqdm(total=len(names), desc="zoo", unit="entry")
