@@ -177,9 +177,9 @@ def command(name: str, out: Path, extra: list[str] | None = None, recipe: str = 
 SEEDS = ["0", "1"]
 
 
-def runs_dir() -> Path:
-    """Where entries train: runs/zoo for this checkout's zoo, else beside the other zoo, so two never share runs."""
-    zoo_dir = hub.ZOO_DIR  # read at call time: IMAGINATION_ZOO, or a test's zoo
+def runs_dir(zoo_dir: Path | None = None) -> Path:
+    """Where a zoo's entries train: runs/zoo for this checkout's, else beside the zoo, so two never share runs."""
+    zoo_dir = hub.ZOO_DIR if zoo_dir is None else zoo_dir  # read at call time: IMAGINATION_ZOO, or a test's zoo
     return RUNS if zoo_dir.resolve() == (ROOT / "zoo").resolve() else zoo_dir.with_name(f"{zoo_dir.name}-runs")
 
 
@@ -477,9 +477,7 @@ def _zoo_rows(zoo_dir: Path) -> dict[str, dict]:
 
 
 def _wall(zoo_dir: Path) -> float | None:
-    path = zoo_dir.with_name(f"{zoo_dir.name}-runs") / WALL
-    if zoo_dir.resolve() == (ROOT / "zoo").resolve():
-        path = ROOT / RUNS / WALL
+    path = ROOT / runs_dir(zoo_dir) / WALL  # runs/zoo is relative to ROOT; another zoo's runs are absolute
     return sum(c["minutes"] for c in json.loads(path.read_text())["calls"]) if path.exists() else None
 
 
