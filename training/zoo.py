@@ -110,7 +110,13 @@ PLAN["highlife3-autoencoder-long"] = (
 # Day & Night and Seeds change ~27% and ~29% of the eval boards' cells each step (Life: ~17%) and were still
 # learning when 8,000 steps at batch 256 ran out (19.6% / 7.5% error): 20,000 steps at batch 64
 LONG = ["--batch-size", "64", "--steps", "20000"]
-PLAN["daynight3-autoencoder"] = (["--game-steps", "3", "--rule", "B3678/S34678", *LONG], None)
+# Day & Night at the fast recipe's lr 4e-3 on 8x8 boards (2T+2): at the bar after 7,150 steps (4.1 min on one
+# thread) with both inner steps decoded (interpretability 0.998); at lr 3e-3 on 12x12 it took 11,600 steps and
+# 12.8 min, and step 1 decoded to an almost empty board (0.730; docs/training.md)
+PLAN["daynight3-autoencoder"] = (
+    ["--game-steps", "3", "--rule", "B3678/S34678", *LONG, "--lr", "4e-3", "--train-size", "8"],
+    None,
+)
 PLAN["seeds3-autoencoder"] = (["--game-steps", "3", "--rule", "B2/S", *LONG], None)
 # The authors' summary-task experiments (their configs count1ts .. grid4ts_5size): 10x10 boards, the task
 # head trained at steps 0 and T, the board decoder at step 0 only; their bar, task error <= 0.1%, judged on a
