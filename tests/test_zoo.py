@@ -28,6 +28,13 @@ def test_zoo_is_bundled_and_indexed() -> None:
     assert sorted(ENTRIES) == on_disk
 
 
+@pytest.mark.parametrize("name", [n for n in ENTRIES if n in zoo_builder.PLAN])
+def test_every_planned_entry_was_trained_with_its_plan(name: str) -> None:
+    """``zoo list`` reproduces the bundled zoo: a plan edited after its entry trained must retrain or adopt it."""
+    tc = json.loads((ZOO_DIR / name / "train_config.json").read_text())
+    assert zoo_builder.plan_differences(tc, name) == {}
+
+
 @pytest.mark.parametrize("name", ENTRIES)
 def test_entry_rescores_to_its_card(name: str) -> None:
     e = zoo.entry(name)

@@ -277,19 +277,13 @@ def adopt(run: Path, name: str) -> None:
     the name and the seed and thread count (a zoo entry is any seed's run; one thread or two change only
     rounding). The entry then records the zoo command with that seed, so ``zoo list`` reproduces it.
     """
-    from dataclasses import asdict
-
     from training import train
 
     got = json.loads((run / "train_config.json").read_text())
     if (run / train.STATE_FILE).exists() or not (run / "eval.json").exists():
         raise SystemExit(f"{run} has not finished (no eval.json, or a resume state is left): finish it first")
     cmd = command(name, RUNS / name)
-    want = asdict(train.TrainConfig(**_args(cmd)))
-    # a setting newer than the run (absent from its train_config.json) had its default there
-    defaults = asdict(train.TrainConfig())
-    got = {**defaults, **got}
-    differ = {k: (got.get(k), v) for k, v in want.items() if k not in ADOPT_IGNORES and got.get(k) != v}
+    differ = plan_differences(got, name)
     if differ:
         said = "; ".join(f"{k}: {a!r} in the run, {b!r} in the plan" for k, (a, b) in differ.items())
         raise SystemExit(f"{run} was not trained with {name}'s plan ({said})")
@@ -313,6 +307,21 @@ def adopt(run: Path, name: str) -> None:
     ]
     (out / "train_config.json").write_text(json.dumps(tc, indent=2) + "\n")
     install(out, name)
+
+
+def plan_differences(train_config: dict, name: str) -> dict[str, tuple]:
+    """Each setting of a run (its train_config.json) that is not the entry's plan: (the run's, the plan's).
+
+    Empty for a run that ``train NAME`` would have made, up to ADOPT_IGNORES; a setting newer than the run
+    (absent from its train_config.json) had its default there.
+    """
+    from dataclasses import asdict
+
+    from training import train
+
+    want = asdict(train.TrainConfig(**_args(command(name, RUNS / name))))
+    got = {**asdict(train.TrainConfig()), **train_config}
+    return {k: (got.get(k), v) for k, v in want.items() if k not in ADOPT_IGNORES and got.get(k) != v}
 
 
 def _args(cmd: list[str]) -> dict:
