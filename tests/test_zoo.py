@@ -212,15 +212,17 @@ def test_compare_sets_two_zoos_side_by_side_with_their_wall_clocks(
     monkeypatch.setattr(hub, "ZOO_DIR", other)
     record = argparse.Namespace(recipe="fast", jobs=2)
     zoo_builder.record_wall(["gol2-baseline"], {"gol2-baseline": 0.5}, 0.5, record)
-    zoo_builder.record_wall(["count2ts"], {"count2ts": 1.5}, 1.5, record)  # a resumed run adds its call
     assert (tmp_path / "fast-runs" / zoo_builder.WALL).exists()
+    steps, minutes = 777 + _eval("gol2-baseline")["train_steps"], 1.25 + _eval("gol2-baseline")["train_minutes"]
+    partial = zoo_builder.compare(ZOO_DIR, other).splitlines()[-1]
+    assert partial.endswith(f"| {steps} | {minutes:.1f} | | | 2 of 2 |")  # count2ts untimed: no wall clock
+    zoo_builder.record_wall(["count2ts"], {"count2ts": 1.5}, 1.5, record)  # a resumed run adds its call
     text = zoo_builder.compare(ZOO_DIR, other)
     rows = {line.split(" | ")[0].strip("| `"): line for line in text.splitlines()[2:]}
     assert set(rows) == set(ENTRIES) | {"**total**"}
     assert rows["count2ts"].endswith("| 777 | 1.2 | 0.0004 | 0.500 | yes |")  # met the bar there, not here
     assert "| **no** | 777 |" in rows["count2ts"]
     assert rows["gol3-baseline"].endswith("| - | - | - | - | - |")
-    steps, minutes = 777 + _eval("gol2-baseline")["train_steps"], 1.25 + _eval("gol2-baseline")["train_minutes"]
     assert rows["**total**"].endswith(f"| {steps} | {minutes:.1f} (wall clock 2.0) | | | 2 of 2 |")
 
 

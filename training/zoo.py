@@ -501,9 +501,13 @@ def _zoo_rows(zoo_dir: Path) -> dict[str, dict]:
     return rows
 
 
-def _wall(zoo_dir: Path) -> float | None:
+def _wall(zoo_dir: Path, names: set[str]) -> float | None:
+    """The wall clock of the recorded ``train`` calls, if they trained every one of ``names``: a zoo retrained
+    piecemeal (a few entries by hand) has no wall clock of its own."""
     path = ROOT / runs_dir(zoo_dir) / WALL  # runs/zoo is relative to ROOT; another zoo's runs are absolute
-    return sum(c["minutes"] for c in json.loads(path.read_text())["calls"]) if path.exists() else None
+    calls = json.loads(path.read_text())["calls"] if path.exists() else []
+    covered = {n for c in calls for n in c["names"]}
+    return sum(c["minutes"] for c in calls) if calls and names <= covered else None
 
 
 def compare(zoo_dir: Path, other: Path) -> str:
@@ -533,7 +537,7 @@ def compare(zoo_dir: Path, other: Path) -> str:
         lines.append(f"| `{name}` | {cells(a.get(name))} | {cells(b.get(name))} |")
 
     def total(rows: dict[str, dict], zd: Path) -> str:
-        wall = _wall(zd)
+        wall = _wall(zd, set(rows))
         met = sum(r["meets"] for r in rows.values())
         return (
             f"{sum(r.get('train_steps', 0) for r in rows.values())} | "
