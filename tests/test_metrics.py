@@ -98,7 +98,7 @@ def test_different_timesteps_pairs_steps_as_method_says() -> None:
 
 
 def test_best_matching_steps_names_the_game_step_each_model_step_shows() -> None:
-    # gol3-model2's accuracy matrix (3 game steps in 2 model steps), rounded: step 1 is aligned with
+    # gol3-model2-shallow's accuracy matrix (3 game steps in 2 model steps), rounded: step 1 is aligned with
     # game step 2 (0.832) but shows game step 1 (0.997)
     acc = np.array([[1.0, 0.808, 0.757, 0.739], [0.809, 0.997, 0.832, 0.785], [0.758, 0.817, 0.927, 0.858]])
     assert [metrics.aligned_game_step(i, 2, 3) for i in range(3)] == [0, 2, 3]
