@@ -89,11 +89,11 @@ PLAN["gol4-autoencoder"] = (
 PLAN["gol3-untied"] = (["--untied", "--game-steps", "3"], None)
 # 3 game steps in 2 model steps: one encoder layer and two core steps give exactly the 7x7 receptive field three
 # Life steps need, and that model stayed at 14% error (it learned one game step per model step). Three encoder
-# layers and 32 channels give it slack: it meets the bar, its inner step no longer a clean board (docs/analysis.md)
+# layers and 32 channels give it slack, and it meets the bar (docs/analysis.md)
 PLAN["gol3-model2-shallow"] = (["--game-steps", "3", "--model-steps", "2"], None)  # the 14% model, kept to compare
 # At lr 4e-3 on 8x8 boards (the fast recipe's) its one inner step decodes to game step 2 at 0.996: two Life steps,
 # then one (interpretability 0.988, error 0.53%); at lr 3e-3 on 12x12 it met the bar at 0.04% with an inner step
-# that was no board (0.480): among runs that meet the bar the zoo keeps the more interpretable, as best_of does
+# that was no board (0.480): both meet the bar, and the zoo took the readable one (best_of's rule for seeds)
 PLAN["gol3-model2"] = (
     ["--game-steps", "3", "--model-steps", "2", "--encoder-layers", "3", "--channels", "32"]
     + ["--batch-size", "64", "--steps", "6000", "--lr", "4e-3", "--train-size", "8"],
