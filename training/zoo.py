@@ -187,8 +187,7 @@ def command(name: str, out: Path, extra: list[str] | None = None, recipe: str = 
         # adversarial decoders and probes train on a frozen base (--init); any other entry with a
         # base is a longer run of it (--warm-start)
         frozen = "adversarial" in args or "probes" in args
-        zoo_dir = hub.ZOO_DIR
-        where = f"zoo/{base}" if zoo_dir.resolve() == (ROOT / "zoo").resolve() else str(zoo_dir / base)
+        where = f"zoo/{base}" if is_checkout_zoo(hub.ZOO_DIR) else str(hub.ZOO_DIR / base)
         cmd += ["--init" if frozen else "--warm-start", where]
     return cmd + (extra or [])
 
@@ -196,10 +195,15 @@ def command(name: str, out: Path, extra: list[str] | None = None, recipe: str = 
 SEEDS = ["0", "1"]
 
 
+def is_checkout_zoo(zoo_dir: Path) -> bool:
+    """Whether ``zoo_dir`` is this checkout's zoo/, whose records hold relative paths, and not another zoo."""
+    return zoo_dir.resolve() == (ROOT / "zoo").resolve()
+
+
 def runs_dir(zoo_dir: Path | None = None) -> Path:
     """Where a zoo's entries train: runs/zoo for this checkout's, else beside the zoo, so two never share runs."""
     zoo_dir = hub.ZOO_DIR if zoo_dir is None else zoo_dir  # read at call time: IMAGINATION_ZOO, or a test's zoo
-    return RUNS if zoo_dir.resolve() == (ROOT / "zoo").resolve() else zoo_dir.with_name(f"{zoo_dir.name}-runs")
+    return RUNS if is_checkout_zoo(zoo_dir) else zoo_dir.with_name(f"{zoo_dir.name}-runs")
 
 
 def train_one(name: str, extra: list[str], seeds: list[str] = SEEDS, recipe: str = "zoo") -> None:
@@ -392,7 +396,7 @@ def index() -> list[dict]:
 
 def sync_space() -> None:
     """The Space's ``models:`` from the registry: exactly the pushed repos (only for this checkout's zoo)."""
-    if hub.ZOO_DIR.resolve() == (ROOT / "zoo").resolve():  # read at call time: a test's zoo is not this one
+    if is_checkout_zoo(hub.ZOO_DIR):  # read at call time: a test's zoo is not this one
         write_space_models(space_models())
 
 
