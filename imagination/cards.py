@@ -310,8 +310,14 @@ def _intro(cfg: dict[str, Any]) -> str:
     )
 
 
-def _device(folder: Path, tc: dict[str, Any]) -> str:
-    """What the run trained on: log.jsonl's device record (the device actually used), else the one asked for."""
+def trained_on(folder: Path, tc: dict[str, Any] | None = None) -> str:
+    """What the run trained on: log.jsonl's device record (the device actually used), else the one asked for.
+
+    Minutes on a GPU and on a CPU are not the same currency: the card and the zoo's minutes table say which.
+    """
+    if tc is None:
+        path = folder / "train_config.json"
+        tc = json.loads(path.read_text()) if path.exists() else {}
     asked = str(tc.get("device") or "cpu")
     used: dict[str, Any] = {}
     log = folder / "log.jsonl"
@@ -499,7 +505,7 @@ def build_card(folder: str | Path, name: str | None = None, repo_id: str | None 
         )
     target, where = _target(folder, name, repo_id)
     command = " ".join(portable_args(tc.get("command") or ["python", "-m", "training.train"]))
-    device = _device(folder, tc)
+    device = trained_on(folder, tc)
     summary = "\n".join(
         line
         for line in (

@@ -93,6 +93,25 @@ def test_training_nothing_named_is_an_error() -> None:
         zoo_builder.main(["train", "--seeds", "0"])  # --seeds swallowed no names: say so, train nothing
 
 
+def test_gpu_plans_are_skipped_by_all_and_refused_by_name_where_there_is_no_cuda(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A plan that names the GPU would run for hours on a CPU: ``--all`` leaves it out and says so."""
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert zoo_builder.needs_gpu("count3ts") and not zoo_builder.needs_gpu("gol3-autoencoder")
+    monkeypatch.setitem(zoo_builder.PLAN, "tiny-on-a-gpu-base", (["--game-steps", "3"], "count3ts"))
+    assert zoo_builder.needs_gpu("tiny-on-a-gpu-base")  # its base cannot be trained here either
+    kept = zoo_builder.gpu_entries_left_out(["gol3-autoencoder", "count3ts", "tiny-on-a-gpu-base"], every=True)
+    assert kept == ["gol3-autoencoder"]
+    assert "skipping count3ts, tiny-on-a-gpu-base: planned on a GPU" in capsys.readouterr().err
+    with pytest.raises(SystemExit, match="count3ts: planned on a GPU"):
+        zoo_builder.main(["train", "count3ts"])
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert zoo_builder.gpu_entries_left_out(["count3ts"], every=False) == ["count3ts"]
+
+
 def test_tables_skip_a_registered_repo_that_is_not_bundled(monkeypatch: pytest.MonkeyPatch) -> None:
     """A contributor's pushed-only entry has no folder here: the generated tables list the bundled zoo only."""
     entries = zoo.read_registry()
@@ -194,8 +213,8 @@ def test_fast_recipe_is_the_training_defaults_under_each_entrys_own_flags() -> N
                 assert fast[key] == slow[key], (name, key)
         if "batch_size" not in own:
             assert fast["batch_size"] == 32 and slow["batch_size"] == 256
-    # the summary grid keeps the zoo's 8,000-step budget under the fast recipe
-    assert _config(zoo_builder.command("grid4ts-5size", Path("x"), recipe="fast"))["steps"] == 8000
+    # the 4-step summary grid keeps the zoo's 8,000-step budget under the fast recipe (not its 16,000)
+    assert _config(zoo_builder.command("grid4ts-2size", Path("x"), recipe="fast"))["steps"] == 8000
 
 
 def test_compare_sets_two_zoos_side_by_side_with_their_wall_clocks(
