@@ -110,6 +110,10 @@ def test_gpu_plans_are_skipped_by_all_and_refused_by_name_where_there_is_no_cuda
         zoo_builder.main(["train", "count3ts"])
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     assert zoo_builder.gpu_entries_left_out(["count3ts"], every=False) == ["count3ts"]
+    # the bundled copy's minutes are a GPU's, and the minutes table says so (its log.jsonl names the device)
+    table = zoo_builder.minutes_table()
+    assert "| `count3ts` | one seed, on a GPU (NVIDIA H200) |" in table and "of them on a GPU)" in table
+    assert "| `count2ts` | one seed |" in table
 
 
 def test_tables_skip_a_registered_repo_that_is_not_bundled(monkeypatch: pytest.MonkeyPatch) -> None:
