@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The GPU figures of benchmarks/README.md, in one call on a lent GPU machine (about 6 minutes).
+# The GPU figures of benchmarks/README.md, in one call on a lent GPU machine (187 s on an H200, 2026-12-04).
 #
 #     bash benchmarks/gpu.sh [OUT]   # OUT: the few files worth keeping (default runs/gpu); the runs go to OUT/work
 #
