@@ -263,14 +263,18 @@ def test_a_card_says_what_extra_losses_train() -> None:
         assert ("A consistency loss" in text) == (tc.get("consistency_weight", 0) > 0), e.name
 
 
-def test_a_card_reports_the_aligned_and_the_best_matching_game_step() -> None:
+def test_a_card_reports_the_aligned_and_the_best_matching_game_step(tmp_path: Path) -> None:
     """gol3-model2-shallow (3 game steps in 2 model steps): model step 1 is aligned with game step 2 but shows game
-    step 1; its card gives both, derived from eval.json's accuracy matrix (the folder predates the keys)."""
-    folder = zoo.entry("gol3-model2-shallow").path
+    step 1; its card gives both, derived from eval.json's accuracy matrix where a folder predates the keys."""
+    folder = tmp_path / "gol3-model2-shallow"
+    shutil.copytree(zoo.entry("gol3-model2-shallow").path, folder)
     scores = json.loads((folder / "eval.json").read_text())
-    assert "per_step_best_accuracy" not in scores  # derived, not read
+    for key in ("per_step_best_accuracy", "per_step_best_game_step"):  # an older folder: derived, not read
+        del scores[key]
+    (folder / "eval.json").write_text(json.dumps(scores))
     card = cards.build_card(folder, "gol3-model2-shallow")
-    assert "| 1 | 2 | 0.8318 | **1** | 0.9967 |" in card.content
+    row = f"| 1 | 2 | {scores['accuracy_matrix'][1][2]:.4f} | **1** | {scores['accuracy_matrix'][1][1]:.4f} |"
+    assert row in card.content and row in (zoo.entry("gol3-model2-shallow").path / "README.md").read_text()
     got = cards.card_eval_metrics(ModelCard(card.content, ignore_metadata_errors=False))
     assert got["accuracy_step_1"] == scores["per_step_accuracy"][1] == scores["accuracy_matrix"][1][2]
     assert got["accuracy_best_step_1"] == scores["accuracy_matrix"][1][1]
@@ -294,6 +298,8 @@ def test_a_new_runs_best_matching_keys_are_read(tmp_path: Path) -> None:
     probe["per_step_best_game_step"], probe["per_step_best_accuracy"] = [0, 1, 3], [1.0, 0.75, 0.125]
     (folder / "eval.json").write_text(json.dumps(scores))
     text = cards.build_card(folder, "new").content
-    assert "| 1 | 2 | 0.8318 | **1** | 0.5000 |" in text and "| 2 | 3 | 0.8579 | **2** | 0.2500 |" in text
-    assert "| first_last | [0, 2] | 1.000 0.832 0.858 | 0: 1.000 1: 0.750 3: 0.125 |" in text
-    assert "| all | [0, 1, 2] | 1.000 0.832 0.855 | n/a |" in text  # an older probe record: nothing to show
+    acc = scores["per_step_accuracy"]
+    assert f"| 1 | 2 | {acc[1]:.4f} | **1** | 0.5000 |" in text and f"| 2 | 3 | {acc[2]:.4f} | **2** | 0.2500 |" in text
+    fl, al = (" ".join(f"{a:.3f}" for a in scores["probes"][p]["per_step_accuracy"]) for p in ("first_last", "all"))
+    assert f"| first_last | [0, 2] | {fl} | 0: 1.000 1: 0.750 3: 0.125 |" in text
+    assert f"| all | [0, 1, 2] | {al} | n/a |" in text  # an older probe record: nothing to show

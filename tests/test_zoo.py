@@ -13,7 +13,7 @@ from conftest import TINY_TRAIN, assert_tables_close
 from huggingface_hub import ModelCard
 
 from imagination import ImaginationModel, zoo
-from imagination.cards import card_eval_metrics
+from imagination.cards import card_eval_metrics, portable
 from imagination.evaluate import EvalSet, evaluate
 from imagination.hub import ZOO_DIR
 from training import analyze
@@ -116,6 +116,29 @@ def test_gpu_plans_are_skipped_by_all_and_refused_by_name_where_there_is_no_cuda
     assert "| `count2ts` | one seed |" in table
 
 
+def test_train_all_with_no_flags_is_the_zoos_recipe_two_entries_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command the zoo's wall clock was measured with is the bare one: one seed, the recipe, two jobs for --all."""
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(zoo_builder, "ZOO_DIR", tmp_path / "empty-zoo")
+    calls = []
+    monkeypatch.setattr(zoo_builder, "train_parallel", lambda *a: calls.append(("parallel", *a)) or {})
+    monkeypatch.setattr(zoo_builder, "train_one", lambda *a: calls.append(("one", *a)))
+    monkeypatch.setattr(zoo_builder, "index", lambda: [])
+    monkeypatch.setattr(zoo_builder, "record_wall", lambda *a: None)
+    with pytest.raises(SystemExit):  # nothing trained (mocked): it says so with its exit status
+        zoo_builder.main(["train", "--all"])
+    ((kind, names, extra, seeds, recipe, jobs),) = calls
+    assert (kind, extra, seeds, recipe, jobs) == ("parallel", [], ["0"], "fast", 2)
+    assert names == [n for n in zoo_builder.PLAN if not zoo_builder.needs_gpu(n)]
+    calls.clear()
+    zoo_builder.main(["train", "gol3-autoencoder"])
+    assert calls == [("one", "gol3-autoencoder", [], ["0"], "fast")]
+
+
 def test_tables_skip_a_registered_repo_that_is_not_bundled(monkeypatch: pytest.MonkeyPatch) -> None:
     """A contributor's pushed-only entry has no folder here: the generated tables list the bundled zoo only."""
     entries = zoo.read_registry()
@@ -158,6 +181,22 @@ def test_adopt_installs_a_run_made_with_the_plan_and_refuses_any_other(
     assert {k: v for k, v in again.items() if k not in skip} == {k: ran[k] for k in again if k not in skip}
     assert (entry / "model.safetensors").read_bytes() == (run / "model.safetensors").read_bytes()
     assert "tiny-adopted" in (entry / "README.md").read_text()
+    # a longer run from another zoo's copy of the base: adopted as from this zoo's base where the weights are the same
+    monkeypatch.setitem(zoo_builder.PLAN, "tiny-long", (["--game-steps", "2"], "tiny-adopted"))
+    same, different = tmp_path / "elsewhere" / "tiny-adopted", tmp_path / "different" / "tiny-adopted"
+    shutil.copytree(run, same)
+    shutil.copytree(other, different)
+    longer, astray = same.with_name("tiny-long"), different.with_name("tiny-long")  # each beside its base
+    train.main(["--out", str(longer), *TINY_TRAIN, "--game-steps", "2", "--warm-start", str(same)])
+    train.main(["--out", str(astray), *TINY_TRAIN, "--game-steps", "2", "--warm-start", str(different)])
+    with pytest.raises(SystemExit, match=r"warm_start: 'tiny-adopted' in the run"):
+        zoo_builder.adopt(astray, "tiny-long")
+    zoo_builder.adopt(longer, "tiny-long")
+    base = str(zoo_dir / "tiny-adopted")
+    assert json.loads((zoo_dir / "tiny-long" / "train_config.json").read_text())["warm_start"] == base
+    ev = json.loads((zoo_dir / "tiny-long" / "eval.json").read_text())
+    assert ev["derived_from"]["source"] == ev["warm_start"]["from"] == portable(base)
+    assert str(tmp_path / "elsewhere") not in (zoo_dir / "tiny-long" / "README.md").read_text()
     # a run from before a setting existed had that setting's default: adopted where the plan keeps the default
     older = tmp_path / "older"
     shutil.copytree(run, older)
@@ -202,23 +241,24 @@ def _config(cmd: list[str]) -> dict:
     return asdict(train.TrainConfig(**zoo_builder._args(cmd)))
 
 
-def test_fast_recipe_is_the_training_defaults_under_each_entrys_own_flags() -> None:
-    """``--recipe fast`` trains an entry as ``python -m training.train`` would by default, plus the entry's flags."""
+def test_the_zoos_recipe_is_the_training_defaults_under_each_entrys_own_flags() -> None:
+    """The zoo trains an entry as ``python -m training.train`` would by default, plus the entry's flags; ``--recipe
+    batch256`` (the zoo's recipe until 2026-12-04) differs only where an entry does not set a flag itself."""
     from training import train
 
-    plain = _config(zoo_builder.command("gol3-autoencoder", Path("x"), recipe="fast"))
+    plain = _config(zoo_builder.command("gol3-autoencoder", Path("x")))
     defaults = asdict(train.TrainConfig(out="x", name="gol3-autoencoder"))
     assert plain == defaults
     for name, (args, _) in zoo_builder.PLAN.items():
-        fast, slow = (_config(zoo_builder.command(name, Path("x"), recipe=r)) for r in ("fast", "zoo"))
+        fast, slow = (_config(zoo_builder.command(name, Path("x"), recipe=r)) for r in ("fast", "batch256"))
         own = {a.removeprefix("--").replace("-", "_") for a in args if a.startswith("--")}
         for key in ("batch_size", "lr", "train_size", "steps"):
             if key in own:  # what an entry sets itself holds under either recipe
                 assert fast[key] == slow[key], (name, key)
         if "batch_size" not in own:
             assert fast["batch_size"] == 32 and slow["batch_size"] == 256
-    # the 4-step summary grid keeps the zoo's 8,000-step budget under the fast recipe (not its 16,000)
-    assert _config(zoo_builder.command("grid4ts-2size", Path("x"), recipe="fast"))["steps"] == 8000
+    # the 4-step summary grid keeps the batch-256 recipe's 8,000-step budget (not the defaults' 16,000)
+    assert _config(zoo_builder.command("grid4ts-2size", Path("x")))["steps"] == 8000
 
 
 def test_compare_sets_two_zoos_side_by_side_with_their_wall_clocks(

@@ -2,8 +2,8 @@
 
     python -m training.zoo list                 # the planned checkpoints and their commands
     python -m training.zoo train gol3-autoencoder [--resume]
-    python -m training.zoo train --all          # every missing checkpoint, in dependency order (GPU plans need CUDA)
-    python -m training.zoo train --all --recipe fast --seeds 0 --jobs 2  # two entries at a time, the fast recipe
+    python -m training.zoo train --all          # every missing checkpoint, two at a time (GPU plans need CUDA)
+    python -m training.zoo train --all --recipe batch256 --seeds 0 1 --jobs 1  # the zoo's recipe until 2026-12-04
     python -m training.zoo compare OTHER_ZOO    # this zoo against another (e.g. IMAGINATION_ZOO=... train --all)
     python -m training.zoo adopt RUN gol3-model2  # install a finished run made with exactly the entry's settings
     python -m training.zoo index                # the registry zoo/index.json: bundled scores from eval.json
@@ -33,7 +33,7 @@ from tqdm import tqdm
 
 from imagination import hub
 from imagination import zoo as registry
-from imagination.cards import card_eval_metrics, trained_on, write_card
+from imagination.cards import card_eval_metrics, derived_from, portable, trained_on, write_card
 from imagination.hub import ZOO_DIR
 from imagination.zoo import HUB_ORG
 from training.best_of import FILES  # a finished run's Hub-ready files
@@ -42,21 +42,22 @@ from training.docs import replace_block
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = Path("runs") / "zoo"  # relative to ROOT: main() works from there, so configs hold no local paths
 
-# The CPU recipe (docs/training.md): wide core block, MSE on the raw decoder output (the reference's
-# loss), Adam 3e-3 decaying to 1e-3, gradient norm clipped at 1, 12x12 training boards; stop at the
-# reference's bar with a margin (the log set is small), or at the step budget, whichever comes first.
+# The zoo's recipe since 2026-12-04 (docs/training.md): python -m training.train's defaults (32 boards of 2T+2 cells a
+# side, Adam 4e-3 decaying to 1e-3, 4,000 steps per game step), the wide core block, MSE on the raw decoder output
+# (the reference's loss), gradient norm clipped at 1; stop at the reference's bar with a margin (the log set is
+# small), or at the step budget. One seed per entry, two entries side by side: the whole zoo in under an hour on
+# two cores, every entry at the bar the earlier recipe met
 RECIPE = [
-    "--channels", "16", "--core-hidden", "64", "--loss", "mse", "--lr", "3e-3", "--lr-final", "1e-3",
-    "--clip-norm", "1.0", "--batch-size", "256", "--train-size", "12", "--steps", "8000", "--stop-error", "0.001",
-]  # fmt: skip
-# The training defaults since 2026-12-04 (docs/training.md): 32 boards of 2T+2 cells a side, lr 4e-3, 4,000 steps
-# per game step. Measured on the 3-step autoencoder (2.5x faster, same scores); on the zoo as a whole by
-# `train --all --recipe fast` into another zoo, compared with `compare` (docs/training.md). Not the zoo's recipe.
-FAST_RECIPE = [
     "--channels", "16", "--core-hidden", "64", "--loss", "mse", "--lr", "4e-3", "--lr-final", "1e-3",
     "--clip-norm", "1.0", "--batch-size", "32", "--stop-error", "0.001",
 ]  # fmt: skip
-RECIPES = ("zoo", "fast")
+# The zoo's recipe until 2026-12-04: batch 256 of 12x12 boards at lr 3e-3, 8,000 steps, the best of two seeds. It
+# took about 4 hours for the zoo on two cores, and some entries imagined more readably under it (docs/training.md)
+BATCH256_RECIPE = [
+    "--channels", "16", "--core-hidden", "64", "--loss", "mse", "--lr", "3e-3", "--lr-final", "1e-3",
+    "--clip-norm", "1.0", "--batch-size", "256", "--train-size", "12", "--steps", "8000", "--stop-error", "0.001",
+]  # fmt: skip
+RECIPES = ("fast", "batch256")
 SUMMARY = ["--steps", "12000", "--stop-error", "0.005", "--max-minutes", "12"]  # a wall-clock cap: the zoo must finish
 
 
@@ -79,9 +80,8 @@ for t in (2, 3, 4):
     PLAN[f"gol{t}-autoencoder"] = (["--regime", "autoencoder", "--game-steps", str(t)], None)
     PLAN[f"gol{t}-adversarial"] = (["--regime", "adversarial", "--game-steps", str(t)], f"gol{t}-autoencoder")
 # 4 steps at batch 256 met the error bar with interpretability 0.924 (step 1 decoded at 0.928): batch 64, whose
-# steps cost ~4.8x less, and the best of its seeds by interpretability among those meeting the bar. Its lr 3e-3 is
-# pinned for the fast recipe: at 4e-3 step 1 decoded as an all-dead board (0.796) in seeds 0 and 1, on 10x10 and
-# 12x12 boards alike; at 3e-3 on 10x10, 1.000 (docs/training.md)
+# steps cost ~4.8x less. Its lr 3e-3 is pinned: at the recipe's 4e-3 step 1 decoded as an all-dead board (0.796) in
+# seeds 0 and 1, on 10x10 and 12x12 boards alike; at 3e-3 on 10x10, 1.000 (docs/training.md)
 PLAN["gol4-autoencoder"] = (
     ["--regime", "autoencoder", "--game-steps", "4", "--batch-size", "64", "--lr", "3e-3"],
     None,
@@ -91,7 +91,7 @@ PLAN["gol3-untied"] = (["--untied", "--game-steps", "3"], None)
 # Life steps need, and that model stayed at 14% error (it learned one game step per model step). Three encoder
 # layers and 32 channels give it slack, and it meets the bar (docs/analysis.md)
 PLAN["gol3-model2-shallow"] = (["--game-steps", "3", "--model-steps", "2"], None)  # the 14% model, kept to compare
-# At lr 4e-3 on 8x8 boards (the fast recipe's) its one inner step decodes to game step 2 at 0.996: two Life steps,
+# At lr 4e-3 on 8x8 boards (the recipe's) its one inner step decodes to game step 2 at 0.996: two Life steps,
 # then one (interpretability 0.988, error 0.53%); at lr 3e-3 on 12x12 it met the bar at 0.04% with an inner step
 # that was no board (0.480): both meet the bar, and the zoo took the readable one (best_of's rule for seeds)
 PLAN["gol3-model2"] = (
@@ -109,8 +109,8 @@ PLAN["gol3-longrun"] = (
     None,
 )
 PLAN["highlife3-autoencoder"] = (["--game-steps", "3", "--rule", "B36/S23"], None)
-# HighLife was still learning when the recipe's 8,000 steps ran out: 8,000 more, at the lower end of
-# the recipe's learning rates and on fresh batches (another data seed), from where it stopped.
+# HighLife was still learning when the recipe's 12,000 steps ran out (2.3% error): 12,000 more, at the lower end
+# of the recipe's learning rates and on fresh batches (another data seed), from where it stopped.
 PLAN["highlife3-autoencoder-long"] = (
     ["--game-steps", "3", "--rule", "B36/S23", "--lr", "1e-3", "--lr-final", "3e-4", "--seed", "2"],
     "highlife3-autoencoder",
@@ -118,7 +118,7 @@ PLAN["highlife3-autoencoder-long"] = (
 # Day & Night and Seeds change ~27% and ~29% of the eval boards' cells each step (Life: ~17%) and were still
 # learning when 8,000 steps at batch 256 ran out (19.6% / 7.5% error): 20,000 steps at batch 64
 LONG = ["--batch-size", "64", "--steps", "20000"]
-# Day & Night at the fast recipe's lr 4e-3 on 8x8 boards (2T+2): at the bar after 7,150 steps (4.1 min on one
+# Day & Night at the recipe's lr 4e-3 on 8x8 boards (2T+2): at the bar after 7,150 steps (4.1 min on one
 # thread) with both inner steps decoded (interpretability 0.998); at lr 3e-3 on 12x12 it took 11,600 steps and
 # 12.8 min, and step 1 decoded to an almost empty board (0.730; docs/training.md)
 PLAN["daynight3-autoencoder"] = (
@@ -151,28 +151,30 @@ DEEP_HEAD_TASKS = ("count1ts", "count2ts", "patch2ts")
 for name, (task, size, t) in REFERENCE_TASKS.items():
     PLAN[name] = (
         ["--task", task, "--task-size", str(size), "--game-steps", str(t), "--batch-size", "64", *REFERENCE_SUMMARY]
-        # the zoo recipe's 8,000-step budget, pinned so the fast recipe's 4,000 per game step does not lengthen
+        # the batch-256 recipe's 8,000-step budget, pinned so the recipe's 4,000 per game step does not lengthen
         # the 4-step grids, which stay far from the bar at 8,000
         + (DEEP_HEAD if name in DEEP_HEAD_TASKS else ["--steps", "8000"]),
         None,
     )
-# Three of them at lr 4e-3 (the fast recipe's, training/train.py's default) instead of 3e-3, from the whole-zoo runs
-# under the fast recipe (docs/training.md): the 4-step grid of 2x2 cells reached 28.1% after its 8,000 steps and
+# Three of them at lr 4e-3 (the recipe's, training/train.py's default) instead of 3e-3, from the whole-zoo runs
+# under this recipe (docs/training.md): the 4-step grid of 2x2 cells reached 28.1% after its 8,000 steps and
 # count2ts 45.2% after its 12,000 (at 3e-3: 29.8% and 74.9%), and their continuations below then met the bar (0.04%
 # and 0.00%); at 3e-3 the grid's continuation stayed at 27%. The 4-step patch's continuation met it either way, but
 # from the lr-4e-3 base in 6,750 steps instead of 11,250, decoding steps 3 and 4 exactly (interpretability 0.873,
 # against 0.754 with step 3 near an empty board)
 for name in ("count2ts", "grid4ts-2size", "patch4ts"):
     PLAN[name] = (PLAN[name][0] + ["--lr", "4e-3"], None)
-# ... and one at the zoo recipe's lr 3e-3 under either recipe: at 4e-3 its continuation stopped at 0.11%, above the bar
+# ... and one at the batch-256 recipe's lr 3e-3 under either recipe: at 4e-3 its continuation stopped at 0.11%, above
+# the bar
 PLAN["grid2ts-5size"] = (PLAN["grid2ts-5size"][0] + ["--lr", "3e-3"], None)
 # Four of them were still learning when their steps ran out: up to 12,000 more (at most 12 minutes), from where they
 # stopped, on fresh batches at a lower learning rate (as the earlier 20x20 4-step entries needed for the bar)
 CONTINUE = ["--steps", "12000", "--lr", "2e-3", "--lr-final", "5e-4", "--seed", "2", "--max-minutes", "12"]
 for name in ("grid2ts-5size", "grid4ts-2size", "patch4ts", "count2ts"):
     PLAN[f"{name}-long"] = (override(PLAN[name][0], CONTINUE) + CONTINUE, name)
-# patch2ts with the deeper head was still learning at 12,000 steps (0.49%): 12,000 more at most (12 minutes), from
-# where it stopped, on fresh batches, at the low learning rate it had reached. Its stop rule is stricter (0.01%): at
+# patch2ts with the deeper head at lr 3e-3 was still learning at 12,000 steps (0.49%): 12,000 more at most (12
+# minutes), from where it stopped, on fresh batches, at the low learning rate it had reached (at the recipe's lr 4e-3
+# patch2ts meets the bar by itself, and this continuation stops after 250 steps). Its stop rule is stricter (0.01%): at
 # 0.05% it stopped after 1,500 steps on the log set's 0.04%, and scored 0.11% on the eval set
 CONTINUE_LOW = ["--steps", "12000", "--lr", "5e-4", "--lr-final", "1e-4", "--seed", "2", "--max-minutes", "12"]
 CONTINUE_LOW += ["--stop-error", "0.0001"]
@@ -192,9 +194,10 @@ for name in ("count3ts", "grid4ts-5size"):
 PLAN["grid2-2"] = (["--task", "grid", "--task-size", "2", "--game-steps", "2", *SUMMARY], None)
 
 
-def command(name: str, out: Path, extra: list[str] | None = None, recipe: str = "zoo") -> list[str]:
+def command(name: str, out: Path, extra: list[str] | None = None, recipe: str = "fast") -> list[str]:
     args, base = PLAN[name]
-    cmd = ["--out", str(out), *override(RECIPE if recipe == "zoo" else FAST_RECIPE, args), *args, "--name", name]
+    recipe_args = {"fast": RECIPE, "batch256": BATCH256_RECIPE}[recipe]  # read at call time (a test's recipe)
+    cmd = ["--out", str(out), *override(recipe_args, args), *args, "--name", name]
     if base is not None:
         # adversarial decoders and probes train on a frozen base (--init); any other entry with a
         # base is a longer run of it (--warm-start)
@@ -204,7 +207,7 @@ def command(name: str, out: Path, extra: list[str] | None = None, recipe: str = 
     return cmd + (extra or [])
 
 
-SEEDS = ["0", "1"]
+SEEDS = ["0"]  # one run per entry (best_of keeps the best of several when given more)
 
 
 def is_checkout_zoo(zoo_dir: Path) -> bool:
@@ -218,7 +221,7 @@ def runs_dir(zoo_dir: Path | None = None) -> Path:
     return RUNS if is_checkout_zoo(zoo_dir) else zoo_dir.with_name(f"{zoo_dir.name}-runs")
 
 
-def train_one(name: str, extra: list[str], seeds: list[str] = SEEDS, recipe: str = "zoo") -> None:
+def train_one(name: str, extra: list[str], seeds: list[str] = SEEDS, recipe: str = "fast") -> None:
     """Train (resumably) and install one zoo entry; a model trained from scratch is the best of its seeds."""
     from training import best_of, train
 
@@ -309,6 +312,7 @@ def adopt(run: Path, name: str) -> None:
     if (run / train.STATE_FILE).exists() or not (run / "eval.json").exists():
         raise SystemExit(f"{run} has not finished (no eval.json, or a resume state is left): finish it first")
     cmd = command(name, RUNS / name)
+    got.update(same_base(got, name, run))
     differ = plan_differences(got, name)
     if differ:
         said = "; ".join(f"{k}: {a!r} in the run, {b!r} in the plan" for k, (a, b) in differ.items())
@@ -320,7 +324,15 @@ def adopt(run: Path, name: str) -> None:
         for f in FILES:
             shutil.copy2(run / f, out / f)
     tc = json.loads((out / "train_config.json").read_text())
-    tc.update(out=str(out), name=name)
+    rebased = same_base(tc, name, run)
+    if rebased:  # the base it started from is this zoo's: eval.json (and so the card) names it as such
+        ev = json.loads((out / "eval.json").read_text())
+        ((how, source),) = rebased.items()
+        ev["derived_from"] = derived_from(source, how)
+        if how == "warm_start" and "warm_start" in ev:
+            ev["warm_start"]["from"] = portable(source)
+        (out / "eval.json").write_text(json.dumps(ev, indent=2) + "\n")
+    tc.update(out=str(out), name=name, **rebased)
     tc["command"] = [
         "python",
         "-m",
@@ -333,6 +345,26 @@ def adopt(run: Path, name: str) -> None:
     ]
     (out / "train_config.json").write_text(json.dumps(tc, indent=2) + "\n")
     install(out, name)
+
+
+def same_base(train_config: dict, name: str, run: Path) -> dict[str, str]:
+    """The plan's base (``--init`` / ``--warm-start``) for a run that started from another zoo's copy of that base
+    with the same weights as this zoo's (a whole zoo trained elsewhere, adopted base first); else nothing.
+
+    The run recorded its base as a path under the checkout or, from elsewhere, by name only: then the base is
+    looked for beside the run, where ``train --all`` into another zoo puts it."""
+    _, base = PLAN[name]
+    want = _args(command(name, RUNS / name))
+    out = {}
+    for key in ("init", "warm_start"):
+        ran, planned = train_config.get(key) or "", want[key]
+        if base is None or not ran or not planned or ran == planned or Path(ran).name != base:
+            continue
+        ours = hub.ZOO_DIR / base / "model.safetensors"
+        theirs = [f / "model.safetensors" for f in (ROOT / ran, run.parent / base) if f.is_dir()]
+        if theirs and ours.exists() and theirs[0].read_bytes() == ours.read_bytes():
+            out[key] = planned
+    return out
 
 
 def plan_differences(train_config: dict, name: str) -> dict[str, tuple]:
@@ -563,7 +595,7 @@ def compare(zoo_dir: Path, other: Path) -> str:
     """Entry by entry, steps, minutes, task error and interpretability in two zoos, and whether each meets its bar.
 
     Made to judge a recipe on the whole zoo: train it into another zoo (``IMAGINATION_ZOO=... train --all
-    --recipe fast``), then compare. The total line adds up each entry's minutes and gives each zoo's wall
+    --recipe batch256``), then compare. The total line adds up each entry's minutes and gives each zoo's wall
     clock of ``train`` where its runs folder recorded one.
     """
     a, b = _zoo_rows(zoo_dir), _zoo_rows(other)
@@ -623,13 +655,15 @@ def main(argv: list[str] | None = None) -> None:
     )
     sub = p.add_subparsers(dest="cmd", required=True)
     lst = sub.add_parser("list")
-    lst.add_argument("--recipe", choices=RECIPES, default="zoo")
+    lst.add_argument("--recipe", choices=RECIPES, default="fast")
     t = sub.add_parser("train")
     t.add_argument("names", nargs="*")
     t.add_argument("--all", action="store_true")
     t.add_argument("--seeds", nargs="+", default=SEEDS, help="seeds trained side by side (best kept)")
-    t.add_argument("--recipe", choices=RECIPES, default="zoo", help="fast: the training defaults (not the zoo's)")
-    t.add_argument("--jobs", type=int, default=1, help="entries trained side by side, one thread per seed each")
+    t.add_argument("--recipe", choices=RECIPES, default="fast", help="batch256: the zoo's until 2026-12-04")
+    t.add_argument(
+        "--jobs", type=int, help="entries trained side by side, one thread per seed each (default 2 with --all, else 1)"
+    )
     # one entry of a --jobs run: the run indexes the zoo and records the wall clock once, at its end
     t.add_argument("--part", action="store_true", help=argparse.SUPPRESS)
     c = sub.add_parser("compare", help="this zoo's entries against another zoo's, with both wall clocks")
@@ -656,6 +690,8 @@ def main(argv: list[str] | None = None) -> None:
         if unknown:
             raise SystemExit(f"unknown zoo names {unknown}; see `python -m training.zoo list`")
         names = gpu_entries_left_out(names, args.all)
+        if args.jobs is None:  # how the zoo was trained and timed: two entries at once keep two cores busy
+            args.jobs = 2 if args.all else 1
         start = time.perf_counter()
         if args.jobs > 1:
             times = train_parallel(names, extra, args.seeds, args.recipe, args.jobs)
