@@ -45,14 +45,14 @@ RUNS = Path("runs") / "zoo"  # relative to ROOT: main() works from there, so con
 # The zoo's recipe since 2026-12-04 (docs/training.md): python -m training.train's defaults (32 boards of 2T+2 cells a
 # side, Adam 4e-3 decaying to 1e-3, 4,000 steps per game step), the wide core block, MSE on the raw decoder output
 # (the reference's loss), gradient norm clipped at 1; stop at the reference's bar with a margin (the log set is
-# small), or at the step budget. One seed per entry, two entries side by side: the whole zoo in under an hour on
-# two cores, every entry at the bar the earlier recipe met
+# small), or at the step budget. One seed per entry, two entries side by side: the whole zoo in 54.9 minutes on two
+# cores, every entry at the bar the earlier recipe met and the weights bit for bit the bundled ones
 RECIPE = [
     "--channels", "16", "--core-hidden", "64", "--loss", "mse", "--lr", "4e-3", "--lr-final", "1e-3",
     "--clip-norm", "1.0", "--batch-size", "32", "--stop-error", "0.001",
 ]  # fmt: skip
-# The zoo's recipe until 2026-12-04: batch 256 of 12x12 boards at lr 3e-3, 8,000 steps, the best of two seeds. It
-# took about 4 hours for the zoo on two cores, and some entries imagined more readably under it (docs/training.md)
+# The zoo's recipe until 2026-12-04: batch 256 of 12x12 boards at lr 3e-3, 8,000 steps, the best of two seeds. Its
+# entries' minutes added up to about 4 hours, and some entries imagined more readably under it (docs/training.md)
 BATCH256_RECIPE = [
     "--channels", "16", "--core-hidden", "64", "--loss", "mse", "--lr", "3e-3", "--lr-final", "1e-3",
     "--clip-norm", "1.0", "--batch-size", "256", "--train-size", "12", "--steps", "8000", "--stop-error", "0.001",
