@@ -621,7 +621,10 @@ def test_score_matrix_image_matches_the_matplotlib_figure(episode) -> None:
     slow = np.asarray(Image.open(io.BytesIO(viz.figure_png(fig, dpi=100))))[..., :3]
     assert fast.shape == slow.shape
     diff = np.abs(fast.astype(int) - slow.astype(int)).sum(-1)
-    assert diff.mean() < 8 and (diff > 120).mean() < 0.02  # the same picture, up to text anti-aliasing
+    # the same picture, up to the anti-aliasing of the cell values' text: 8.1 to 9.0 mean and 1.7% to 1.9% of the
+    # pixels far apart on the zoo's tied entries (2026-12-04), against a mean of 32 to 38 for the matrix transposed,
+    # rolled by a column or 0.1 off everywhere
+    assert diff.mean() < 12 and (diff > 120).mean() < 0.03
 
 
 def test_the_page_panel_wraps_long_episodes_at_their_own_size(episode, zoo_dir: Path, tied: str) -> None:
