@@ -658,8 +658,8 @@ def main(argv: list[str] | None = None) -> None:
     lst.add_argument("--recipe", choices=RECIPES, default="fast")
     t = sub.add_parser("train")
     t.add_argument("names", nargs="*")
-    t.add_argument("--all", action="store_true")
-    t.add_argument("--seeds", nargs="+", default=SEEDS, help="seeds trained side by side (best kept)")
+    t.add_argument("--all", action="store_true", help="every entry not in the zoo yet (GPU plans only with CUDA)")
+    t.add_argument("--seeds", nargs="+", default=SEEDS, help="seeds trained side by side, the best kept (default 0)")
     t.add_argument("--recipe", choices=RECIPES, default="fast", help="batch256: the zoo's until 2026-12-04")
     t.add_argument(
         "--jobs", type=int, help="entries trained side by side, one thread per seed each (default 2 with --all, else 1)"
