@@ -312,8 +312,8 @@ def adopt(run: Path, name: str) -> None:
     if (run / train.STATE_FILE).exists() or not (run / "eval.json").exists():
         raise SystemExit(f"{run} has not finished (no eval.json, or a resume state is left): finish it first")
     cmd = command(name, RUNS / name)
-    got.update(same_base(got, name, run))
-    differ = plan_differences(got, name)
+    rebased = same_base(got, name, run)
+    differ = plan_differences({**got, **rebased}, name)
     if differ:
         said = "; ".join(f"{k}: {a!r} in the run, {b!r} in the plan" for k, (a, b) in differ.items())
         raise SystemExit(f"{run} was not trained with {name}'s plan ({said})")
@@ -324,7 +324,6 @@ def adopt(run: Path, name: str) -> None:
         for f in FILES:
             shutil.copy2(run / f, out / f)
     tc = json.loads((out / "train_config.json").read_text())
-    rebased = same_base(tc, name, run)
     if rebased:  # the base it started from is this zoo's: eval.json (and so the card) names it as such
         ev = json.loads((out / "eval.json").read_text())
         ((how, source),) = rebased.items()
