@@ -103,13 +103,13 @@ def test_gpu_plans_are_skipped_by_all_and_refused_by_name_where_there_is_no_cuda
     assert zoo_builder.needs_gpu("count3ts") and not zoo_builder.needs_gpu("gol3-autoencoder")
     monkeypatch.setitem(zoo_builder.PLAN, "tiny-on-a-gpu-base", (["--game-steps", "3"], "count3ts"))
     assert zoo_builder.needs_gpu("tiny-on-a-gpu-base")  # its base cannot be trained here either
-    kept = zoo_builder.gpu_entries_left_out(["gol3-autoencoder", "count3ts", "tiny-on-a-gpu-base"], every=True)
+    kept = zoo_builder.trainable_here(["gol3-autoencoder", "count3ts", "tiny-on-a-gpu-base"], every=True)
     assert kept == ["gol3-autoencoder"]
     assert "skipping count3ts, tiny-on-a-gpu-base: planned on a GPU" in capsys.readouterr().err
     with pytest.raises(SystemExit, match="count3ts: planned on a GPU"):
         zoo_builder.main(["train", "count3ts"])
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    assert zoo_builder.gpu_entries_left_out(["count3ts"], every=False) == ["count3ts"]
+    assert zoo_builder.trainable_here(["count3ts"], every=False) == ["count3ts"]
     # the bundled copy's minutes are a GPU's, and the minutes table says so (its log.jsonl names the device)
     table = zoo_builder.minutes_table()
     assert "| `count3ts` | one seed, on a GPU (NVIDIA H200) |" in table and "of them on a GPU)" in table

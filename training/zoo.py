@@ -390,7 +390,7 @@ def needs_gpu(name: str) -> bool:
     return _args(command(name, RUNS / name))["device"] == "cuda" or (base is not None and needs_gpu(base))
 
 
-def gpu_entries_left_out(names: list[str], every: bool) -> list[str]:
+def trainable_here(names: list[str], every: bool) -> list[str]:
     """The names a machine without CUDA can train: ``--all`` skips GPU entries (saying so), a named one is an error."""
     import torch
 
@@ -688,7 +688,7 @@ def main(argv: list[str] | None = None) -> None:
         unknown = [n for n in names if n not in PLAN]
         if unknown:
             raise SystemExit(f"unknown zoo names {unknown}; see `python -m training.zoo list`")
-        names = gpu_entries_left_out(names, args.all)
+        names = trainable_here(names, args.all)
         if args.jobs is None:  # how the zoo was trained and timed: two entries at once keep two cores busy
             args.jobs = 2 if args.all else 1
         start = time.perf_counter()
