@@ -60,7 +60,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from imagination import CheckpointError, ImaginationModel, boards, hub, life, patterns, report, viz, zoo  # noqa: E402
+from imagination import CheckpointError, ImaginationModel, boards, life, patterns, registry, report, viz, zoo  # noqa: E402
 from imagination.boards import MAX_SIZE, MAX_STEPS, MIN_SIZE, InputError  # noqa: E402
 from imagination.checkpoints import Checkpoints, is_loopback, redact, regimes_of, showcase  # noqa: E402
 from imagination.episode import Episode, intervene, run_episode  # noqa: E402
@@ -469,7 +469,7 @@ def compare_api(
         key, model = load_model(name)
         episodes.append(run_episode(model, board))
         shown.append(_shown(key))
-        entry = next((e for e in zoo.list() if e.name == shown[-1] and hub.in_zoo(key)), None)
+        entry = next((e for e in zoo.list() if e.name == shown[-1] and registry.in_zoo(key)), None)
         interp.append(entry.interpretability if entry else None)
     png = DRAWING.run(viz.compare_panel_png, episodes, shown)
     tag = _tag("compare", *shown, boards.board_digest(board))

@@ -1,9 +1,12 @@
-"""See what a recurrent network imagines: Game of Life, the model, the metric, the zoo."""
+"""See what a recurrent network imagines: environments, the model, the metric, the zoo.
 
-__version__ = "0.1.0"  # pyproject.toml reads the package version from here; config.json records it
+from imagination import ImaginationModel, envs, life, metrics, zoo
+"""
 
-from imagination import errors, life, metrics  # noqa: E402
-from imagination.errors import CheckpointError  # noqa: E402
-from imagination.model import ImaginationModel, ModelConfig  # noqa: E402
+from imagination import envs, errors, life, metrics
+from imagination.config import ModelConfig
+from imagination.errors import CheckpointError
+from imagination.model import ImaginationModel
+from imagination.version import __version__
 
-__all__ = ["CheckpointError", "ImaginationModel", "ModelConfig", "errors", "life", "metrics"]
+__all__ = ["CheckpointError", "ImaginationModel", "ModelConfig", "__version__", "envs", "errors", "life", "metrics"]

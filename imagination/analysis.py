@@ -15,7 +15,8 @@ from typing import Any
 
 import torch
 
-from imagination import life, metrics
+from imagination import metrics
+from imagination.episode import continue_edited
 from imagination.model import ImaginationModel
 
 ACCURACY_BAR = 0.99
@@ -33,7 +34,7 @@ def extrapolation(model: ImaginationModel, episodes_start: torch.Tensor, factor:
         return {"steps": [], "accuracy": [], "mcc": [], "steps_above_99": None, "note": "untied core: fixed steps"}
     steps = cfg.model_steps * factor
     game = [metrics.aligned_game_step(i, cfg.model_steps, cfg.game_steps) for i in range(steps + 1)]
-    true = life.rollout(episodes_start, game[-1], cfg.rule, cfg.wrap)[:, game]
+    true = cfg.env.rollout(episodes_start, game[-1])[:, game]
     decoded = []
     for i in range(0, len(episodes_start), batch):
         decoded.append(model.decode_all(model(episodes_start[i : i + batch], steps)))
@@ -59,12 +60,13 @@ def patching(model: ImaginationModel, episodes: torch.Tensor) -> list[dict[str, 
     cfg = model.config
     m = cfg.model_steps
     hidden = model(episodes[:, 0])
+    recall = model.observe(episodes[:, 0]) if cfg.recall else None  # the problem stays the start's
     base = metrics.final_error(episodes[:, -1], model.decode(hidden[:, m]))
     out = []
     for i in range(1, m):
         g = metrics.aligned_game_step(i, m, cfg.game_steps)
         h = model.encode(episodes[:, g])
-        final = model.decode(model.continue_from(h, i, m - i)[:, -1])
+        final = model.decode(model.continue_from(h, i, m - i, recall)[:, -1])
         err = metrics.final_error(episodes[:, -1], final)
         out.append({"step": i, "final_error": err, "baseline_error": base, "delta": err - base})
     return out
@@ -93,9 +95,9 @@ def editing(model: ImaginationModel, episodes: torch.Tensor, flips: int = 3, see
         edited = imagined.flatten(1).clone()
         edited.scatter_(1, idx, 1 - edited.gather(1, idx))
         edited = edited.reshape(n, hgt, wid)
-        final = model.decode(model.continue_from(model.encode(edited), i, m - i)[:, -1]) > metrics.THRESHOLD
-        follow_edit = life.rollout(edited, G - gi, cfg.rule, cfg.wrap)[:, -1] > 0.5
-        follow_orig = life.rollout(imagined, G - gi, cfg.rule, cfg.wrap)[:, -1] > 0.5
+        final = model.decode(continue_edited(model, edited, i, m - i)[:, -1]) > metrics.THRESHOLD
+        follow_edit = cfg.env.rollout(edited, G - gi)[:, -1] > 0.5
+        follow_orig = cfg.env.rollout(imagined, G - gi)[:, -1] > 0.5
         differ = follow_edit != follow_orig
         k = int(differ.sum())
         follow = float((final == follow_edit)[differ].float().mean()) if k else None

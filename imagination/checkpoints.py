@@ -15,8 +15,11 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-from imagination import hub, zoo
-from imagination.model import CheckpointError, ImaginationModel, hub_error
+from imagination import registry, zoo
+from imagination.errors import CheckpointError
+from imagination.loading import resolve as hub
+from imagination.loading.fetch import hub_error
+from imagination.model import ImaginationModel
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 _ABS_PATH = re.compile(r"(?<![\w.:/~-])(?:/[\w.@+~-]+){2,}/?")
@@ -87,7 +90,7 @@ class Checkpoints:
             is_dir = Path(source).is_dir()
         except (OSError, ValueError, RuntimeError):
             located, source, is_dir = None, name, False
-        in_zoo = is_dir and hub.in_zoo(source)
+        in_zoo = is_dir and registry.in_zoo(source)
         if not self.local_folders and (looks_like_path or is_dir) and not in_zoo:
             raise CheckpointError(f"{name}: this app loads zoo checkpoints and Hub repo ids (org/name), not folders")
         if is_dir:
@@ -101,7 +104,7 @@ class Checkpoints:
                 with self._lock:
                     self._registered[key] = name
                 return key
-            known = hub.known_names(name, zoo.names())
+            known = hub.known_names(name, [e["name"] for e in registry.read()])
             raise CheckpointError(
                 f"{name}: not a zoo checkpoint ({known})"
                 + (" nor a local folder" if self.local_folders else "")
@@ -224,7 +227,9 @@ class Checkpoints:
         """Where to point ``python -m training.analyze`` for this checkpoint (no server path)."""
         folder = Path(key)
         if folder.is_dir():
-            return f"zoo/{folder.name}" if folder.parent.resolve() == hub.ZOO_DIR.resolve() else f"<{folder.name}>"
+            return (
+                f"zoo/{folder.name}" if folder.parent.resolve() == registry.zoo_dir().resolve() else f"<{folder.name}>"
+            )
         return "<a local copy of the checkpoint>"
 
 

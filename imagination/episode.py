@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from imagination import life, metrics
+from imagination import metrics
+from imagination.envs import Environment
 from imagination.model import ImaginationModel
 
 
@@ -33,7 +34,7 @@ class Episode:
     game_steps: list[int]  # game step shown in true[i]
     trained_horizon: int  # model steps the checkpoint was trained for
     trained_steps: list[int]  # model steps whose decodings were trained against boards
-    rule: str
+    rule: str  # the environment's variant the true frames follow (a Life rule; "" where there is none)
     accuracy: list[float] = field(default_factory=list)
     mcc: list[float] = field(default_factory=list)
     summary: np.ndarray | None = None  # [S+1, h, w] for summary-task models
@@ -109,21 +110,29 @@ def game_steps_for(model: ImaginationModel, steps: int) -> list[int]:
     return [metrics.aligned_game_step(i, cfg.model_steps, cfg.game_steps) for i in range(steps + 1)]
 
 
+def true_environment(model: ImaginationModel, rule: str | None) -> Environment:
+    """The environment the true frames follow: the model's, or another variant of it (a Life rule)."""
+    return model.config.env if rule is None else model.config.env.with_variant(rule)
+
+
 @torch.no_grad()
 def run_episode(
     model: ImaginationModel, board: torch.Tensor | np.ndarray, steps: int | None = None, rule: str | None = None
 ) -> Episode:
-    """Run ``board`` [H, W] for ``steps`` model steps (default: as trained) and score every step."""
+    """Run ``board`` [H, W] for ``steps`` model steps (default: as trained) and score every step.
+
+    ``rule`` runs the true frames under another variant of the model's environment (a Life rule).
+    """
     cfg = model.config
     steps = cfg.model_steps if steps is None else int(steps)
     if steps < 1:
         raise ValueError("steps must be at least 1")
-    rule = cfg.rule if rule is None else rule
+    env = true_environment(model, rule)
     start = torch.as_tensor(board, dtype=torch.float32)
     if start.dim() != 2:
         raise ValueError(f"a board is a 2-D array, got shape {tuple(start.shape)}")
     game_steps = game_steps_for(model, steps)
-    frames = life.rollout(start, game_steps[-1], rule, cfg.wrap)[game_steps]
+    frames = env.rollout(start, game_steps[-1])[game_steps]
     was_training = model.training
     model.eval()
     hidden = model(start[None], steps)
@@ -137,7 +146,7 @@ def run_episode(
         game_steps=game_steps,
         trained_horizon=cfg.model_steps,
         trained_steps=list(cfg.trained_steps),
-        rule=str(life.parse_rule(rule)),
+        rule=env.variant(),
         summary=summary,
     )
 
@@ -153,7 +162,8 @@ def intervene(
 ) -> Episode:
     """Replace what the network imagines at ``step`` by ``edited`` and let it imagine on from there.
 
-    h_step becomes encoder(edited) and the core continues. In the returned episode, decodings and
+    h_step becomes encoder(edited) and the core continues (a model that recalls its input sees the
+    edited frame from then on: the edit is the problem it now works on). In the returned episode, decodings and
     true frames before ``step`` are the original ones; from ``step`` on, the true frames are the
     game's continuation of the *edited* board, so the scores say whether the rest of the
     imagination, and the final answer, follow the edit.
@@ -162,18 +172,18 @@ def intervene(
     steps = cfg.model_steps if steps is None else int(steps)
     if not 0 <= step <= steps:
         raise ValueError(f"step must be between 0 and {steps}, got {step}")
-    rule = cfg.rule if rule is None else rule
+    env = true_environment(model, rule)
     base = run_episode(model, board, steps, rule)
     new = torch.as_tensor(edited, dtype=torch.float32)
     if tuple(new.shape) != tuple(base.start.shape):
         raise ValueError(f"the edited board is {tuple(new.shape)}, the episode's boards are {base.start.shape}")
     was_training = model.training
     model.eval()
-    hidden = model.continue_from(model.encode(new[None]), step, steps - step)
+    hidden = continue_edited(model, new[None], step, steps - step)
     decoded_after = model.decode_all(hidden)[0].numpy()
     model.train(was_training)
     g = base.game_steps
-    after = life.rollout(new, g[-1] - g[step], rule, cfg.wrap)[[gj - g[step] for gj in g[step:]]].numpy()
+    after = env.rollout(new, g[-1] - g[step])[[gj - g[step] for gj in g[step:]]].numpy()
     return Episode(
         start=base.start,
         true=np.concatenate([base.true[:step], after]),
@@ -183,3 +193,9 @@ def intervene(
         trained_steps=base.trained_steps,
         rule=base.rule,
     )
+
+
+def continue_edited(model: ImaginationModel, edited: torch.Tensor, step: int, steps: int) -> torch.Tensor:
+    """h_step = encoder(edited frames [B, H, W]), then ``steps`` more core steps: [B, steps+1, C, H, W]."""
+    recall = model.observe(edited) if model.config.recall else None
+    return model.continue_from(model.encode(edited), step, steps, recall)

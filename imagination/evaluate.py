@@ -11,8 +11,10 @@ from typing import Any
 
 import torch
 
-from imagination import life, metrics
-from imagination.model import ImaginationModel, ModelConfig, summary_cells, summary_targets
+from imagination import metrics
+from imagination.config import ModelConfig
+from imagination.model import ImaginationModel
+from imagination.tasks import summary_cells, summary_targets
 
 EVAL_SEED = 20240510
 EVAL_EPISODES = 2000
@@ -21,7 +23,11 @@ EVAL_SIZE = 20
 
 @dataclass(frozen=True)
 class EvalSet:
-    """Which episodes a score was measured on (saved beside the score)."""
+    """Which episodes a score was measured on (saved beside the score).
+
+    The defaults are Life's (the reference's chained sampler on 20x20 boards); ``eval_set_for`` gives
+    any environment's own.
+    """
 
     episodes: int = EVAL_EPISODES
     size: int = EVAL_SIZE
@@ -29,11 +35,16 @@ class EvalSet:
     sampler: str = "reference"
 
 
-def eval_episodes(config: ModelConfig, eval_set: EvalSet = EvalSet()) -> torch.Tensor:
-    """The fixed eval episodes for a model's game: [N, G+1, size, size]."""
-    return life.sample_episodes(
-        eval_set.episodes, config.game_steps, eval_set.size, eval_set.seed, config.rule, config.wrap
-    )
+def eval_set_for(config: ModelConfig, episodes: int = EVAL_EPISODES, size: int | None = None) -> EvalSet:
+    """The fixed eval set of a model's environment: its own size and sampler, the project's seed."""
+    env = config.env
+    return EvalSet(episodes, env.eval_size if size is None else size, EVAL_SEED, env.sampler)
+
+
+def eval_episodes(config: ModelConfig, eval_set: EvalSet | None = None) -> torch.Tensor:
+    """The fixed eval episodes of a model's environment and step count: [N, G+1, H, W]."""
+    es = eval_set_for(config) if eval_set is None else eval_set
+    return config.env.eval_episodes(es.episodes, config.game_steps, es.size, es.seed)
 
 
 @torch.no_grad()
@@ -95,10 +106,11 @@ def summary_scores(config: ModelConfig, episodes: torch.Tensor, predicted: torch
 
 
 def evaluate(
-    model: ImaginationModel, eval_set: EvalSet = EvalSet(), episodes: torch.Tensor | None = None
+    model: ImaginationModel, eval_set: EvalSet | None = None, episodes: torch.Tensor | None = None
 ) -> dict[str, Any]:
     """All scores of a model on its fixed eval set (what eval.json and the card hold)."""
     cfg = model.config
+    eval_set = eval_set_for(cfg) if eval_set is None else eval_set
     if episodes is None:
         episodes = eval_episodes(cfg, eval_set)
     was_training = model.training

@@ -14,10 +14,11 @@ from typing import Any
 import numpy as np
 import torch
 
-from imagination import life
 from imagination.boards import board_digest, board_rle, plural
-from imagination.episode import Episode
-from imagination.model import ImaginationModel, ModelConfig, summary_targets
+from imagination.config import ModelConfig
+from imagination.episode import Episode, continue_edited
+from imagination.model import ImaginationModel
+from imagination.tasks import summary_targets
 from imagination.viz import step_kind
 
 STEP_HEADERS = ["step", "game step", "kind", "accuracy", "MCC"]
@@ -28,7 +29,7 @@ TASK_UNITS = {"count": "live cells on the board", "patch": "live cells per k x k
 
 
 def trained_rule(cfg: ModelConfig) -> str:
-    return str(life.parse_rule(cfg.rule))
+    return cfg.env.variant()
 
 
 def rule_note(cfg: ModelConfig, rule: str) -> str:
@@ -402,7 +403,7 @@ def intervened_summary(model: ImaginationModel, step: int, edited: np.ndarray, b
     was_training = model.training
     model.eval()
     new = torch.as_tensor(edited, dtype=torch.float32)
-    hidden = model.continue_from(model.encode(new[None]), step, base.steps - step)
+    hidden = continue_edited(model, new[None], step, base.steps - step)
     after = model.summarize(hidden)[0].numpy()
     model.train(was_training)
     return np.concatenate([np.asarray(base.summary)[:step], after])

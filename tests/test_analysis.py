@@ -17,7 +17,7 @@ class Oracle(ImaginationModel):
     def encode(self, boards: torch.Tensor) -> torch.Tensor:
         return boards.float().unsqueeze(1)
 
-    def core_step(self, h: torch.Tensor, t: int) -> torch.Tensor:
+    def core_step(self, h: torch.Tensor, t: int, recall: torch.Tensor | None = None) -> torch.Tensor:
         return life.step(h[:, 0]).unsqueeze(1)
 
     def decode_logits(self, hidden: torch.Tensor, decoder: torch.nn.Module | None = None) -> torch.Tensor:
@@ -44,7 +44,9 @@ def test_oracle_is_faithful(episodes: torch.Tensor) -> None:
 
 def test_a_model_that_ignores_its_imagination_scores_zero(episodes: torch.Tensor) -> None:
     class Ignores(Oracle):
-        def continue_from(self, h: torch.Tensor, start: int, steps: int) -> torch.Tensor:
+        def continue_from(
+            self, h: torch.Tensor, start: int, steps: int, recall: torch.Tensor | None = None
+        ) -> torch.Tensor:
             # the answer is always the true continuation of the *original* start board
             return self._fixed[:, start : start + steps + 1]
 
@@ -56,7 +58,7 @@ def test_a_model_that_ignores_its_imagination_scores_zero(episodes: torch.Tensor
 
 def test_extrapolation_drop_is_counted(episodes: torch.Tensor) -> None:
     class Drifts(Oracle):
-        def core_step(self, h: torch.Tensor, t: int) -> torch.Tensor:
+        def core_step(self, h: torch.Tensor, t: int, recall: torch.Tensor | None = None) -> torch.Tensor:
             return h if t >= 5 else super().core_step(h, t)  # stops following the game after 5 steps
 
     ex = analysis.extrapolation(Drifts(), episodes[:, 0])

@@ -684,17 +684,21 @@ def config_of(zoo_dir: Path, name: str) -> dict:
 @pytest.fixture(scope="module")
 def life_ckpt(zoo_dir: Path, names: list[str]) -> str:
     """A checkpoint trained on Conway's Life."""
-    return next(n for n in names if life.parse_rule(config_of(zoo_dir, n)["rule"]) == life.parse_rule(life.LIFE))
+    return next(
+        n for n in names if life.parse_rule(config_of(zoo_dir, n)["environment"]["rule"]) == life.parse_rule(life.LIFE)
+    )
 
 
 def test_the_rule_defaults_to_the_checkpoints_own(client, zoo_dir: Path, names: list[str]) -> None:
     for name in names:
-        assert call(client, "/checkpoint_rule", name) == str(life.parse_rule(config_of(zoo_dir, name)["rule"]))
+        assert call(client, "/checkpoint_rule", name) == str(
+            life.parse_rule(config_of(zoo_dir, name)["environment"]["rule"])
+        )
     assert call(client, "/checkpoint_rule", "") is None
 
 
 def test_another_rule_drives_the_true_frames_and_the_status_says_so(client, zoo_dir: Path, life_ckpt: str) -> None:
-    cfg = config_of(zoo_dir, life_ckpt)
+    cfg = config_of(zoo_dir, life_ckpt)["environment"]
     args = (*episode_args(life_ckpt, "random", 3), life.HIGHLIFE)
     *_, status, summary = call(client, "/run_episode", *args)
     assert summary["rule"] == "B36/S23" and summary["trained_rule"] == "B3/S23"
@@ -737,7 +741,7 @@ def test_intervening_with_the_unedited_imagined_board(client, zoo_dir: Path, tie
     # before the edited step, everything is the original run; at it, the true frame is the edited board
     assert s["accuracy"][:i] == pytest.approx(original["accuracy"][:i])
     assert s["mcc"][:i] == pytest.approx(original["mcc"][:i])
-    cfg = config_of(zoo_dir, tied)
+    cfg = config_of(zoo_dir, tied)["environment"]
     g = original["game_steps"]
     game = life.rollout(torch.from_numpy(expected_board("pattern")), g[-1], cfg["rule"], cfg["wrap"]).numpy()
     for j in range(i):
@@ -754,7 +758,7 @@ def test_intervening_with_the_unedited_imagined_board(client, zoo_dir: Path, tie
 
 def test_intervening_with_a_flipped_cell_follows_the_edited_game(client, zoo_dir: Path, tied: str) -> None:
     args = episode_args(tied)
-    cfg = config_of(zoo_dir, tied)
+    cfg = config_of(zoo_dir, tied)["environment"]
     i = 1
     _, rle = call(client, "/imagined_board", *args, None, i)
     imagined = board_of(rle)

@@ -214,7 +214,7 @@ def test_intervene_on_the_imagined_board_and_see_the_checkpoint_analysis(page, z
     _status_contains(page, "checkpoint-status", f"Loaded {name}")
     page.click("#rule-box")  # the accordion that holds the rule
     page.wait_for_function(  # the rule field shows the checkpoint's own rule (a menu label, "Life B3/S23")
-        "(r) => document.querySelector('#rule input')?.value.includes(r)", arg=cfg["rule"]
+        "(r) => document.querySelector('#rule input')?.value.includes(r)", arg=cfg["environment"]["rule"]
     )
     page.get_by_role("radio", name="classic pattern").check()
     page.click("#run-btn")

@@ -19,8 +19,9 @@ from hub_stub import HubStub
 from huggingface_hub import ModelCard, ModelCardData
 from huggingface_hub.repocard import metadata_load
 
-from imagination import ImaginationModel, cards, hub, zoo
-from training import train
+from imagination import ImaginationModel, cards, modelcard, provenance, registry, zoo
+from imagination.cards.__main__ import main as cards_main
+from training import registration, train
 from training import zoo as builder
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,7 +60,7 @@ def test_bundled_card_is_the_generated_one_and_parses(name: str) -> None:
     card = ModelCard(text, ignore_metadata_errors=False)  # what the Hub's own parser accepts
     assert ModelCard.load(folder / "README.md").data.eval_results  # the model-index round trip
     assert cards.mismatches(folder, card) == []
-    assert cards.PAPER_URL in text and "github.com/imagination-zoo" not in text
+    assert modelcard.PAPER_URL in text and "github.com/imagination-zoo" not in text
     scores = json.loads((folder / "eval.json").read_text())
     if scores["task_error"] <= zoo.bar(e.task):
         assert "**meets the zoo's bar**" in text
@@ -89,7 +90,7 @@ def test_no_bundled_file_holds_a_machine_path(name: str) -> None:
 
 
 def test_registry_and_space_front_matter_hold_no_machine_path() -> None:
-    assert not machine_paths(zoo.index_path().read_text())
+    assert not machine_paths(registry.index_path().read_text())
     front = (ROOT / "README.md").read_text().split("\n---\n", 1)[0]
     assert not machine_paths(front)
 
@@ -134,17 +135,19 @@ def test_base_model_names_the_registered_repo(runs: Path, tmp_path: Path, monkey
     zoo_dir = tmp_path / "zoo"
     zoo_dir.mkdir()
     shutil.copytree(runs / "base", zoo_dir / "tiny-base")
-    monkeypatch.setattr(hub, "ZOO_DIR", zoo_dir)
-    zoo.register(zoo.record(zoo_dir / "tiny-base", "tiny-base", "imagination-zoo/tiny-base", bundled=True))
-    assert cards.derived_from(str(zoo_dir / "tiny-base"), "init")["zoo_name"] == "tiny-base"
-    assert cards.derived_from("tiny-base", "warm_start")["zoo_name"] == "tiny-base"
-    assert cards.derived_from("org/some-model", "init")["repo_id"] == "org/some-model"
+    monkeypatch.setenv("IMAGINATION_ZOO", str(zoo_dir))
+    registration.register(
+        registration.record(zoo_dir / "tiny-base", "tiny-base", "imagination-zoo/tiny-base", bundled=True)
+    )
+    assert provenance.derived_from(str(zoo_dir / "tiny-base"), "init")["zoo_name"] == "tiny-base"
+    assert provenance.derived_from("tiny-base", "warm_start")["zoo_name"] == "tiny-base"
+    assert provenance.derived_from("org/some-model", "init")["repo_id"] == "org/some-model"
     out = tmp_path / "long"
     train.main(["--out", str(out), *TINY_TRAIN, "--game-steps", "2", "--warm-start", "tiny-base", "--steps", "0"])
     data = ModelCard.load(out / "README.md").data.to_dict()
     assert (data["base_model"], data["base_model_relation"]) == ("imagination-zoo/tiny-base", "finetune")
-    entry = zoo.read_registry()[0]
-    zoo.register({**entry, "repo_id": "me/tiny-base", "pushed": True, "revision": "0" * 40})
+    entry = registry.read()[0]
+    registration.register({**entry, "repo_id": "me/tiny-base", "pushed": True, "revision": "0" * 40})
     assert cards.build_card(out).data.to_dict()["base_model"] == "me/tiny-base"
 
 
@@ -168,7 +171,7 @@ def test_a_below_the_bar_card_says_so(runs: Path) -> None:
 
 def test_code_url_only_where_configured(runs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("IMAGINATION_CODE_URL", raising=False)
-    configured = cards.code_url()  # the installed package's project.urls, if any (none today)
+    configured = modelcard.code_url()  # the installed package's project.urls, if any (none today)
     intro = cards.build_card(runs / "base").content.split("## Scores")[0]
     assert intro.count("](http") == (2 if configured else 1)  # the paper's arXiv link, and a configured code URL
     monkeypatch.setenv("IMAGINATION_CODE_URL", "https://example.org/imagination")
@@ -177,12 +180,12 @@ def test_code_url_only_where_configured(runs: Path, monkeypatch: pytest.MonkeyPa
 
 def test_mixin_card_says_it_is_unevaluated(runs: Path, tmp_path: Path) -> None:
     model = ImaginationModel.from_pretrained(runs / "base")
-    card = cards.card_for_model(model, repo_id="someone/x")
+    card = modelcard.unevaluated_card(model.config, repo_id="someone/x")
     parsed = ModelCard(card.content, ignore_metadata_errors=False)
     assert not parsed.data.eval_results and "unevaluated" in parsed.data.tags
     assert "Scores: not measured" in card.content and "python -m imagination.cards" in card.content
     assert 'from_pretrained("someone/x")' in card.content and not machine_paths(card.content)
-    local = cards.card_for_model(model).content
+    local = modelcard.unevaluated_card(model.config).content
     assert "path/to" not in local and not machine_paths(local)
     # the command the card gives measures the scores from the weights and writes a scored card
     folder = tmp_path / "saved"
@@ -190,7 +193,7 @@ def test_mixin_card_says_it_is_unevaluated(runs: Path, tmp_path: Path) -> None:
     for f in ("config.json", "model.safetensors"):
         shutil.copy(runs / "base" / f, folder / f)
     (folder / "README.md").write_text(local)
-    cards.main([str(folder), "--evaluate"])
+    cards_main([str(folder), "--evaluate"])
     scores = json.loads((folder / "eval.json").read_text())
     assert scores["eval_set"]["episodes"] == 2000  # the fixed eval set, measured from the weights
     assert cards.mismatches(folder) == [] and "Scores: not measured" not in (folder / "README.md").read_text()
@@ -220,7 +223,7 @@ def test_space_models_are_exactly_the_pushed_repos(tmp_path: Path) -> None:
 
 
 def test_the_mixin_writes_and_pushes_the_project_card(hub: HubStub, tmp_path: Path) -> None:
-    """save_pretrained / push_to_hub go through cards.card_for_model: unevaluated, named for where it is."""
+    """save_pretrained / push_to_hub go through modelcard.unevaluated_card: unevaluated, named for where it is."""
     model = ImaginationModel()
     model.save_pretrained(tmp_path / "mixin-saved")
     text = (tmp_path / "mixin-saved" / "README.md").read_text()

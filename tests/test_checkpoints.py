@@ -143,12 +143,12 @@ def test_showcase_and_regimes() -> None:
 
 
 def test_a_registered_name_resolves_to_its_repo_at_its_revision(monkeypatch) -> None:
-    from imagination import hub
+    from imagination import registry
 
     monkeypatch.setattr(
-        hub,
-        "registry_entries",
-        lambda: [{"name": "their-variant", "repo_id": "their-org/variant", "revision": "a" * 40}],
+        registry,
+        "read",
+        lambda path=None: [{"name": "their-variant", "repo_id": "their-org/variant", "revision": "a" * 40}],
     )
     ckpts = Checkpoints()
     key = ckpts.resolve("their-variant")

@@ -22,7 +22,6 @@ from hub_stub import HubStub
 from huggingface_hub import ModelCard
 
 from imagination import ImaginationModel, cards
-from imagination import hub as ihub
 from training import analyze, push, train
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,7 +43,7 @@ def contributed(hub: HubStub, tmp_path_factory: pytest.TempPathFactory) -> Itera
     own_zoo.mkdir()
     folder = root / "runs" / NAME
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(ihub, "ZOO_DIR", own_zoo)  # the contributor's checkout's registry, not this one's
+        mp.setenv("IMAGINATION_ZOO", str(own_zoo))  # the contributor's checkout's registry, not this one's
         # python -m training.train --out runs/my-variant ...
         train.main(["--out", str(folder), *TINY_TRAIN, "--game-steps", "2"])
         # python -m training.analyze runs/my-variant --write --probes

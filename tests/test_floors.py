@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -9,9 +10,9 @@ import pytest
 import torch
 
 from imagination import metrics
+from imagination.config import ModelConfig
 from imagination.evaluate import board_scores, eval_episodes
-from imagination.hub import ZOO_DIR
-from imagination.model import ModelConfig
+from imagination.registry import zoo_dir
 from training import floors
 from training import zoo as zoo_builder
 
@@ -22,7 +23,9 @@ def _block(marker: str) -> str:
 
 
 def _config(game: int, model: int, trained: list[int], rule: str = "B3/S23") -> ModelConfig:
-    return ModelConfig(game_steps=game, model_steps=model, trained_steps=trained, rule=rule)
+    return ModelConfig(
+        game_steps=game, model_steps=model, trained_steps=trained, environment={"name": "life", "rule": rule}
+    )
 
 
 def test_readme_floors_block_is_the_generated_one() -> None:
@@ -32,7 +35,9 @@ def test_readme_floors_block_is_the_generated_one() -> None:
 
 def test_floors_use_the_fixed_eval_set() -> None:
     cfg = _config(3, 3, [0, 3])
-    assert torch.equal(floors._episodes(3, cfg.rule, cfg.wrap, floors.EVAL_SET), eval_episodes(cfg))
+    assert torch.equal(
+        floors._episodes(3, json.dumps(cfg.environment, sort_keys=True), floors.EVAL_SET), eval_episodes(cfg)
+    )
 
 
 @pytest.mark.parametrize(
@@ -90,12 +95,12 @@ def test_zoo_table_shows_each_checkpoints_floor() -> None:
     for row, name in zip(lines[2:], names, strict=True):
         cells = [c.strip() for c in row.strip("|").split("|")]
         assert len(cells) == len(header)
-        f = floors.checkpoint_floors(ZOO_DIR / name)
+        f = floors.checkpoint_floors(zoo_dir() / name)
         assert cells[col] == f"{f.copy_start:.3f} / {f.copy_final:.3f}"
     # a checkpoint's floor follows its own steps: 3 game steps in 2 model steps is not the 3/3 floor
     if {"gol3-model2", "gol3-autoencoder"} <= set(names):
-        model2 = floors.checkpoint_floors(ZOO_DIR / "gol3-model2")
-        assert model2 != floors.checkpoint_floors(ZOO_DIR / "gol3-autoencoder")
+        model2 = floors.checkpoint_floors(zoo_dir() / "gol3-model2")
+        assert model2 != floors.checkpoint_floors(zoo_dir() / "gol3-autoencoder")
 
 
 def test_method_citations_name_sections_that_exist() -> None:

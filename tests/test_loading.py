@@ -34,9 +34,10 @@ from hypothesis import strategies as st
 from safetensors.torch import save_file
 
 import imagination
-from imagination import CheckpointError, ImaginationModel, ModelConfig, errors, hub, life
+from imagination import CheckpointError, ImaginationModel, ModelConfig, errors, life, registry
 from imagination import model as model_module
-from imagination.model import FORMAT_VERSION, config_to_json
+from imagination.config import FORMAT_VERSION
+from imagination.loading import resolve
 
 ROOT = Path(__file__).resolve().parent.parent
 ZOO = ROOT / "zoo"
@@ -114,23 +115,21 @@ def set_config(folder: Path, data: Any) -> None:
 
 def test_config_records_format_and_library_version(folder: Path) -> None:
     cfg = json.loads((folder / "config.json").read_text())
-    assert cfg["format_version"] == FORMAT_VERSION == 2
+    assert cfg["format_version"] == FORMAT_VERSION == 3
     assert cfg["imagination_version"] == imagination.__version__
     assert ImaginationModel.from_pretrained(folder).config == tiny()
 
 
 def test_save_pretrained_writes_the_current_format(tmp_path: Path) -> None:
     ImaginationModel(tiny()).save_pretrained(tmp_path / "s")
-    assert json.loads((tmp_path / "s" / "config.json").read_text()) == config_to_json(tiny())
+    assert json.loads((tmp_path / "s" / "config.json").read_text()) == tiny().to_json()
 
 
 def test_every_bundled_config_is_the_current_format() -> None:
     for path in sorted(ZOO.glob("*/config.json")):
         data = json.loads(path.read_text())
         assert data["format_version"] == FORMAT_VERSION and isinstance(data["imagination_version"], str), path
-        assert data == config_to_json(ModelConfig.from_json(data)) | {
-            "imagination_version": data["imagination_version"]
-        }
+        assert data == ModelConfig.from_json(data).to_json() | {"imagination_version": data["imagination_version"]}
 
 
 def test_a_format_1_config_still_loads(tmp_path: Path) -> None:
@@ -139,7 +138,9 @@ def test_a_format_1_config_still_loads(tmp_path: Path) -> None:
     old = tmp_path / "old"
     old.mkdir()
     (old / "model.safetensors").write_bytes((src / "model.safetensors").read_bytes())
-    v1 = {k: v for k, v in json.loads((src / "config.json").read_text()).items() if not k.endswith("_version")}
+    v3 = json.loads((src / "config.json").read_text())
+    v1 = {k: v for k, v in v3.items() if not k.endswith("_version") and k not in ("environment", "recall")}
+    v1 |= {"rule": v3["environment"]["rule"], "wrap": v3["environment"]["wrap"]}  # format 1 assumed Life
     set_config(old, v1)
     loaded = ImaginationModel.from_pretrained(old)
     bundled = ImaginationModel.from_pretrained("gol3-autoencoder")
@@ -148,6 +149,33 @@ def test_a_format_1_config_still_loads(tmp_path: Path) -> None:
     set_config(old, {k: v for k, v in v1.items() if k != "output"})
     with pytest.raises(errors.InvalidConfig, match="'output' \\(str\\)"):
         ImaginationModel.from_pretrained(old)
+
+
+def test_a_format_2_config_still_loads_as_the_life_environment(tmp_path: Path) -> None:
+    """Format 2 named no environment: its ``rule`` and ``wrap`` are Life's, and it has no input recall."""
+    src = ZOO / "highlife3-autoencoder"
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "model.safetensors").write_bytes((src / "model.safetensors").read_bytes())
+    v3 = json.loads((src / "config.json").read_text())
+    v2 = {k: v for k, v in v3.items() if k not in ("environment", "recall")}
+    v2 |= {"format_version": 2, "imagination_version": "0.1.0", "rule": "B36/S23", "wrap": False}
+    set_config(old, v2)
+    loaded = ImaginationModel.from_pretrained(old)
+    assert loaded.config.environment == {"name": "life", "rule": "B36/S23", "wrap": False}
+    assert loaded.config == ImaginationModel.from_pretrained("highlife3-autoencoder").config
+    assert not loaded.config.recall and loaded.config.rule == "B36/S23"
+    set_config(old, {**v2, "wrap": "yes"})
+    with pytest.raises(errors.InvalidConfig, match="wrap must be true or false"):
+        ImaginationModel.from_pretrained(old)
+    set_config(old, {**v2, "environment": {"name": "life"}})  # format 2 had no such key
+    with pytest.raises(errors.InvalidConfig, match="keys this version does not know"):
+        ImaginationModel.from_pretrained(old)
+
+
+def test_rule_and_wrap_keywords_still_override_the_life_environment() -> None:
+    model = ImaginationModel.from_pretrained("gol3-autoencoder", rule="B36/S23")
+    assert model.config.environment == {"name": "life", "rule": "B36/S23", "wrap": False}
 
 
 def test_a_config_of_only_model_type_no_longer_switches_the_output(tmp_path: Path) -> None:
@@ -170,7 +198,15 @@ def test_a_config_of_only_model_type_no_longer_switches_the_output(tmp_path: Pat
         ({"negative_slope": None}, errors.InvalidConfig, "negative_slope must be float, got null"),
         ({"output": "probability"}, errors.InvalidConfig, "output must be 'logit' or 'value'"),
         ({"channels": 10**9}, errors.InvalidConfig, "channels must be between 1 and 1024"),
-        ({"rule": "B9/S9"}, errors.InvalidConfig, "not a Life-like rule"),
+        (
+            {"environment": {"name": "life", "rule": "B9/S9", "wrap": False}},
+            errors.InvalidConfig,
+            "not a Life-like rule",
+        ),
+        ({"environment": {"name": "chess"}}, errors.InvalidConfig, "no environment named 'chess'; known: life"),
+        ({"environment": {"name": "life", "colour": 1}}, errors.InvalidConfig, "environment 'life'.*colour"),
+        ({"environment": "life"}, errors.InvalidConfig, "environment must be dict"),
+        ({"rule": "B3/S23"}, errors.InvalidConfig, "keys this version does not know: \\['rule'\\]"),
         ({"trained_steps": [0, 9]}, errors.InvalidConfig, "trained_steps must lie in 0..model_steps"),
         ({"bogus": 1}, errors.InvalidConfig, "keys this version does not know: \\['bogus'\\]"),
         ({"format_version": 99}, errors.InvalidConfig, "format 99.*pip install -U imagination"),
@@ -266,7 +302,7 @@ JSON = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
     max_leaves=12,
 )
-VALID = config_to_json(tiny())
+VALID = tiny().to_json()
 KEYS = sorted(VALID) + ["bogus", ""]
 
 
@@ -357,19 +393,19 @@ def test_zoo_dir_is_the_checkouts_zoo_unless_overridden(tmp_path: Path) -> None:
     import sys
 
     env = {k: v for k, v in os.environ.items() if k != "IMAGINATION_ZOO"}
-    code = "from imagination import hub; print(hub.ZOO_DIR)"
+    code = "from imagination import registry; print(registry.zoo_dir())"
     here = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert Path(here.stdout.strip()) == ZOO, here.stderr  # a source/editable checkout reads zoo/ in place
     env["IMAGINATION_ZOO"] = str(tmp_path)
     other = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert Path(other.stdout.strip()) == tmp_path, other.stderr
-    assert hub.resolve("gol3-autoencoder") == str(ZOO / "gol3-autoencoder")  # what the app keys its cache by
-    assert hub.resolve("someone/else") == "someone/else"
+    assert resolve.resolve("gol3-autoencoder") == str(ZOO / "gol3-autoencoder")  # what the app keys its cache by
+    assert resolve.resolve("someone/else") == "someone/else"
 
 
 def test_zoo_names_load_from_any_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    assert hub.ZOO_DIR.is_absolute()
+    assert registry.zoo_dir().is_absolute()
     assert ImaginationModel.from_pretrained("gol2-baseline").config.game_steps == 2
 
 
@@ -557,8 +593,8 @@ def test_a_registered_name_loads_its_repo_at_its_revision(
         {"name": "contrib-latest", "repo_id": "loading/good"},  # no revision key: an older registry
     ]
     (tmp_path / "index.json").write_text(json.dumps({"models": entries}))
-    monkeypatch.setattr(hub, "ZOO_DIR", tmp_path)
-    assert hub.locate("contrib") == hub.Source("hub", "loading/good", pushed["first"], name="contrib")
+    monkeypatch.setenv("IMAGINATION_ZOO", str(tmp_path))
+    assert resolve.locate("contrib") == resolve.Source("hub", "loading/good", pushed["first"], name="contrib")
     assert same_outputs(ImaginationModel.from_pretrained("contrib"), pushed["first_model"])
     assert same_outputs(ImaginationModel.from_pretrained("contrib-latest"), pushed["second_model"])
     with pytest.raises(errors.InvalidArgument, match="from_pretrained\\('loading/good', revision='main'\\)"):
@@ -587,7 +623,7 @@ def test_save_pretrained_and_push_to_hub_write_the_projects_card(hub: HubStub, t
 
 @given(st.text(max_size=300), st.lists(st.text(min_size=1, max_size=40), max_size=200, unique=True))
 def test_known_names_stay_one_short_line_at_any_zoo_size(name: str, names: list[str]) -> None:
-    from imagination.hub import known_names
+    from imagination.loading.resolve import known_names
 
     line = known_names(name, names)
     assert line  # never an empty pair of brackets

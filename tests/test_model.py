@@ -58,7 +58,9 @@ def test_summary_head_shapes(task: str, size: int, shape: tuple[int, int]) -> No
 
 
 def test_save_load_round_trip_gives_identical_outputs(tmp_path: Path) -> None:
-    model = ImaginationModel(tiny(rule="B36/S23", game_steps=4, model_steps=4, trained_steps=[0, 4]))
+    model = ImaginationModel(
+        tiny(environment={"name": "life", "rule": "B36/S23"}, game_steps=4, model_steps=4, trained_steps=[0, 4])
+    )
     model.save_pretrained(tmp_path / "m")
     assert sorted(p.name for p in (tmp_path / "m").iterdir()) == ["README.md", "config.json", "model.safetensors"]
     loaded = ImaginationModel.from_pretrained(tmp_path / "m")
@@ -66,7 +68,7 @@ def test_save_load_round_trip_gives_identical_outputs(tmp_path: Path) -> None:
     x = life.random_boards(4, 12, 0.4, torch.Generator().manual_seed(0))
     model.eval()
     assert torch.equal(model(x), loaded(x))
-    assert json.loads((tmp_path / "m" / "config.json").read_text())["rule"] == "B36/S23"
+    assert json.loads((tmp_path / "m" / "config.json").read_text())["environment"]["rule"] == "B36/S23"
 
 
 def test_missing_or_extra_key_fails_loudly(tmp_path: Path) -> None:
@@ -137,7 +139,7 @@ def test_config_validation() -> None:
 
 def test_patch_windows_are_one_per_cell_and_count_the_edge_as_dead() -> None:
     """A patch answer is the live cells of the k x k window at each cell (the reference's same-size output)."""
-    from imagination.model import summary_targets
+    from imagination.tasks import summary_targets
 
     board = torch.zeros(10, 10)
     board[0, 0] = board[9, 9] = board[4, 5] = 1

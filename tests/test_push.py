@@ -13,10 +13,9 @@ from conftest import TINY_TRAIN
 from hub_stub import HubStub
 from huggingface_hub import ModelCard, constants, hf_hub_download, snapshot_download
 
-from imagination import CheckpointError, ImaginationModel, life, zoo
+from imagination import CheckpointError, ImaginationModel, life, registry, zoo
 from imagination import cards as icards
-from imagination import hub as ihub
-from training import push, train
+from training import push, registration, train
 
 
 @pytest.fixture(autouse=True)
@@ -24,7 +23,7 @@ def own_zoo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Every push here registers into a test's own registry, never the repository's zoo/index.json."""
     zoo_dir = tmp_path / "zoo"
     zoo_dir.mkdir()
-    monkeypatch.setattr(ihub, "ZOO_DIR", zoo_dir)
+    monkeypatch.setenv("IMAGINATION_ZOO", str(zoo_dir))
     yield zoo_dir
 
 
@@ -120,33 +119,33 @@ def test_a_card_that_disagrees_with_eval_json_is_refused(
 
 def test_registry_scores_that_disagree_are_refused(hub: HubStub, folder: Path, own_zoo: Path) -> None:
     shutil.copytree(folder, own_zoo / "tiny")
-    entry = zoo.record(own_zoo / "tiny", "tiny", "someone/tiny", bundled=True)
-    zoo.register({**entry, "task_error": entry["task_error"] / 2})
+    entry = registration.record(own_zoo / "tiny", "tiny", "someone/tiny", bundled=True)
+    registration.register({**entry, "task_error": entry["task_error"] / 2})
     with pytest.raises(SystemExit, match="task_error"):
         push.push(own_zoo / "tiny", "someone/tiny")
-    zoo.register(entry)
+    registration.register(entry)
     push.push(own_zoo / "tiny", "someone/tiny")
     assert zoo.entry("tiny").pushed
 
 
 def test_a_bundled_name_is_not_taken_by_another_folder(hub: HubStub, folder: Path, own_zoo: Path) -> None:
     shutil.copytree(folder, own_zoo / "tiny-ae")
-    zoo.register(zoo.record(own_zoo / "tiny-ae", "tiny-ae", "imagination-zoo/tiny-ae", bundled=True))
+    registration.register(registration.record(own_zoo / "tiny-ae", "tiny-ae", "imagination-zoo/tiny-ae", bundled=True))
     with pytest.raises(SystemExit, match="bundled zoo entry"):
         push.push(folder, "someone/tiny-ae")
     push.push(folder, "someone/tiny-ae", name="my-tiny-ae")
     assert zoo.entry("my-tiny-ae").repo_id == "someone/tiny-ae"
-    before = zoo.read_registry()
+    before = registry.read()
     push.push(folder, "someone/unregistered", register=False)  # nothing registered: no name is taken
-    assert zoo.read_registry() == before
+    assert registry.read() == before
 
 
 def test_push_all_to_an_org_rewrites_every_card_for_its_repo(hub: HubStub, folder: Path, own_zoo: Path) -> None:
     """--all --org: each card names its new repo, a derived entry's base_model the base's new repo."""
     shutil.copytree(folder, own_zoo / "base")
-    zoo.register(zoo.record(own_zoo / "base", "base", "imagination-zoo/base", bundled=True))
+    registration.register(registration.record(own_zoo / "base", "base", "imagination-zoo/base", bundled=True))
     train.main(["--out", str(own_zoo / "adv"), *TINY_TRAIN, "--regime", "adversarial", "--init", str(own_zoo / "base")])
-    zoo.register(zoo.record(own_zoo / "adv", "adv", "imagination-zoo/adv", bundled=True))
+    registration.register(registration.record(own_zoo / "adv", "adv", "imagination-zoo/adv", bundled=True))
     push.main(["--all", "--org", "contrib"])
     for name in ("base", "adv"):
         repo = f"contrib/{name}"
@@ -192,9 +191,11 @@ def test_index_keeps_every_registration_and_invents_no_repo(folder: Path, own_zo
     shutil.copytree(folder, own_zoo / "a")
     shutil.copytree(folder, own_zoo / "gone")
     pushed = {"repo_id": "me/a", "revision": "1" * 40, "pushed": True}
-    zoo.register({**zoo.record(own_zoo / "a", "a", "me/a", bundled=True), **pushed, "interpretability": -1.0})
-    zoo.register(zoo.record(own_zoo / "gone", "gone", "imagination-zoo/gone", bundled=True))
-    zoo.register({**zoo.record(folder, "theirs", "contrib/theirs", bundled=False), "pushed": True})
+    registration.register(
+        {**registration.record(own_zoo / "a", "a", "me/a", bundled=True), **pushed, "interpretability": -1.0}
+    )
+    registration.register(registration.record(own_zoo / "gone", "gone", "imagination-zoo/gone", bundled=True))
+    registration.register({**registration.record(folder, "theirs", "contrib/theirs", bundled=False), "pushed": True})
     shutil.rmtree(own_zoo / "gone")  # an unpushed bundled entry whose folder went: dropped
     builder.index()
     got = {e.name: e for e in zoo.list()}

@@ -8,7 +8,7 @@ import pytest
 from imagination import report, zoo
 from imagination.boards import gliders_board
 from imagination.episode import intervene, run_episode
-from imagination.model import summary_targets
+from imagination.tasks import summary_targets
 
 
 def _load(name: str):

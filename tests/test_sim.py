@@ -191,7 +191,9 @@ EVAL_SET_DIGESTS = [
 
 @pytest.mark.parametrize("game_steps, rule, wrap, expected", EVAL_SET_DIGESTS)
 def test_eval_set_identity_is_unchanged(game_steps: int, rule: str, wrap: bool, expected: str) -> None:
-    episodes = evaluate.eval_episodes(ModelConfig(game_steps=game_steps, rule=rule, wrap=wrap))
+    episodes = evaluate.eval_episodes(
+        ModelConfig(game_steps=game_steps, environment={"name": "life", "rule": rule, "wrap": wrap})
+    )
     assert episodes.shape == (evaluate.EVAL_EPISODES, game_steps + 1, evaluate.EVAL_SIZE, evaluate.EVAL_SIZE)
     assert episodes.dtype == torch.float32
     assert digest(episodes) == expected

@@ -16,7 +16,7 @@ from conftest import TINY_TRAIN, assert_tables_close
 from huggingface_hub import ModelCard
 from safetensors.torch import load_file
 
-from imagination import ImaginationModel, cards, hub
+from imagination import ImaginationModel, cards
 from imagination.evaluate import EvalSet, evaluate
 from training import train
 
@@ -127,7 +127,7 @@ def test_warm_start_continues_from_a_checkpoint(tmp_path: Path, monkeypatch: pyt
         **{k: base[k] for k in ("train_steps", "train_minutes", "final_error", "interpretability")},
     }
     assert "Trained further from the weights of `base`" in (tmp_path / "more" / "README.md").read_text()
-    monkeypatch.setattr(hub, "ZOO_DIR", tmp_path)  # as a zoo name, the record reads the same folder
+    monkeypatch.setenv("IMAGINATION_ZOO", str(tmp_path))  # as a zoo name, the record reads the same folder
     assert train.warm_start_record("base") == {**scores["warm_start"], "from": "base"}
     with pytest.raises(ValueError, match="channels: 4 there, 6 here"):
         run_cli(tmp_path / "other", "--warm-start", str(tmp_path / "base"), "--channels", "6")

@@ -12,14 +12,15 @@ import pytest
 from conftest import TINY_TRAIN, assert_tables_close
 from huggingface_hub import ModelCard
 
-from imagination import ImaginationModel, zoo
-from imagination.cards import card_eval_metrics, portable
+from imagination import ImaginationModel, registry, zoo
+from imagination.cards import card_eval_metrics
 from imagination.evaluate import EvalSet, evaluate
-from imagination.hub import ZOO_DIR
+from imagination.provenance import portable
 from training import analyze
 from training import zoo as zoo_builder
 
 ENTRIES = zoo.names()
+ZOO_DIR = registry.zoo_dir()
 
 
 def test_zoo_is_bundled_and_indexed() -> None:
@@ -123,7 +124,7 @@ def test_train_all_with_no_flags_is_the_zoos_recipe_two_entries_at_a_time(
     import torch
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    monkeypatch.setattr(zoo_builder, "ZOO_DIR", tmp_path / "empty-zoo")
+    monkeypatch.setenv("IMAGINATION_ZOO", str(tmp_path / "empty-zoo"))
     calls = []
     monkeypatch.setattr(zoo_builder, "train_parallel", lambda *a: calls.append(("parallel", *a)) or {})
     monkeypatch.setattr(zoo_builder, "train_one", lambda *a: calls.append(("one", *a)))
@@ -141,9 +142,9 @@ def test_train_all_with_no_flags_is_the_zoos_recipe_two_entries_at_a_time(
 
 def test_tables_skip_a_registered_repo_that_is_not_bundled(monkeypatch: pytest.MonkeyPatch) -> None:
     """A contributor's pushed-only entry has no folder here: the generated tables list the bundled zoo only."""
-    entries = zoo.read_registry()
+    entries = registry.read()
     extra = dict(entries[0], name="someone-elses-variant", repo_id="someone/variant", bundled=False, pushed=True)
-    monkeypatch.setattr(zoo, "read_registry", lambda path=None: [*entries, extra])
+    monkeypatch.setattr(registry, "read", lambda path=None: [*entries, extra])
     for text in (zoo_builder.table(), zoo_builder.minutes_table()):
         assert "someone-elses-variant" not in text
         assert all(f"`{e['name']}`" in text for e in entries)
@@ -153,12 +154,11 @@ def test_adopt_installs_a_run_made_with_the_plan_and_refuses_any_other(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An experiment that is exactly an entry's plan (any seed) becomes that entry, recorded as its zoo command."""
-    from imagination import hub
     from training import train
 
     zoo_dir = tmp_path / "zoo"
     zoo_dir.mkdir()
-    monkeypatch.setattr(hub, "ZOO_DIR", zoo_dir)
+    monkeypatch.setenv("IMAGINATION_ZOO", str(zoo_dir))
     monkeypatch.setattr(zoo_builder, "RUNS", tmp_path / "runs")
     monkeypatch.setattr(zoo_builder, "RECIPE", list(TINY_TRAIN))
     monkeypatch.setitem(zoo_builder.PLAN, "tiny-adopted", (["--game-steps", "2"], None))
@@ -264,7 +264,6 @@ def test_the_zoos_recipe_is_the_training_defaults_under_each_entrys_own_flags() 
 def test_compare_sets_two_zoos_side_by_side_with_their_wall_clocks(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from imagination import hub
 
     other = tmp_path / "fast"
     for name in ("gol2-baseline", "count2ts"):
@@ -272,7 +271,7 @@ def test_compare_sets_two_zoos_side_by_side_with_their_wall_clocks(
     ev = json.loads((other / "count2ts" / "eval.json").read_text())
     ev.update(task_error=0.0004, train_minutes=1.25, train_steps=777, interpretability=0.5)
     (other / "count2ts" / "eval.json").write_text(json.dumps(ev))
-    monkeypatch.setattr(hub, "ZOO_DIR", other)
+    monkeypatch.setenv("IMAGINATION_ZOO", str(other))
     record = argparse.Namespace(recipe="fast", jobs=2)
     zoo_builder.record_wall(["gol2-baseline"], {"gol2-baseline": 0.5}, 0.5, record)
     assert (tmp_path / "fast-runs" / zoo_builder.WALL).exists()

@@ -18,7 +18,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from imagination import analysis, cards, hub, viz
+from imagination import analysis, cards, registry, viz
 from imagination.evaluate import EvalSet, eval_episodes
 from imagination.model import ImaginationModel
 from training.docs import replace_block
@@ -65,7 +65,7 @@ def _repo_id(folder: Path) -> str | None:
     then loads the zoo name or the folder)."""
     from imagination import zoo
 
-    if not hub.in_zoo(folder):
+    if not registry.in_zoo(folder):
         return None
     try:
         e = zoo.entry(folder.name)

@@ -51,10 +51,13 @@ class Floors:
 
 
 @lru_cache(maxsize=16)
-def _episodes(game_steps: int, rule: str, wrap: bool, eval_set: EvalSet) -> torch.Tensor:
+def _episodes(game_steps: int, environment: str, eval_set: EvalSet) -> torch.Tensor:
     """The eval episodes the zoo table was measured on; cached because every checkpoint of a game shares them."""
     cfg = ModelConfig(
-        game_steps=game_steps, model_steps=game_steps, trained_steps=[0, game_steps], rule=rule, wrap=wrap
+        game_steps=game_steps,
+        model_steps=game_steps,
+        trained_steps=[0, game_steps],
+        environment=json.loads(environment),
     )
     return eval_episodes(cfg, eval_set)
 
@@ -80,16 +83,19 @@ def floors(
     rule: str = life.LIFE,
     wrap: bool = False,
     eval_set: EvalSet = EVAL_SET,
+    environment: dict | None = None,
 ) -> Floors:
     """The floors for a model of this game, step count and board supervision, on the fixed eval set.
 
     ``trained_steps`` are the model steps trained against a board, as in ``ModelConfig`` (default
     {0, M}: the autoencoder regime); the scored steps follow from them exactly as in
-    ``imagination.evaluate.board_scores``.
+    ``imagination.evaluate.board_scores``. ``environment`` (config.json's object) replaces the Life
+    ``rule`` and ``wrap`` for any other environment.
     """
+    environment = environment or {"name": "life", "rule": rule, "wrap": wrap}
     m = game_steps if model_steps is None else model_steps
     trained = {0, m} if trained_steps is None else set(trained_steps)
-    episodes = _episodes(game_steps, rule, wrap, eval_set)
+    episodes = _episodes(game_steps, json.dumps(environment, sort_keys=True), eval_set)
     scored_model = metrics.untrained_steps(m, trained)
     scored_game = metrics.untrained_steps(game_steps, metrics.trained_game_steps(trained, m, game_steps))
     final = episodes[:, -1]
@@ -103,15 +109,14 @@ def floors(
 
 def checkpoint_floors(folder: Path) -> Floors:
     """The floors comparable with one checkpoint's scores: its game, its steps, its scored steps, its eval set."""
-    cfg = json.loads((folder / "config.json").read_text())
+    cfg = ModelConfig.from_json(json.loads((folder / "config.json").read_text()))
     ev = json.loads((folder / "eval.json").read_text())
     return floors(
-        cfg["game_steps"],
-        cfg["model_steps"],
-        tuple(cfg["trained_steps"]),
-        cfg.get("rule", life.LIFE),
-        bool(cfg.get("wrap", False)),
-        EvalSet(**ev["eval_set"]),
+        cfg.game_steps,
+        cfg.model_steps,
+        tuple(cfg.trained_steps),
+        eval_set=EvalSet(**ev["eval_set"]),
+        environment=cfg.environment,
     )
 
 

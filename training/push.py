@@ -23,9 +23,10 @@ from pathlib import Path
 
 from huggingface_hub import HfApi
 
-from imagination import cards, hub
-from imagination import zoo as registry
+from imagination import cards, registry
 from imagination.model import ImaginationModel
+from imagination.provenance import derivation
+from training import registration
 
 REQUIRED = ("config.json", "model.safetensors", "README.md", "eval.json")
 IGNORE = ["resume_state*", ".weights-tmp*", "*.tmp*", ".*"]
@@ -53,13 +54,13 @@ def check_folder(folder: Path, name: str | None = None, register: bool = True) -
     name = name or default_name(folder)
     task = json.loads((folder / "config.json").read_text())["task"]
     scores = registry.headline(json.loads((folder / "eval.json").read_text()), task)
-    for e in registry.read_registry():
-        if e["name"] == name and e.get("bundled", True) and hub.in_zoo(folder):
+    for e in registry.read():
+        if e["name"] == name and e.get("bundled", True) and registry.in_zoo(folder):
             wrong = [k for k in HEADLINE if e.get(k) != scores[k]]
             if wrong:
                 said = ", ".join(f"{k}: registry {e.get(k)!r}, eval.json {scores[k]!r}" for k in wrong)
                 raise SystemExit(f"{folder}: the registry's scores do not match eval.json ({said}); rerun its index")
-        elif register and e["name"] == name and e.get("bundled", True) and not hub.in_zoo(folder):
+        elif register and e["name"] == name and e.get("bundled", True) and not registry.in_zoo(folder):
             raise SystemExit(f"{name!r} is a bundled zoo entry; register this folder under another --name")
 
 
@@ -82,17 +83,17 @@ def push(
     folder = Path(folder)
     name = name or default_name(folder)
     check_folder(folder, name, register)
-    base = cards.derivation(folder)
+    base = derivation(folder)
     if base and base.get("zoo_name"):
         try:
-            b = registry.entry(base["zoo_name"])
+            b = next(e for e in registry.entries() if e.name == base["zoo_name"])
             if not b.pushed:
                 print(
                     f"note: {name}'s base {b.name} is not pushed yet; the Hub draws the model tree once "
                     f"{b.repo_id} exists (python -m training.push --all, or push it first)",
                     file=sys.stderr,
                 )
-        except KeyError:
+        except StopIteration:
             pass
     api = api or HfApi()
     api.create_repo(repo_id, exist_ok=True, private=private)
@@ -111,10 +112,10 @@ def push(
 
 def register_push(folder: Path, name: str, repo_id: str, revision: str) -> None:
     """Record a push in the registry; a bundled entry's card is rewritten to match what was uploaded."""
-    bundled = hub.in_zoo(folder)
-    entry = registry.record(folder, name, repo_id, bundled=bundled)
+    bundled = registry.in_zoo(folder)
+    entry = registration.record(folder, name, repo_id, bundled=bundled)
     entry.update(revision=revision, pushed=True)
-    registry.register(entry)
+    registration.register(entry)
     if bundled:
         cards.write_card(folder, name=name, repo_id=repo_id)
     from training import zoo as builder
@@ -135,7 +136,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--no-register", action="store_true", help="upload only; leave zoo/index.json as it is")
     args = p.parse_args(argv)
     if args.all:
-        for e in registry.bundled():
+        for e in (e for e in registry.entries() if e.bundled):
             repo = f"{args.org}/{e.name}" if args.org else e.repo_id
             print(repo, push(e.path, repo, args.private, name=e.name, register=not args.no_register))
     elif args.folder and args.repo_id:

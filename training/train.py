@@ -30,8 +30,8 @@ from torch import nn
 from torch.func import functional_call
 from tqdm import tqdm
 
-from imagination import cards, hub, life
-from imagination import zoo as registry
+from imagination import cards, registry
+from imagination.config import ModelConfig
 from imagination.evaluate import (
     EVAL_EPISODES,
     EVAL_SEED,
@@ -43,7 +43,10 @@ from imagination.evaluate import (
     evaluate,
     summary_scores,
 )
-from imagination.model import ImaginationModel, ModelConfig, make_decoder, summary_cells, summary_targets
+from imagination.loading.resolve import resolve
+from imagination.model import ImaginationModel, make_decoder
+from imagination.provenance import derived_from, portable, portable_args
+from imagination.tasks import summary_cells, summary_targets
 from training.state import load_state, read_info, save_state
 
 REGIMES = ("baseline", "autoencoder", "adversarial", "probes")
@@ -178,8 +181,7 @@ def model_config(tc: TrainConfig) -> ModelConfig:
         task_size=tc.task_size,
         task_layers=tc.task_layers,
         game_steps=tc.game_steps,
-        rule=tc.rule,
-        wrap=tc.wrap,
+        environment={"name": "life", "rule": tc.rule, "wrap": tc.wrap},
         trained_steps=trained,
         regime=regime_name(tc),
     )
@@ -432,11 +434,11 @@ def step_seed(tc: TrainConfig, step: int, rank: int) -> int:
 
 def sample_batch(tc: TrainConfig, cfg: ModelConfig, step: int, rank: int) -> tuple[torch.Tensor, torch.Tensor]:
     g = torch.Generator().manual_seed(step_seed(tc, step, rank))
-    kw = dict(rule=cfg.rule, wrap=cfg.wrap, density=(tc.density_lo, tc.density_hi), warmup=(0, tc.warmup_max))
-    ep = life.sample_training_episodes(tc.batch_size, cfg.game_steps, tc.train_size, g, **kw)
+    kw = {"density": (tc.density_lo, tc.density_hi), "warmup": (0, tc.warmup_max)}
+    ep = cfg.env.training_episodes(tc.batch_size, cfg.game_steps, tc.train_size, g, kw)
     real = torch.empty(0)
     if tc.regime == "adversarial":
-        other = life.sample_training_episodes(tc.batch_size, cfg.game_steps, tc.train_size, g, **kw)
+        other = cfg.env.training_episodes(tc.batch_size, cfg.game_steps, tc.train_size, g, kw)
         pick = torch.randint(0, cfg.game_steps + 1, (tc.batch_size,), generator=g)
         real = other[torch.arange(tc.batch_size), pick]
     return ep, real
@@ -788,7 +790,7 @@ def finish(
     if tc.warm_start:
         result["warm_start"] = warm_start_record(tc.warm_start)
     if tc.init or tc.warm_start:
-        result["derived_from"] = cards.derived_from(tc.init or tc.warm_start, "init" if tc.init else "warm_start")
+        result["derived_from"] = derived_from(tc.init or tc.warm_start, "init" if tc.init else "warm_start")
     if tc.regime == "probes":
         result["probes"] = probe_table(saved, extra, eval_set)
     (out / "eval.json").write_text(json.dumps(result, indent=2) + "\n")
@@ -802,14 +804,14 @@ def recorded_config(tc: TrainConfig) -> dict[str, Any]:
     """train_config.json as it ships: every setting, with the paths portable (no folder of this machine)."""
     record = asdict(tc)
     for key in ("out", "init", "warm_start"):
-        record[key] = cards.portable(record[key])
+        record[key] = portable(record[key])
     return record
 
 
 def warm_start_record(source: str) -> dict[str, Any]:
     """Where a warm-started run began, and what that checkpoint had cost (from its eval.json)."""
-    record: dict[str, Any] = {"from": cards.portable(source)}
-    ev = Path(hub.resolve(source)) / "eval.json"  # a zoo name is read from its folder too
+    record: dict[str, Any] = {"from": portable(source)}
+    ev = Path(resolve(source)) / "eval.json"  # a zoo name is read from its folder too
     if ev.exists():
         before = json.loads(ev.read_text())
         for k in ("train_steps", "train_minutes", "final_error", "interpretability"):
@@ -853,7 +855,7 @@ def main(argv: list[str] | None = None) -> None:
     # Recorded as the module command whatever launched it (sys.argv[0] is this file's absolute path under
     # `python -m`, best_of and torchrun), with every path portable: the card and train_config.json travel.
     given = sys.argv[1:] if argv is None else argv
-    tc = TrainConfig(**args, command=["python", "-m", "training.train", *cards.portable_args(list(given))])
+    tc = TrainConfig(**args, command=["python", "-m", "training.train", *portable_args(list(given))])
     result = train(tc, resume=resume)
     if result is not None:
         msg = f"{tc.out}: final error {result['final_error']:.4f}, interpretability {result['interpretability']:.3f}"

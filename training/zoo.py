@@ -31,11 +31,11 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from imagination import hub
-from imagination import zoo as registry
-from imagination.cards import card_eval_metrics, derived_from, portable, trained_on, write_card
-from imagination.hub import ZOO_DIR
-from imagination.zoo import HUB_ORG
+from imagination import registry
+from imagination.cards import card_eval_metrics, write_card
+from imagination.provenance import derived_from, portable, trained_on
+from imagination.registry import HUB_ORG
+from training import registration
 from training.best_of import FILES  # a finished run's Hub-ready files
 from training.docs import replace_block
 
@@ -202,7 +202,7 @@ def command(name: str, out: Path, extra: list[str] | None = None, recipe: str = 
         # adversarial decoders and probes train on a frozen base (--init); any other entry with a
         # base is a longer run of it (--warm-start)
         frozen = "adversarial" in args or "probes" in args
-        where = f"zoo/{base}" if is_checkout_zoo(hub.ZOO_DIR) else str(hub.ZOO_DIR / base)
+        where = f"zoo/{base}" if is_checkout_zoo(registry.zoo_dir()) else str(registry.zoo_dir() / base)
         cmd += ["--init" if frozen else "--warm-start", where]
     return cmd + (extra or [])
 
@@ -217,7 +217,7 @@ def is_checkout_zoo(zoo_dir: Path) -> bool:
 
 def runs_dir(zoo_dir: Path | None = None) -> Path:
     """Where a zoo's entries train: runs/zoo for this checkout's, else beside the zoo, so two never share runs."""
-    zoo_dir = hub.ZOO_DIR if zoo_dir is None else zoo_dir  # read at call time: IMAGINATION_ZOO, or a test's zoo
+    zoo_dir = registry.zoo_dir() if zoo_dir is None else zoo_dir  # read at call time: IMAGINATION_ZOO, or a test's zoo
     return RUNS if is_checkout_zoo(zoo_dir) else zoo_dir.with_name(f"{zoo_dir.name}-runs")
 
 
@@ -227,7 +227,7 @@ def train_one(name: str, extra: list[str], seeds: list[str] = SEEDS, recipe: str
 
     _, base = PLAN[name]
     resume = [a for a in extra if a == "--resume"]
-    if base is not None and not (hub.ZOO_DIR / base / "model.safetensors").exists():
+    if base is not None and not (registry.zoo_dir() / base / "model.safetensors").exists():
         print(f"{name} needs {base} first", file=sys.stderr)
         train_one(base, resume, seeds, recipe)
     out = runs_dir() / name
@@ -359,7 +359,7 @@ def same_base(train_config: dict, name: str, run: Path) -> dict[str, str]:
         ran, planned = train_config.get(key) or "", want[key]
         if base is None or not ran or not planned or ran == planned or Path(ran).name != base:
             continue
-        ours = hub.ZOO_DIR / base / "model.safetensors"
+        ours = registry.zoo_dir() / base / "model.safetensors"
         theirs = [f / "model.safetensors" for f in (ROOT / ran, run.parent / base) if f.is_dir()]
         if theirs and ours.exists() and theirs[0].read_bytes() == ours.read_bytes():
             out[key] = planned
@@ -417,7 +417,7 @@ def _args(cmd: list[str]) -> dict:
 
 def install(run: Path, name: str) -> None:
     """Copy a finished run into zoo/<name> (Hub layout, no resume state)."""
-    dest = hub.ZOO_DIR / name  # read at call time: a test's zoo is not this one
+    dest = registry.zoo_dir() / name  # read at call time: a test's zoo is not this one
     dest.mkdir(parents=True, exist_ok=True)
     for f in FILES:
         shutil.copy2(run / f, dest / f)
@@ -429,7 +429,7 @@ def install(run: Path, name: str) -> None:
 
 def pushed_repo(name: str) -> str | None:
     """The Hub repo a zoo entry was pushed to, per the registry; None while it has not been pushed."""
-    for e in registry.read_registry():
+    for e in registry.read():
         if e["name"] == name and e.get("pushed"):
             return e["repo_id"]
     return None
@@ -443,35 +443,35 @@ def index() -> list[dict]:
     repo) stay as ``training.push`` wrote them, and so does a pushed entry whose folder was removed
     (it is still on the Hub; it is no longer bundled).
     """
-    zoo_dir = hub.ZOO_DIR  # read at call time, like the registry itself
-    old = {e["name"]: e for e in registry.read_registry()}
+    here = registry.zoo_dir()  # read at call time, like the registry itself
+    old = {e["name"]: e for e in registry.read()}
     models = []
-    order = list(PLAN) + sorted(p.name for p in zoo_dir.iterdir() if p.is_dir() and p.name not in PLAN)
+    order = list(PLAN) + sorted(p.name for p in here.iterdir() if p.is_dir() and p.name not in PLAN)
     for name in order:
-        folder = zoo_dir / name
+        folder = here / name
         if not (folder / "eval.json").exists():
             continue
         prev = old.pop(name, {})
-        entry = registry.record(folder, name, prev.get("repo_id") or f"{HUB_ORG}/{name}", bundled=True)
+        entry = registration.record(folder, name, prev.get("repo_id") or f"{HUB_ORG}/{name}", bundled=True)
         entry.update({k: prev[k] for k in ("revision", "pushed") if k in prev})
         models.append(entry)
     for e in old.values():  # registered without a bundled folder: kept while it is on the Hub
         if not e.get("bundled", True) or e.get("pushed"):
             models.append({**e, "bundled": False, "folder": None})
-    registry.write_registry(models)
+    registration.write(models)
     sync_space()
     return models
 
 
 def sync_space() -> None:
     """The Space's ``models:`` from the registry: exactly the pushed repos (only for this checkout's zoo)."""
-    if is_checkout_zoo(hub.ZOO_DIR):  # read at call time: a test's zoo is not this one
+    if is_checkout_zoo(registry.zoo_dir()):  # read at call time: a test's zoo is not this one
         write_space_models(space_models())
 
 
 def space_models() -> list[str]:
     """The repos the Space may claim: the registry's pushed entries, in registry order."""
-    return [e["repo_id"] for e in registry.read_registry() if e.get("pushed")]
+    return [e["repo_id"] for e in registry.read() if e.get("pushed")]
 
 
 MODELS_START, MODELS_END = "# zoo-models:start", "# zoo-models:end"
@@ -508,11 +508,11 @@ def table() -> str:
         "per-step decoded accuracy | final-board error | task error | bar (board 1%, summary 0.1%) |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    for e in registry.read_registry():
+    for e in registry.read():
         if not e.get("bundled", True):  # a contributor's registered repo: its card is on the Hub, not here
             continue
-        m = card_eval_metrics(ModelCard.load(ZOO_DIR / e["name"] / "README.md"))
-        floor = checkpoint_floors(ZOO_DIR / e["name"])
+        m = card_eval_metrics(ModelCard.load(registry.zoo_dir() / e["name"] / "README.md"))
+        floor = checkpoint_floors(registry.zoo_dir() / e["name"])
         accs = " / ".join(f"{m[f'accuracy_step_{i}']:.3f}" for i in range(e["model_steps"] + 1))
         task = f"{m['task_error']:.4f}" if "task_error" in m else f"{m['final_error']:.4f}"
         ok = "yes" if e["meets_bar"] else "**no**"
@@ -531,16 +531,16 @@ def minutes_table() -> str:
         "|---|---|---|---|---|---|",
     ]
     total, steps, met, count, gpu = 0.0, 0, 0, 0, 0.0
-    for e in registry.read_registry():
+    for e in registry.read():
         if not e.get("bundled", True):
             continue
-        ev = json.loads((ZOO_DIR / e["name"] / "eval.json").read_text())
+        ev = json.loads((registry.zoo_dir() / e["name"] / "eval.json").read_text())
         total, steps = total + ev.get("train_minutes", 0.0), steps + ev.get("train_steps", 0)
         met, count = met + bool(e["meets_bar"]), count + 1
         base = PLAN.get(e["name"], ([], None))[1]
         n = len(ev.get("seed_selection", {}).get("seeds", {}))
         how = f"from `{base}`" if base else (f"best of {n} seeds" if n > 1 else "one seed")
-        device = trained_on(ZOO_DIR / e["name"])
+        device = trained_on(registry.zoo_dir() / e["name"])
         if device != "CPU":
             how, gpu = f"{how}, on a {device}", gpu + ev.get("train_minutes", 0.0)
         ok = "yes" if e["meets_bar"] else "**no**"
@@ -680,7 +680,7 @@ def main(argv: list[str] | None = None) -> None:
         for name in PLAN:
             print(name, "python -m training.train", " ".join(command(name, RUNS / name, recipe=args.recipe)))
     elif args.cmd == "train":
-        names = [n for n in PLAN if not (ZOO_DIR / n / "eval.json").exists()] if args.all else args.names
+        names = [n for n in PLAN if not (registry.zoo_dir() / n / "eval.json").exists()] if args.all else args.names
         if not names and not args.all:
             raise SystemExit("name the checkpoints to train (before --seeds) or give --all")
         if not names:
@@ -716,7 +716,7 @@ def main(argv: list[str] | None = None) -> None:
         adopt(args.run.resolve(), args.name)
         index()
     elif args.cmd == "compare":
-        print(compare(hub.ZOO_DIR, args.other.resolve()))
+        print(compare(registry.zoo_dir(), args.other.resolve()))
     elif args.cmd == "index":
         for m in index():
             print(f"{m['name']}: interpretability {m['interpretability']:.3f}, task error {m['task_error']:.4f}")
@@ -726,7 +726,9 @@ def main(argv: list[str] | None = None) -> None:
     elif args.cmd == "figures":
         figures()
     elif args.cmd == "cards":
-        for e in registry.bundled():
+        for e in registry.entries():
+            if not e.bundled:
+                continue
             write_card(e.path, name=e.name, repo_id=e.repo_id if e.pushed else None)
 
 

@@ -1,0 +1,170 @@
+"""The Markdown blocks of an evaluated card, one function a block, every number from eval.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from huggingface_hub import ModelCardData
+
+from imagination.cards.scores import faithfulness, pairings_differ, step_pairings
+from imagination.config import ModelConfig
+from imagination.provenance import portable
+from imagination.registry import bar
+
+
+def pct(x: float) -> str:
+    return f"{100 * x:.4f}%"
+
+
+def bar_line(scores: dict[str, Any], cfg: ModelConfig) -> str:
+    what = "final-board error" if cfg.task == "board" else f"{cfg.task} task error"
+    err, needed = scores["task_error"], bar(cfg.task)
+    if err <= needed:
+        return f"- **meets the zoo's bar**: {what} {pct(err)} <= {100 * needed:g}% on the fixed eval set"
+    return (
+        f"- **below the zoo's bar**: {what} {pct(err)} on the fixed eval set, above the {100 * needed:g}% the zoo "
+        "asks of a checkpoint; it ships with its real numbers, read them as those of an unfinished model"
+    )
+
+
+def base_line(derivation: dict[str, Any] | None, base_repo: str | None) -> str:
+    if not derivation:
+        return ""
+    if derivation.get("zoo_name"):
+        shown = f"`{derivation['zoo_name']}` of the zoo" + (f" (Hub repo `{base_repo}`)" if base_repo else "")
+    else:
+        shown = f"`{base_repo or derivation['source']}`"
+    if derivation["how"] == "init":
+        return f"- base model: {shown}, frozen; only the decoders of this run were trained on it"
+    return f"- base model: {shown}; this run continued training its weights (`--warm-start`)"
+
+
+def score_table(data: ModelCardData, cfg: ModelConfig, scores: dict[str, Any]) -> str:
+    """The headline scores as a table; the per-step rows have a block of their own."""
+    rows = [
+        f"| {r.metric_name} | {r.metric_value:.0f} |"
+        if r.metric_type == "extrapolation_steps"
+        else f"| {r.metric_name} | {pct(r.metric_value) if 'error' in r.metric_type else f'{r.metric_value:.4f}'} |"
+        for r in data.eval_results or []
+        if not r.metric_type.startswith(("accuracy_step_", "accuracy_best_step_"))
+    ]
+    if "task_mae_cells" in scores:
+        rows.append(f"| {cfg.task} mean absolute error (cells per region) | {scores['task_mae_cells']:.4f} |")
+    return "| score | value |\n|---|---|\n" + "\n".join(rows)
+
+
+def per_step_block(cfg: ModelConfig, scores: dict[str, Any]) -> str:
+    """The per-step accuracy: one line where each model step's own game step is also its best match,
+    else a table of both pairings, so a reader sees which game step each hidden state shows."""
+    line = "Per-step decoded accuracy (model step i against the game step it stands for): " + ", ".join(
+        f"{a:.4f}" for a in scores["per_step_accuracy"]
+    )
+    pairings = step_pairings(cfg, scores)
+    if pairings is None:
+        return line
+    if not pairings_differ(cfg, pairings):
+        return line + ". No other game step matches any model step's decoding better."
+    rows = "\n".join(
+        f"| {i} | {a} | {acc:.4f} | {f'**{j}**' if j != a else j} | {best:.4f} |"
+        for i, (a, acc, j, best) in enumerate(pairings)
+    )
+    m, g = cfg.model_steps, cfg.game_steps
+    aligned = (
+        f"aligned: ceil(i x T / M), a convention for T = {g} game steps in M = {m} model steps"
+        if m != g
+        else "game step i"
+    )
+    return (
+        f"Per-step decoded accuracy, each model step against two game steps: the one it stands for ({aligned}) "
+        "and the one its decoding matches best (the game step where its accuracy is highest; in bold where "
+        "that is another one).\n\n"
+        "| model step | aligned game step | accuracy | best-matching game step | accuracy |\n"
+        "|---|---|---|---|---|\n" + rows
+    )
+
+
+def training_notes(tc: dict[str, Any], cfg: ModelConfig) -> list[str]:
+    """What the extra losses of a run train, in words: the regime name alone does not say which frames
+    they see, and that decides which steps the metric may call untrained."""
+    t = cfg.model_steps
+    notes = []
+    if tc.get("latent_weight", 0) > 0:
+        sides = "both sides trained" if not tc.get("latent_detach", True) else "the target held constant"
+        scale = ", divided by the target's mean square" if tc.get("latent_relative") else ""
+        notes.append(
+            f"Besides the board losses at steps {cfg.trained_steps}, a latent loss ({tc['latent_weight']} x MSE of "
+            f"h_{t} against the encoding of the true board {t}{scale}; {sides}) pulls the last hidden state onto "
+            "the encoder's states. The true board at that step enters only through the encoder, at a step whose "
+            "decoding is trained anyway: no other step is ever compared with a board, so the inner steps and every "
+            "step past the training stay untrained."
+        )
+    if tc.get("hidden_noise", 0) > 0:
+        notes.append(f"Gaussian noise ({tc['hidden_noise']} x the state's RMS) was added to each core step's input.")
+    if tc.get("consistency_weight", 0) > 0:
+        notes.append(
+            f"A consistency loss ({tc['consistency_weight']} x (1 - cosine) of every hidden state against the "
+            "encoding of its own decoding) uses no board beyond the trained steps."
+        )
+    return notes
+
+
+def probes_block(cfg: ModelConfig, probes: dict[str, Any]) -> str:
+    # a probe record holds a best-matching column only where its run wrote one (no matrix to derive it from)
+    probe_pairings = {pname: step_pairings(cfg, p) for pname, p in probes.items()}
+    best_column = any(pairings_differ(cfg, pp) for pp in probe_pairings.values())
+    head = "| probe | fitted on steps | per-step accuracy |" + (
+        " best-matching game step: accuracy |" if best_column else ""
+    )
+    lines = [
+        "### Decoder probes (fresh decoders fitted on a frozen model)\n\n"
+        f"{head} interpretability |\n|---|---|---|{'---|' if best_column else ''}---|"
+    ]
+    for pname, p in probes.items():
+        accs = " ".join(f"{a:.3f}" for a in p["per_step_accuracy"])
+        if best_column:
+            pp = probe_pairings[pname]
+            accs += " | " + (" ".join(f"{j}: {b:.3f}" for _, _, j, b in pp) if pp else "n/a")
+        lines.append(f"| {pname} | {p['fitted_steps']} | {accs} | {p['interpretability']:.4f} |")
+    return "\n".join(lines)
+
+
+def extra_blocks(cfg: ModelConfig, scores: dict[str, Any], tc: dict[str, Any]) -> list[str]:
+    """What eval.json holds beyond the headline: the base, a warm start, extra losses, probes, analyses."""
+    extra = []
+    if "base_model" in scores:
+        b = scores["base_model"]
+        extra.append(
+            f"The base model with its own decoder scored interpretability {b['interpretability']:.4f} "
+            f"and final-board error {pct(b['final_error'])} on the same eval set."
+        )
+    if "warm_start" in scores:
+        w = scores["warm_start"]
+        before = (
+            f", which had trained {w['train_steps']} steps in {w['train_minutes']:.1f} min to final-board error "
+            f"{pct(w['final_error'])}"
+            if {"train_steps", "train_minutes", "final_error"} <= w.keys()
+            else ""
+        )
+        extra.append(
+            f"Trained further from the weights of `{portable(w['from'])}`{before}. The scores above are of these "
+            "weights; the training time and steps below count this run only."
+        )
+    extra += training_notes(tc, cfg)
+    if "probes" in scores:
+        extra.append(probes_block(cfg, scores["probes"]))
+    if "faithfulness" in scores:
+        faithful = faithfulness(scores)
+        extra.append(
+            f"Causal faithfulness score: {faithful:.4f} (the project's docs/analysis.md says how it is measured)."
+            if faithful is not None
+            else "Causal faithfulness: not defined for this checkpoint "
+            f"({scores['faithfulness'].get('note', 'no inner step')})."
+        )
+    if "extrapolation" in scores:
+        ex = scores["extrapolation"]
+        extra.append(
+            f"Steps the imagination stays >= 99% accurate when the core runs past its training: {ex['steps_above_99']}."
+            if ex.get("steps_above_99") is not None
+            else f"Extrapolation: not measured ({ex.get('note', 'no tied core')})."
+        )
+    return extra
