@@ -18,6 +18,7 @@ from imagination.evaluate import EvalSet, evaluate
 from imagination.provenance import portable
 from training import analyze
 from training import zoo as zoo_builder
+from training.zoo import cli, paths, plan
 
 ENTRIES = zoo.names()
 ZOO_DIR = registry.zoo_dir()
@@ -126,10 +127,10 @@ def test_train_all_with_no_flags_is_the_zoos_recipe_two_entries_at_a_time(
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     monkeypatch.setenv("IMAGINATION_ZOO", str(tmp_path / "empty-zoo"))
     calls = []
-    monkeypatch.setattr(zoo_builder, "train_parallel", lambda *a: calls.append(("parallel", *a)) or {})
-    monkeypatch.setattr(zoo_builder, "train_one", lambda *a: calls.append(("one", *a)))
-    monkeypatch.setattr(zoo_builder, "index", lambda: [])
-    monkeypatch.setattr(zoo_builder, "record_wall", lambda *a: None)
+    monkeypatch.setattr(cli, "train_parallel", lambda *a: calls.append(("parallel", *a)) or {})
+    monkeypatch.setattr(cli, "train_one", lambda *a: calls.append(("one", *a)))
+    monkeypatch.setattr(cli, "index", lambda: [])
+    monkeypatch.setattr(cli, "record_wall", lambda *a: None)
     with pytest.raises(SystemExit):  # nothing trained (mocked): it says so with its exit status
         zoo_builder.main(["train", "--all"])
     ((kind, names, extra, seeds, recipe, jobs),) = calls
@@ -159,8 +160,8 @@ def test_adopt_installs_a_run_made_with_the_plan_and_refuses_any_other(
     zoo_dir = tmp_path / "zoo"
     zoo_dir.mkdir()
     monkeypatch.setenv("IMAGINATION_ZOO", str(zoo_dir))
-    monkeypatch.setattr(zoo_builder, "RUNS", tmp_path / "runs")
-    monkeypatch.setattr(zoo_builder, "RECIPE", list(TINY_TRAIN))
+    monkeypatch.setattr(paths, "RUNS", tmp_path / "runs")
+    monkeypatch.setitem(plan.RECIPES, "fast", list(TINY_TRAIN))
     monkeypatch.setitem(zoo_builder.PLAN, "tiny-adopted", (["--game-steps", "2"], None))
     run, other = tmp_path / "experiment", tmp_path / "other"
     train.main(["--out", str(run), *TINY_TRAIN, "--game-steps", "2", "--seed", "3"])
@@ -238,7 +239,7 @@ def test_schedule_runs_entries_side_by_side_each_after_its_base() -> None:
 def _config(cmd: list[str]) -> dict:
     from training import train
 
-    return asdict(train.TrainConfig(**zoo_builder._args(cmd)))
+    return asdict(train.TrainConfig(**zoo_builder.train_args(cmd)))
 
 
 def test_the_zoos_recipe_is_the_training_defaults_under_each_entrys_own_flags() -> None:

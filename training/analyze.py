@@ -18,9 +18,10 @@ import math
 from pathlib import Path
 from typing import Any
 
-from imagination import analysis, cards, registry, viz
+from imagination import analysis, cards, registry, viz, zoo
 from imagination.evaluate import EvalSet, eval_episodes
 from imagination.model import ImaginationModel
+from training import train
 from training.docs import replace_block
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,8 +42,6 @@ def analyze(folder: Path, flips: int = 3) -> dict[str, Any]:
 
 def fit_probes(folder: Path, steps: int, runs: Path = ROOT / "runs" / "probes") -> dict[str, Any]:
     """Fresh decoders on the frozen model, scored on the checkpoint's own eval set."""
-    from training import train
-
     es = json.loads((folder / "eval.json").read_text())["eval_set"]
     out = runs / folder.name
     train.main(
@@ -63,8 +62,6 @@ def write(folder: Path, results: dict[str, Any]) -> None:
 def _repo_id(folder: Path) -> str | None:
     """The repo a card names: a bundled entry's registered repo once it is pushed, else none (the card
     then loads the zoo name or the folder)."""
-    from imagination import zoo
-
     if not registry.in_zoo(folder):
         return None
     try:
@@ -152,8 +149,6 @@ def main(argv: list[str] | None = None) -> None:
     args = p.parse_args(argv)
     folders = list(args.folders)
     if args.all:
-        from imagination import zoo
-
         folders = [e.path for e in zoo.bundled()]
     if not folders:
         p.error("give checkpoint folders or --all")

@@ -27,6 +27,7 @@ from imagination import cards, registry
 from imagination.model import ImaginationModel
 from imagination.provenance import derivation
 from training import registration
+from training.zoo.index import sync_space
 
 REQUIRED = ("config.json", "model.safetensors", "README.md", "eval.json")
 IGNORE = ["resume_state*", ".weights-tmp*", "*.tmp*", ".*"]
@@ -118,9 +119,7 @@ def register_push(folder: Path, name: str, repo_id: str, revision: str) -> None:
     registration.register(entry)
     if bundled:
         cards.write_card(folder, name=name, repo_id=repo_id)
-    from training import zoo as builder
-
-    builder.sync_space()
+    sync_space()
 
 
 def main(argv: list[str] | None = None) -> None:

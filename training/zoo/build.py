@@ -1,0 +1,229 @@
+"""Build the zoo's entries: train them (one, or several side by side), adopt an experiment, install a finished run.
+
+An entry trains as its plan says (``plan.command``) into the runs folder (``paths.runs_dir``) and is copied,
+Hub-ready, into the zoo. A run made elsewhere is adopted only with exactly the plan's settings, so ``zoo list``
+reproduces every bundled entry.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+
+import torch
+from tqdm import tqdm
+
+from imagination import registry
+from imagination.cards import write_card
+from imagination.provenance import derived_from, portable
+from training import best_of, train
+from training.best_of import FILES  # a finished run's Hub-ready files
+from training.zoo import paths
+from training.zoo.index import pushed_repo
+from training.zoo.plan import PLAN, SEEDS, command
+
+ADOPT_IGNORES = ("out", "name", "command", "seed", "threads")  # what may differ between a run and its zoo command
+
+
+def train_args(cmd: list[str]) -> dict:
+    """The settings a ``training.train`` command gives, by TrainConfig field (``--resume`` is no setting)."""
+    args = vars(train.parser().parse_args(cmd))
+    args.pop("resume")
+    return args
+
+
+def train_one(name: str, extra: list[str], seeds: list[str] = SEEDS, recipe: str = "fast") -> None:
+    """Train (resumably) and install one zoo entry; a model trained from scratch is the best of its seeds."""
+    _, base = PLAN[name]
+    resume = [a for a in extra if a == "--resume"]
+    if base is not None and not (registry.zoo_dir() / base / "model.safetensors").exists():
+        print(f"{name} needs {base} first", file=sys.stderr)
+        train_one(base, resume, seeds, recipe)
+    out = paths.runs_dir() / name
+    if base is None:
+        rest = [a for a in extra if a != "--resume"]
+        best_of.main(["--seeds", *seeds, *resume, "--", *command(name, out, rest, recipe)])
+    else:
+        train.main(command(name, out, extra, recipe))
+    install(out, name)
+
+
+def schedule(
+    names: list[str], launch: Callable[[str], subprocess.Popen], jobs: int, base: Callable[[str], str | None]
+) -> tuple[dict[str, float], list[str]]:
+    """Run ``launch(name)`` for every name, ``jobs`` at a time, each once its base (if among the names) succeeded.
+
+    Independent entries side by side keep every core busy with one thread each, as best_of does with seeds: a
+    wall clock near the sum of the entries' minutes over ``jobs`` rather than their sum. Returns each finished
+    entry's wall-clock minutes and the names that failed or could not start because their base failed.
+    """
+    pending, running, minutes, failed = list(names), {}, {}, []
+    bar = tqdm(total=len(names), desc="zoo", unit="entry")
+    while pending or running:
+        for name in list(pending):
+            b = base(name)
+            if b in failed:
+                pending.remove(name)
+                failed.append(name)
+                bar.update()
+                tqdm.write(f"{name}: not trained, its base {b} failed")
+            elif len(running) < jobs and b not in pending and b not in running:
+                pending.remove(name)
+                running[name] = (launch(name), time.perf_counter())
+                tqdm.write(f"{name}: started")
+        time.sleep(0.05)
+        for name, (proc, t0) in list(running.items()):
+            if proc.poll() is None:
+                continue
+            del running[name]
+            bar.update()
+            if proc.returncode:
+                failed.append(name)
+                tqdm.write(f"{name}: failed (exit {proc.returncode})")
+            else:
+                minutes[name] = round((time.perf_counter() - t0) / 60, 2)
+                tqdm.write(f"{name}: {minutes[name]:.1f} min wall clock")
+    bar.close()
+    return minutes, failed
+
+
+def train_parallel(names: list[str], extra: list[str], seeds: list[str], recipe: str, jobs: int) -> dict[str, float]:
+    """Every entry in its own process (``train NAME``), one torch thread per seed, logs in the runs folder."""
+    runs = paths.runs_dir()
+    runs.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+
+    def launch(name: str) -> subprocess.Popen:
+        cmd = ["-m", "training.zoo", "train", name, "--recipe", recipe, "--seeds", *seeds, "--part", *extra]
+        cmd = [sys.executable, *cmd]
+        with open(runs / f"{name}.log", "w") as log:  # the child keeps its own copy of the descriptor
+            return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=paths.ROOT)
+
+    minutes, failed = schedule(names, launch, jobs, lambda n: PLAN[n][1])
+    if failed:
+        print(f"failed: {', '.join(failed)} (logs: {runs}/<name>.log)", file=sys.stderr)
+    return minutes
+
+
+def record_wall(names: list[str], minutes: dict[str, float], total: float, args: argparse.Namespace) -> None:
+    """Add this ``train`` call to the runs folder's wall-clock record: a resumed ``--all`` adds up its calls."""
+    path = paths.runs_dir() / paths.WALL
+    old = json.loads(path.read_text()) if path.exists() else {}
+    if "calls" not in old:  # the older layout: one call's minutes per name and its total
+        old = {"entries": {k: v for k, v in old.items() if k != "total"}, "calls": []}
+    old["entries"].update(minutes)
+    old["calls"].append({"names": names, "minutes": total, "recipe": args.recipe, "jobs": args.jobs})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(old, indent=2) + "\n")
+
+
+def adopt(run: Path, name: str) -> None:
+    """Install a run trained outside ``zoo train`` (an experiment) whose settings are exactly the entry's.
+
+    Every setting in the run's train_config.json must equal the zoo command's, except the output folder,
+    the name and the seed and thread count (a zoo entry is any seed's run; one thread or two change only
+    rounding). The entry then records the zoo command with that seed, so ``zoo list`` reproduces it.
+    """
+    got = json.loads((run / "train_config.json").read_text())
+    if (run / train.STATE_FILE).exists() or not (run / "eval.json").exists():
+        raise SystemExit(f"{run} has not finished (no eval.json, or a resume state is left): finish it first")
+    out = paths.RUNS / name
+    cmd = command(name, out)
+    rebased = same_base(got, name, run)
+    differ = plan_differences({**got, **rebased}, name)
+    if differ:
+        said = "; ".join(f"{k}: {a!r} in the run, {b!r} in the plan" for k, (a, b) in differ.items())
+        raise SystemExit(f"{run} was not trained with {name}'s plan ({said})")
+    if out.resolve() != run.resolve():
+        shutil.rmtree(out, ignore_errors=True)
+        out.mkdir(parents=True)
+        for f in FILES:
+            shutil.copy2(run / f, out / f)
+    tc = json.loads((out / "train_config.json").read_text())
+    if rebased:  # the base it started from is this zoo's: eval.json (and so the card) names it as such
+        ev = json.loads((out / "eval.json").read_text())
+        ((how, source),) = rebased.items()
+        ev["derived_from"] = derived_from(source, how)
+        if how == "warm_start" and "warm_start" in ev:
+            ev["warm_start"]["from"] = portable(source)
+        (out / "eval.json").write_text(json.dumps(ev, indent=2) + "\n")
+    tc.update(out=str(out), name=name, **rebased)
+    seed = ["--seed", str(got["seed"]), "--threads", str(got["threads"])]
+    tc["command"] = ["python", "-m", "training.train", *cmd, *seed]
+    (out / "train_config.json").write_text(json.dumps(tc, indent=2) + "\n")
+    install(out, name)
+
+
+def same_base(train_config: dict, name: str, run: Path) -> dict[str, str]:
+    """The plan's base (``--init`` / ``--warm-start``) for a run that started from another zoo's copy of that base
+    with the same weights as this zoo's (a whole zoo trained elsewhere, adopted base first); else nothing.
+
+    The run recorded its base as a path under the checkout or, from elsewhere, by name only: then the base is
+    looked for beside the run, where ``train --all`` into another zoo puts it."""
+    _, base = PLAN[name]
+    want = train_args(command(name, paths.RUNS / name))
+    out = {}
+    for key in ("init", "warm_start"):
+        ran, planned = train_config.get(key) or "", want[key]
+        if base is None or not ran or not planned or ran == planned or Path(ran).name != base:
+            continue
+        ours = registry.zoo_dir() / base / "model.safetensors"
+        theirs = [f / "model.safetensors" for f in (paths.ROOT / ran, run.parent / base) if f.is_dir()]
+        if theirs and ours.exists() and theirs[0].read_bytes() == ours.read_bytes():
+            out[key] = planned
+    return out
+
+
+def plan_differences(train_config: dict, name: str) -> dict[str, tuple]:
+    """Each setting of a run (its train_config.json) that is not the entry's plan: (the run's, the plan's).
+
+    Empty for a run that ``train NAME`` would have made, up to ADOPT_IGNORES; a setting newer than the run
+    (absent from its train_config.json) had its default there.
+    """
+    want = asdict(train.TrainConfig(**train_args(command(name, paths.RUNS / name))))
+    got = {**asdict(train.TrainConfig()), **train_config}
+    return {k: (got.get(k), v) for k, v in want.items() if k not in ADOPT_IGNORES and got.get(k) != v}
+
+
+def needs_gpu(name: str) -> bool:
+    """Whether an entry (or the base it is trained from) is planned on a GPU (``--device cuda``).
+
+    Such a plan needs a budget a CPU would spend hours on, so a machine without CUDA does not try it.
+    """
+    _, base = PLAN[name]
+    return train_args(command(name, paths.RUNS / name))["device"] == "cuda" or (base is not None and needs_gpu(base))
+
+
+def trainable_here(names: list[str], every: bool) -> list[str]:
+    """The names a machine without CUDA can train: ``--all`` skips GPU entries (saying so), a named one is an error."""
+    gpu = [n for n in names if needs_gpu(n)]
+    if not gpu or torch.cuda.is_available():
+        return names
+    said = ", ".join(gpu)
+    if not every:
+        raise SystemExit(
+            f"{said}: planned on a GPU (--device cuda; `python -m training.zoo list` shows the command) and no CUDA "
+            "device is here. On a CPU the same settings would take hours; docs/training.md says what they took"
+        )
+    print(f"skipping {said}: planned on a GPU and no CUDA device is here (docs/training.md)", file=sys.stderr)
+    return [n for n in names if n not in gpu]
+
+
+def install(run: Path, name: str) -> None:
+    """Copy a finished run into zoo/<name> (Hub layout, no resume state)."""
+    dest = registry.zoo_dir() / name
+    dest.mkdir(parents=True, exist_ok=True)
+    for f in FILES:
+        shutil.copy2(run / f, dest / f)
+    tc = json.loads((dest / "train_config.json").read_text())
+    tc["out"] = f"runs/zoo/{name}"
+    (dest / "train_config.json").write_text(json.dumps(tc, indent=2) + "\n")
+    write_card(dest, name=name, repo_id=pushed_repo(name))

@@ -1,0 +1,112 @@
+"""The zoo's plan, read from plan.toml: each entry's ``python -m training.train`` arguments and the base it needs.
+
+The plan is data, like nanoGPT's config files: a recipe, a shared argument set and an entry are each a list of
+layers merged in order (plan.toml's header says how), and ``command`` lays an entry over a recipe the same way.
+An entry's arguments are kept as an argv list, the form ``training.train`` parses and a card records.
+"""
+
+from __future__ import annotations
+
+import sys
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from imagination import registry
+from training.zoo.paths import is_checkout_zoo
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10's standard library reads no TOML; tomli is the module tomllib was made from
+    import tomli as tomllib
+
+Flags = dict[str, str | None]  # "--flag" -> its value (None for a flag that takes none), in argv order
+Plan = dict[str, tuple[list[str], str | None]]  # name -> (training arguments, base checkpoint or None)
+
+
+def merge(*layers: Flags) -> Flags:
+    """Later layers win, and a flag set again moves after the earlier ones: each flag appears once in a command,
+    where its last layer puts it (the recipe's flags give way to an entry's this way)."""
+    out: Flags = {}
+    for layer in layers:
+        for flag in layer:
+            out.pop(flag, None)
+        out.update(layer)
+    return out
+
+
+def flags(argv: list[str]) -> Flags:
+    """An argv list's flags and values (a token that does not start with ``--`` is the value of the flag before)."""
+    out: Flags = {}
+    i = 0
+    while i < len(argv):
+        takes_value = i + 1 < len(argv) and not argv[i + 1].startswith("--")
+        out[argv[i]] = argv[i + 1] if takes_value else None
+        i += 1 + takes_value
+    return out
+
+
+def argv(f: Flags) -> list[str]:
+    return [t for flag, value in f.items() for t in (flag, value) if t is not None]
+
+
+def _value(value: Any, where: str) -> str | None:
+    """A plan value as argv text: a float would be re-spelt (4e-3 as 0.004), so the plan writes it as a string."""
+    if value is True:
+        return None
+    if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
+        return str(value)
+    raise ValueError(f"plan.toml {where} = {value!r}: write a string, an integer or true")
+
+
+def _layers(spec: dict[str, Any], where: str, known: dict[str, Flags]) -> Flags:
+    """A recipe's, set's or entry's ``args``: its layers merged, a name standing for a set's or an entry's flags."""
+    unknown = set(spec) - {"why", "args", "base"}
+    if unknown or not isinstance(spec.get("why"), str) or "\n" in spec["why"] or "args" not in spec:
+        raise ValueError(f"plan.toml {where}: give a one-line `why` and `args` (and an entry's `base`), nothing else")
+    out = []
+    for layer in spec["args"]:
+        if isinstance(layer, str) and layer not in known:
+            raise ValueError(f"plan.toml {where}: {layer!r} names no set or earlier entry")
+        if isinstance(layer, str):
+            out.append(known[layer])
+        else:
+            out.append({f"--{k}": _value(v, f"{where}.{k}") for k, v in layer.items()})
+    return merge(*out)
+
+
+def load(text: str) -> tuple[dict[str, list[str]], Plan, dict[str, str]]:
+    """The recipes, the plan and each entry's one-line reason, from plan.toml's text."""
+    data = tomllib.loads(text)
+    sets: dict[str, Flags] = {}
+    for name, spec in data.get("sets", {}).items():
+        sets[name] = _layers(spec, f"sets.{name}", sets)
+    recipes = {name: argv(_layers(spec, f"recipes.{name}", sets)) for name, spec in data["recipes"].items()}
+    entries: dict[str, Flags] = {}
+    plan: Plan = {}
+    for name, spec in data["entries"].items():
+        if name in sets:
+            raise ValueError(f"plan.toml entries.{name}: a set has that name")
+        entries[name] = _layers(spec, f"entries.{name}", {**sets, **entries})
+        plan[name] = (argv(entries[name]), spec.get("base"))
+    for name, (_, base) in plan.items():
+        if base is not None and base not in plan:
+            raise ValueError(f"plan.toml entries.{name}: its base {base!r} is not an entry")
+    return recipes, plan, {name: spec["why"] for name, spec in data["entries"].items()}
+
+
+RECIPES, PLAN, WHY = load(files("training.zoo").joinpath("plan.toml").read_text(encoding="utf-8"))
+SEEDS = ["0"]  # one run per entry (best_of keeps the best of several when given more)
+
+
+def command(name: str, out: Path, extra: list[str] | None = None, recipe: str = "fast") -> list[str]:
+    """``python -m training.train``'s arguments for an entry: the recipe under the entry's own flags, its base."""
+    args, base = PLAN[name]
+    cmd = ["--out", str(out), *argv(merge(flags(RECIPES[recipe]), flags(args))), "--name", name]
+    if base is not None:
+        # adversarial decoders and probes train on a frozen base (--init); any other entry with a
+        # base is a longer run of it (--warm-start)
+        frozen = "adversarial" in args or "probes" in args
+        where = f"zoo/{base}" if is_checkout_zoo(registry.zoo_dir()) else str(registry.zoo_dir() / base)
+        cmd += ["--init" if frozen else "--warm-start", where]
+    return cmd + (extra or [])

@@ -1,0 +1,156 @@
+"""The zoo in the docs: the README results table, the minutes table, two zoos compared, a figure per entry.
+
+Every number is read from eval.json or the model card, which the evaluator wrote from the saved weights.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from huggingface_hub import ModelCard
+
+from imagination import life, registry, viz, zoo
+from imagination.cards import card_eval_metrics
+from imagination.episode import run_episode
+from imagination.provenance import trained_on
+from training.docs import replace_block
+from training.floors import checkpoint_floors
+from training.zoo.paths import ROOT, WALL, runs_dir
+from training.zoo.plan import PLAN
+
+
+def table() -> str:
+    """The README results table, read from each checkpoint's model card.
+
+    Beside each interpretability stand the floors it must be read against: what copying the start
+    board, or the final board, to every model step scores on the same eval set, game, step counts
+    and scored steps (training/floors.py), since the eval set's sparse, evolved boards make copying
+    score far above 0.
+    """
+    lines = [
+        "| checkpoint | regime | steps (game/model) | interpretability | floor: copy start / final | "
+        "per-step decoded accuracy | final-board error | task error | bar (board 1%, summary 0.1%) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for e in registry.read():
+        if not e.get("bundled", True):  # a contributor's registered repo: its card is on the Hub, not here
+            continue
+        m = card_eval_metrics(ModelCard.load(registry.zoo_dir() / e["name"] / "README.md"))
+        floor = checkpoint_floors(registry.zoo_dir() / e["name"])
+        accs = " / ".join(f"{m[f'accuracy_step_{i}']:.3f}" for i in range(e["model_steps"] + 1))
+        task = f"{m['task_error']:.4f}" if "task_error" in m else f"{m['final_error']:.4f}"
+        ok = "yes" if e["meets_bar"] else "**no**"
+        lines.append(
+            f"| `{e['name']}` | {e['regime']} | {e['game_steps']}/{e['model_steps']} | "
+            f"{m['interpretability']:.3f} | {floor.copy_start:.3f} / {floor.copy_final:.3f} | {accs} | "
+            f"{m['final_error']:.4f} | {task} | {ok} |"
+        )
+    return "\n".join(lines)
+
+
+def minutes_table() -> str:
+    """Training cost per checkpoint, beside the recipe in docs/training.md (from eval.json)."""
+    lines = [
+        "| checkpoint | trained | steps | minutes | task error | bar (board 1%, summary 0.1%) |",
+        "|---|---|---|---|---|---|",
+    ]
+    total, steps, met, count, gpu = 0.0, 0, 0, 0, 0.0
+    for e in registry.read():
+        if not e.get("bundled", True):
+            continue
+        ev = json.loads((registry.zoo_dir() / e["name"] / "eval.json").read_text())
+        total, steps = total + ev.get("train_minutes", 0.0), steps + ev.get("train_steps", 0)
+        met, count = met + bool(e["meets_bar"]), count + 1
+        base = PLAN.get(e["name"], ([], None))[1]
+        n = len(ev.get("seed_selection", {}).get("seeds", {}))
+        how = f"from `{base}`" if base else (f"best of {n} seeds" if n > 1 else "one seed")
+        device = trained_on(registry.zoo_dir() / e["name"])
+        if device != "CPU":
+            how, gpu = f"{how}, on a {device}", gpu + ev.get("train_minutes", 0.0)
+        ok = "yes" if e["meets_bar"] else "**no**"
+        lines.append(
+            f"| `{e['name']}` | {how} | {ev.get('train_steps', '?')} | {ev.get('train_minutes', 0.0):.1f} | "
+            f"{e['task_error']:.4f} | {ok} |"
+        )
+    # each entry's own training minutes added up: seeds trained side by side count once (the chosen one's)
+    on_gpu = f" ({gpu:.1f} of them on a GPU)" if gpu else ""
+    lines.append(f"| **total, {count} checkpoints** | | {steps} | {total:.1f}{on_gpu} | | {met} of {count} |")
+    return "\n".join(lines)
+
+
+def _zoo_rows(zoo_dir: Path) -> dict[str, dict]:
+    """Each trained entry's steps, minutes and scores, read from its eval.json."""
+    rows = {}
+    for name in PLAN:
+        f = zoo_dir / name / "eval.json"
+        if f.exists():
+            ev = json.loads(f.read_text())
+            task = json.loads((zoo_dir / name / "config.json").read_text()).get("task", "board")
+            rows[name] = {**ev, "meets": registry.headline(ev, task)["meets_bar"]}  # the registry's rule
+    return rows
+
+
+def _wall(zoo_dir: Path, names: set[str]) -> float | None:
+    """The wall clock of the recorded ``train`` calls, if they trained every one of ``names``: a zoo retrained
+    piecemeal (a few entries by hand) has no wall clock of its own."""
+    path = ROOT / runs_dir(zoo_dir) / WALL  # runs/zoo is relative to ROOT; another zoo's runs are absolute
+    calls = json.loads(path.read_text())["calls"] if path.exists() else []
+    covered = {n for c in calls for n in c["names"]}
+    return sum(c["minutes"] for c in calls) if calls and names <= covered else None
+
+
+def _cells(r: dict | None) -> str:
+    if r is None:
+        return "- | - | - | - | -"
+    ok = "yes" if r["meets"] else "**no**"
+    return (
+        f"{r.get('train_steps', '?')} | {r.get('train_minutes', 0.0):.1f} | {r['task_error']:.4f} | "
+        f"{r['interpretability']:.3f} | {ok}"
+    )
+
+
+def _total(rows: dict[str, dict], zoo_dir: Path) -> str:
+    wall = _wall(zoo_dir, set(rows))
+    met = sum(r["meets"] for r in rows.values())
+    return (
+        f"{sum(r.get('train_steps', 0) for r in rows.values())} | "
+        f"{sum(r.get('train_minutes', 0.0) for r in rows.values()):.1f}"
+        + (f" (wall clock {wall:.1f})" if wall is not None else "")
+        + f" | | | {met} of {len(rows)}"
+    )
+
+
+def compare(zoo_dir: Path, other: Path) -> str:
+    """Entry by entry, steps, minutes, task error and interpretability in two zoos, and whether each meets its bar.
+
+    Made to judge a recipe on the whole zoo: train it into another zoo (``IMAGINATION_ZOO=... train --all
+    --recipe batch256``), then compare. The total line adds up each entry's minutes and gives each zoo's wall
+    clock of ``train`` where its runs folder recorded one.
+    """
+    a, b = _zoo_rows(zoo_dir), _zoo_rows(other)
+    lines = [
+        "| checkpoint | steps | minutes | task error | interp. | bar "
+        "| other: steps | minutes | task error | interp. | bar |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name in [n for n in PLAN if n in a or n in b]:
+        lines.append(f"| `{name}` | {_cells(a.get(name))} | {_cells(b.get(name))} |")
+    lines.append(f"| **total** | {_total(a, zoo_dir)} | {_total(b, other)} |")
+    return "\n".join(lines)
+
+
+def write_table(readme: Path = ROOT / "README.md", training_doc: Path = ROOT / "docs" / "training.md") -> None:
+    """Regenerate the README results table and docs/training.md's minutes table in place."""
+    replace_block(readme, "zoo-table", table())
+    replace_block(training_doc, "zoo-minutes", minutes_table())
+
+
+def figures(out_dir: Path = ROOT / "docs" / "figures") -> None:
+    """One figure per checkpoint: an eval episode's true frames beside the decoded hidden states."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for e in zoo.bundled():
+        model = zoo.load(e.name)
+        board = life.sample_episodes(8, 1, 20, seed=7, rule=e.rule)[5, 0]
+        ep = run_episode(model, board)
+        (out_dir / f"{e.name}.png").write_bytes(viz.figure_png(viz.episode_figure(ep), dpi=80))
