@@ -33,6 +33,7 @@ from tqdm import tqdm
 
 from imagination import registry
 from imagination.cards import card_eval_metrics, write_card
+from imagination.figures import episode_figure, figure_png
 from imagination.provenance import derived_from, portable, trained_on
 from imagination.registry import HUB_ORG
 from training import registration
@@ -637,7 +638,7 @@ def write_table(readme: Path = ROOT / "README.md", training_doc: Path = ROOT / "
 
 def figures(out_dir: Path = ROOT / "docs" / "figures") -> None:
     """One figure per checkpoint: an eval episode's true frames beside the decoded hidden states."""
-    from imagination import life, viz, zoo
+    from imagination import life, zoo
     from imagination.episode import run_episode
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -645,7 +646,7 @@ def figures(out_dir: Path = ROOT / "docs" / "figures") -> None:
         model = zoo.load(e.name)
         board = life.sample_episodes(8, 1, 20, seed=7, rule=e.rule)[5, 0]
         ep = run_episode(model, board)
-        (out_dir / f"{e.name}.png").write_bytes(viz.figure_png(viz.episode_figure(ep), dpi=80))
+        (out_dir / f"{e.name}.png").write_bytes(figure_png(episode_figure(ep, env=model.config.env), dpi=80))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -19,6 +19,7 @@ from imagination.figures.colors import (
     GREYS,
     GRID_INDEX,
     INK_LEVELS,
+    INK_TEXT,
     PANEL_PALETTE,
     RED0,
     REDS,
@@ -26,7 +27,7 @@ from imagination.figures.colors import (
     ink_index,
 )
 
-PALETTE_BYTES = PANEL_PALETTE.reshape(-1).tobytes() + bytes(768 - PANEL_PALETTE.size)
+_PALETTE_BYTES = PANEL_PALETTE.reshape(-1).tobytes() + bytes(768 - PANEL_PALETTE.size)
 _FONTS = threading.local()  # FreeType faces are not shared between threads
 
 
@@ -61,7 +62,7 @@ def put_text(
     canvas: np.ndarray,
     xy: tuple[float, float],
     text: str,
-    ink: int = 0,
+    ink: int = INK_TEXT,
     px: int = 12,
     bold: bool = False,
     anchor: str = "la",
@@ -102,13 +103,13 @@ def to_rgb(indices: np.ndarray) -> np.ndarray:
     return PANEL_PALETTE[indices]
 
 
-def to_image(indices: np.ndarray, palette: bytes = PALETTE_BYTES) -> Image.Image:
+def to_image(indices: np.ndarray, palette: bytes = _PALETTE_BYTES) -> Image.Image:
     img = Image.fromarray(indices, mode="P")
     img.putpalette(palette)
     return img
 
 
-def palette_png(indices: np.ndarray, palette: bytes = PALETTE_BYTES) -> bytes:
+def palette_png(indices: np.ndarray, palette: bytes = _PALETTE_BYTES) -> bytes:
     """Palette indices as a PNG: lossless for a fixed palette, and a third of the time of RGB."""
     buf = io.BytesIO()
     to_image(indices, palette).save(buf, format="PNG", compress_level=1)

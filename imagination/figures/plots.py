@@ -22,7 +22,7 @@ from imagination.figures.labels import Words, step_heading, step_kind
 ANNOTATE_MAX = 13  # a matrix up to this many rows and columns has its values written in the cells
 
 
-def new_figure(width: float, height: float) -> Figure:
+def _figure(width: float, height: float) -> Figure:
     """A figure of ``width`` x ``height`` inches with constrained layout, on its own Agg canvas."""
     fig = Figure(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(fig)
@@ -45,7 +45,7 @@ def episode_figure(ep: Episode, max_columns: int = 12, env: Environment | None =
         ("imagined", ep.imagined, BOARD_CMAP),
         ("error", ep.errors, ERROR_CMAP),
     ]
-    fig = new_figure(1.55 * n + 1.2, 1.55 * len(rows) + 0.9)
+    fig = _figure(1.55 * n + 1.2, 1.55 * len(rows) + 0.9)
     axes = fig.subplots(len(rows), n, squeeze=False)
     prob_im = None
     for r, (name, data, cmap) in enumerate(rows):
@@ -93,7 +93,7 @@ def score_matrix_figure(
     m, g = scores.shape
     annotate = max(m, g) <= ANNOTATE_MAX if annotate is None else annotate
     width, height = (1.0 + 0.6 * g, 0.8 + 0.55 * m) if annotate else (1.7 + 0.11 * g, 1.3 + 0.11 * m)
-    fig = new_figure(width, height)
+    fig = _figure(width, height)
     ax = fig.subplots()
     im = ax.imshow(scores, cmap=SCORE_CMAP, vmin=0, vmax=1)
     for i in range(m if annotate else 0):
@@ -119,7 +119,7 @@ def curves_figure(
     title: str = "Imagination beyond the trained horizon",
 ) -> Figure:
     """One line per checkpoint over model steps; dashed verticals at each trained horizon."""
-    fig = new_figure(7, 4)
+    fig = _figure(7, 4)
     ax = fig.subplots()
     for k, (name, ys) in enumerate(curves.items()):
         line = ax.plot(range(len(ys)), ys, marker="o", ms=3, label=name)[0]
@@ -152,7 +152,7 @@ def curves_panels(
     threshold: float = 0.99,
 ) -> Figure:
     """Small multiples: one panel per group (e.g. trained horizon), so twenty curves stay readable."""
-    fig = new_figure(4.2 * len(panels), 4)
+    fig = _figure(4.2 * len(panels), 4)
     axes = np.atleast_1d(fig.subplots(1, len(panels), sharey=True))
     for ax, (title, curves) in zip(axes, panels.items(), strict=True):
         for name, ys in curves.items():
