@@ -9,6 +9,7 @@ from pathlib import Path
 from conftest import TINY_TRAIN, assert_tables_close
 from huggingface_hub import ModelCard
 
+from imagination import figures
 from imagination.cards import card_eval_metrics
 from training import analyze, train
 
@@ -54,10 +55,8 @@ def test_analyze_a_summary_model_says_what_is_not_defined(tmp_path: Path) -> Non
 
 
 def test_extrapolation_figure_has_a_panel_per_horizon() -> None:
-    from imagination import viz
-
     panels = {"trained for 2": {"a": [1.0, 0.9, 0.5]}, "trained for 3": {"b": [1.0, 1.0, 1.0, 0.8], "c": [0.7] * 4}}
-    fig = viz.curves_panels(panels, {"a": 2, "b": 3, "c": 3})
+    fig = figures.curves_panels(panels, {"a": 2, "b": 3, "c": 3})
     assert [ax.get_title() for ax in fig.axes] == list(panels)
     assert [len(ax.get_lines()) for ax in fig.axes] == [1 + 2, 2 + 2]  # curves + horizon + 99% line
-    assert viz.figure_png(fig).startswith(b"\x89PNG")
+    assert figures.figure_png(fig).startswith(b"\x89PNG")

@@ -30,7 +30,7 @@ import torch
 from conftest import TINY_TRAIN as SHARED_TINY_TRAIN
 from PIL import Image
 
-from imagination import ImaginationModel, analysis, life, patterns, viz
+from imagination import ImaginationModel, analysis, figures, life, patterns
 from imagination.episode import intervene, run_episode
 from imagination.evaluate import EVAL_SEED, EvalSet, eval_episodes
 
@@ -437,12 +437,12 @@ def test_run_episode_shows_every_step_and_matches_the_package(client, zoo_dir: P
     assert table["headers"] == ["step", "game step", "kind", "accuracy", "MCC"]
     assert f"**{name}**" in status and "accuracy" in status
     panel_img = np.asarray(Image.open(panel).convert("RGB"))
+    page_panel, matrix, _ = (png_rgb(data) for data in figures.episode_images(ep, figures.MATRIX_TITLE))
     # lossless: what the package draws (up to a grey level where another thread count rounds differently)
-    assert panel_img.shape == viz.page_panel(ep).shape
-    assert (panel_img != viz.page_panel(ep)).any(-1).mean() < 0.01
+    assert panel_img.shape == page_panel.shape
+    assert (panel_img != page_panel).any(-1).mean() < 0.01
     heat = np.asarray(Image.open(heatmap).convert("RGB"))
-    expected = viz.score_matrix_image(ep.score_matrix(), ep.trained_steps, viz.MATRIX_TITLE)
-    assert heat.shape == expected.shape and (heat != expected).any(-1).mean() < 0.01
+    assert heat.shape == matrix.shape and (heat != matrix).any(-1).mean() < 0.01
     with Image.open(gif) as anim:
         assert anim.n_frames == ep.steps + 1
 
@@ -585,7 +585,12 @@ def test_the_model_cache_is_bounded_and_keyed_by_folder(app_module, zoo_dir: Pat
 
 
 # ---------------------------------------------------------------------------------------------
-# The fast renderers the app draws with (imagination.viz)
+# The fast renderers the app draws with (imagination.figures)
+
+
+def png_rgb(data: bytes) -> np.ndarray:
+    """A PNG (or a GIF's first frame) as RGB uint8: what a browser shows of the bytes the app serves."""
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
 
 
 @pytest.fixture(scope="module")
@@ -594,31 +599,34 @@ def episode(zoo_dir: Path, tied: str):
     return run_episode(model, expected_board("random", 5), steps=model.config.model_steps + 2)
 
 
-def test_episode_panel_draws_the_boards_cell_by_cell(episode) -> None:
-    img = viz.episode_panel(episode)
+def test_the_page_panel_is_a_palette_png_of_the_panel_colours(episode, zoo_dir: Path, tied: str) -> None:
+    png = Image.open(io.BytesIO(figures.episode_images(episode)[0]))
+    img = np.asarray(png.convert("RGB"))
     assert img.dtype == np.uint8 and img.ndim == 3 and img.shape[-1] == 3
-    png = Image.open(io.BytesIO(viz.episode_panel_png(episode)))
-    assert png.mode == "P" and np.array_equal(np.asarray(png.convert("RGB")), img)
-    one = viz.episode_panel(episode, [0])
-    assert one.shape[1] < img.shape[1]
-    with pytest.raises(ValueError):
-        viz.episode_panel(episode, [episode.steps + 1])
+    # lossless: every pixel is the panel palette's colour of its index, nothing quantised
+    assert png.mode == "P" and np.array_equal(img, figures.PANEL_PALETTE[np.asarray(png)])
+    one_step = run_episode(ImaginationModel.from_pretrained(zoo_dir / tied), episode.start, steps=1)
+    assert png_rgb(figures.episode_images(one_step)[0]).shape[1] < img.shape[1]  # a column a step
 
 
 def test_animation_has_one_frame_per_step(episode) -> None:
-    with Image.open(io.BytesIO(viz.episode_animation(episode))) as anim:
+    with Image.open(io.BytesIO(figures.episode_animation(episode))) as anim:
         assert anim.n_frames == episode.steps + 1
+        # drawn in the panel palette: the frames shown are the frames drawn, nothing quantised
+        palette = np.asarray(anim.getpalette()[: figures.PANEL_PALETTE.size], np.uint8).reshape(-1, 3)
+        assert anim.mode == "P" and np.array_equal(palette, figures.PANEL_PALETTE)
         anim.seek(2)
-        assert np.array_equal(np.asarray(anim.convert("RGB")), viz.animation_frame(episode, 2))
+        frame = np.asarray(anim.convert("RGB")).reshape(-1, 3)
+        assert {tuple(c) for c in np.unique(frame, axis=0)} <= {tuple(c) for c in figures.PANEL_PALETTE}
 
 
-def test_score_matrix_image_matches_the_matplotlib_figure(episode) -> None:
+def test_score_matrix_png_matches_the_matplotlib_figure(episode) -> None:
     scores = episode.score_matrix()
-    fast = viz.score_matrix_image(scores, episode.trained_steps, dpi=100)
-    fig = viz.score_matrix_figure(scores, episode.trained_steps)
+    fast = png_rgb(figures.score_matrix_png(scores, episode.trained_steps, dpi=100))
+    fig = figures.score_matrix_figure(scores, episode.trained_steps)
     w, h = fig.get_size_inches()
-    fig.set_size_inches(max(w, 4.4), max(h, 3.6))  # score_matrix_image's minimum size
-    slow = np.asarray(Image.open(io.BytesIO(viz.figure_png(fig, dpi=100))))[..., :3]
+    fig.set_size_inches(max(w, 4.4), max(h, 3.6))  # score_matrix_png's minimum size
+    slow = np.asarray(Image.open(io.BytesIO(figures.figure_png(fig, dpi=100))))[..., :3]
     assert fast.shape == slow.shape
     diff = np.abs(fast.astype(int) - slow.astype(int)).sum(-1)
     # the same picture, up to the anti-aliasing of the cell values' text: 8.1 to 9.0 mean and 1.7% to 1.9% of the
@@ -630,37 +638,37 @@ def test_score_matrix_image_matches_the_matplotlib_figure(episode) -> None:
 def test_the_page_panel_wraps_long_episodes_at_their_own_size(episode, zoo_dir: Path, tied: str) -> None:
     model = ImaginationModel.from_pretrained(zoo_dir / tied)
     long = run_episode(model, expected_board("random", 5), steps=50)
-    img = viz.page_panel(long)
-    assert img.shape[1] <= viz.PAGE_WIDTH  # fits the result column: never squeezed into it
-    scale = viz.page_scale((20, 20), 51)
+    img = png_rgb(figures.episode_images(long)[0])
+    assert img.shape[1] <= figures.PAGE_WIDTH  # fits the result column: never squeezed into it
+    scale = figures.page_scale((20, 20), 51)
     bands = (img.shape[1] - 84 - 96 + 12) // (max(20 * scale, 84) + 12)
     assert img.shape[0] > 51 // bands * 4 * 20 * scale  # every step drawn, band under band
-    short = viz.page_panel(episode)
-    assert short.shape[1] <= viz.PAGE_WIDTH and viz.page_scale((20, 20), episode.steps + 1) * 20 >= 100
+    short = png_rgb(figures.episode_images(episode)[0])
+    assert short.shape[1] <= figures.PAGE_WIDTH and figures.page_scale((20, 20), episode.steps + 1) * 20 >= 100
 
 
 def test_a_long_runs_score_matrix_is_colours_without_numbers(zoo_dir: Path, tied: str) -> None:
     model = ImaginationModel.from_pretrained(zoo_dir / tied)
     long = run_episode(model, expected_board("random", 5), steps=50)
-    img = viz.score_matrix_image(long.score_matrix(), long.trained_steps, viz.MATRIX_TITLE)
+    img = png_rgb(figures.score_matrix_png(long.score_matrix(), long.trained_steps, figures.MATRIX_TITLE))
     assert img.shape[1] <= 900 and img.shape[0] <= 900  # 51 x 51 cells of 11 px, not a 3,000 px figure
-    zeros = viz.score_matrix_image(np.zeros((51, 51)), long.trained_steps, viz.MATRIX_TITLE)
-    ones = viz.score_matrix_image(np.ones((51, 51)), long.trained_steps, viz.MATRIX_TITLE)
+    zeros = png_rgb(figures.score_matrix_png(np.zeros((51, 51)), long.trained_steps, figures.MATRIX_TITLE))
+    ones = png_rgb(figures.score_matrix_png(np.ones((51, 51)), long.trained_steps, figures.MATRIX_TITLE))
     assert (zeros != ones).any(-1).mean() > 0.2  # the cells are painted
 
 
 def test_compare_panel_has_a_row_per_checkpoint(zoo_dir: Path, names: list[str]) -> None:
     models = [ImaginationModel.from_pretrained(zoo_dir / n) for n in names[:2]]
     eps = [run_episode(m, expected_board("random", 5)) for m in models]
-    one = Image.open(io.BytesIO(viz.compare_panel_png(eps[:1], names[:1])))
-    two = Image.open(io.BytesIO(viz.compare_panel_png(eps, names[:2])))
+    one = Image.open(io.BytesIO(figures.compare_panel_png(eps[:1], names[:1])))
+    two = Image.open(io.BytesIO(figures.compare_panel_png(eps, names[:2])))
     assert two.size[1] > one.size[1] and two.size[0] <= 1200
     with pytest.raises(ValueError):
-        viz.compare_panel_png(eps, names[:1])
+        figures.compare_panel_png(eps, names[:1])
 
 
 def test_step_kinds(episode) -> None:
-    kinds = [viz.step_kind(episode, i) for i in range(episode.steps + 1)]
+    kinds = [figures.step_kind(episode, i) for i in range(episode.steps + 1)]
     assert kinds[-2:] == ["beyond training"] * 2
     assert all(kinds[i] == "trained" for i in episode.trained_steps)
 
@@ -753,7 +761,8 @@ def test_intervening_with_the_unedited_imagined_board(client, zoo_dir: Path, tie
     np.testing.assert_allclose(s["accuracy"], ep.accuracy, atol=1e-6)
     np.testing.assert_allclose(s["mcc"], ep.mcc, atol=1e-6)
     assert "Compared with the original run" in status and "0 cells flipped" in status
-    assert np.asarray(Image.open(panel).convert("RGB")).shape == viz.episode_panel(ep).shape
+    served, drawn = np.asarray(Image.open(panel).convert("RGB")), png_rgb(figures.intervention_panel_png(ep, i))
+    assert served.shape == drawn.shape and (served != drawn).any(-1).mean() < 0.01  # up to a rounded grey level
 
 
 def test_intervening_with_a_flipped_cell_follows_the_edited_game(client, zoo_dir: Path, tied: str) -> None:
@@ -914,21 +923,23 @@ def test_edited_board_image_colours_the_edits(episode) -> None:
     board = episode.imagined[1].copy()
     reference = board.copy()
     board[0, 0] ^= 1
-    img = viz.edited_board_image(board, reference, 10)
-    plain = viz.board_image(board, 10)
+    img = figures.edited_board_image(board, reference, 10)
+    plain = figures.board_image(board, 10)
     changed = (img != plain).any(-1)
     assert changed[1:10, 1:10].all() and changed.sum() == 81  # the flipped cell, inside its grid lines
-    assert np.array_equal(viz.edited_board_image(board, None, 10), plain)
+    assert np.array_equal(figures.edited_board_image(board, None, 10), plain)
     with pytest.raises(ValueError):
-        viz.edited_board_image(board, reference[:5], 10)
+        figures.edited_board_image(board, reference[:5], 10)
 
 
 def test_intervention_panel_frames_the_edited_step(episode) -> None:
-    plain = viz.episode_panel(episode)
+    blue = np.array(figures.colors.KIND["imagined"], np.uint8)
     for step in (0, 1, episode.steps):
-        framed = np.asarray(Image.open(io.BytesIO(viz.intervention_panel_png(episode, step))).convert("RGB"))
+        framed = png_rgb(figures.intervention_panel_png(episode, step))
+        # the same panel framed two columns away: where the two differ in the frame's blue is this frame
+        plain = png_rgb(figures.intervention_panel_png(episode, step + 2 if step + 2 <= episode.steps else step - 2))
         assert framed.shape == plain.shape
-        changed = (framed != plain).any(-1)
+        changed = (framed != plain).any(-1) & (framed == blue).all(-1)
         cols = np.flatnonzero(changed.any(0))
         width = plain.shape[1] - 84 - 96  # the columns' band (row labels on the left, colour bar on the right)
         col_pitch = (width + 12) / (episode.steps + 1)
@@ -936,7 +947,7 @@ def test_intervention_panel_frames_the_edited_step(episode) -> None:
         assert abs((cols.min() + cols.max()) / 2 - centre) <= 2  # a frame centred on the edited column
         assert cols.max() - cols.min() < col_pitch + 2
     with pytest.raises(ValueError):
-        viz.intervention_panel_png(episode, episode.steps + 1)
+        figures.intervention_panel_png(episode, episode.steps + 1)
 
 
 # ---------------------------------------------------------------------------------------------

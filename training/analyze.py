@@ -18,7 +18,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from imagination import analysis, cards, registry, viz, zoo
+from imagination import analysis, cards, figures, registry, zoo
 from imagination.evaluate import EvalSet, eval_episodes
 from imagination.model import ImaginationModel
 from training import train
@@ -131,7 +131,7 @@ def extrapolation_figure(folders: list[Path], out: Path) -> None:
             horizons[f.name] = ex["trained_steps"]
     out.parent.mkdir(parents=True, exist_ok=True)
     panels = dict(sorted(panels.items()))
-    out.write_bytes(viz.figure_png(viz.curves_panels(panels, horizons), dpi=90))
+    out.write_bytes(figures.figure_png(figures.curves_panels(panels, horizons), dpi=90))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -10,8 +10,9 @@ from pathlib import Path
 
 from huggingface_hub import ModelCard
 
-from imagination import life, registry, viz, zoo
+from imagination import life, registry, zoo
 from imagination.cards import card_eval_metrics
+from imagination.figures import episode_figure, figure_png
 from imagination.episode import run_episode
 from imagination.provenance import trained_on
 from training.docs import replace_block
@@ -153,4 +154,4 @@ def figures(out_dir: Path = ROOT / "docs" / "figures") -> None:
         model = zoo.load(e.name)
         board = life.sample_episodes(8, 1, 20, seed=7, rule=e.rule)[5, 0]
         ep = run_episode(model, board)
-        (out_dir / f"{e.name}.png").write_bytes(viz.figure_png(viz.episode_figure(ep), dpi=80))
+        (out_dir / f"{e.name}.png").write_bytes(figure_png(episode_figure(ep, env=model.config.env), dpi=80))
