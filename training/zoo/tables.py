@@ -12,8 +12,8 @@ from huggingface_hub import ModelCard
 
 from imagination import life, registry, zoo
 from imagination.cards import card_eval_metrics
-from imagination.figures import episode_figure, figure_png
 from imagination.episode import run_episode
+from imagination.figures import episode_figure, figure_png
 from imagination.provenance import trained_on
 from training.docs import replace_block
 from training.floors import checkpoint_floors
