@@ -235,7 +235,10 @@ class Trainer:
             # the previous phase holds only the weights this phase starts from.
             load_state(self.state_path, self.modules, {"opt": self.opt} if self.info["phase"] == phase else {})
             self.info = None
-        # Resumed inside the phase, the restored groups hold the initial_lr the schedule started from.
+        # The lr each group's schedule starts from; restored groups hold it, except in a checkpoint
+        # written before the schedule was a LambdaLR (which resumes the same way with it set here).
+        for g in self.opt.param_groups:
+            g.setdefault("initial_lr", self.tc.disc_lr if g.get("fixed_lr") else self.tc.lr)
         done = self.global_step - start
         self.schedule = LambdaLR(self.opt, lr_lambdas(self.tc, self.opt.param_groups, n), last_epoch=done - 1)
         self.runner: nn.Module = self.objective
