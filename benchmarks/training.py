@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-# The README's one-line recipe: every setting is train.py's default.
+# The README's one-line recipe: every setting is TrainConfig's default (training/config.py).
 README_RECIPE = "--regime autoencoder --game-steps 3"
 
 

@@ -18,7 +18,7 @@ from safetensors.torch import load_file
 
 from imagination import ImaginationModel, cards
 from imagination.evaluate import EvalSet, evaluate
-from training import train
+from training import data, train, trainer
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = TINY_TRAIN
@@ -171,18 +171,18 @@ def test_interrupted_run_resumes_to_the_same_state(
 ) -> None:
     args = ["--regime", regime, "--precision", precision]
     full = run_cli(tmp_path / "full", *args)
-    real_sample = train.sample_batch
+    real_sample = data.sample_batch
 
     def crash_at(tc: train.TrainConfig, cfg: object, step: int, rank: int):  # type: ignore[no-untyped-def]
         if step == stop_at:
             raise KeyboardInterrupt
         return real_sample(tc, cfg, step, rank)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(train, "sample_batch", crash_at)
+    monkeypatch.setattr(data, "sample_batch", crash_at)
     with pytest.raises(KeyboardInterrupt):
         run_cli(tmp_path / "resumed", *args)
     assert (tmp_path / "resumed" / train.STATE_FILE).exists()
-    monkeypatch.setattr(train, "sample_batch", real_sample)
+    monkeypatch.setattr(data, "sample_batch", real_sample)
     train.main(["--out", str(tmp_path / "resumed"), *TINY, *args, "--resume"])
     resumed = json.loads((tmp_path / "resumed" / "eval.json").read_text())
     a, b = _weights(tmp_path / "full"), _weights(tmp_path / "resumed")
@@ -291,39 +291,7 @@ def test_stop_error_ends_the_model_phase_early(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "early" / "eval.json").read_text())["train_steps"] == 6
 
 
-# -- the device path: every test runs on a CPU-only machine; CUDA's presence is mocked ---------------
-def test_device_auto_picks_cuda_only_where_present(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("LOCAL_RANK", raising=False)
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    assert train.pick_device("auto") == torch.device("cpu")
-    assert train.pick_device("cpu") == torch.device("cpu")
-    with pytest.raises(ValueError, match="no CUDA device"):
-        train.pick_device("cuda")
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    assert train.pick_device("auto") == torch.device("cuda", 0)
-    assert train.pick_device("cpu") == torch.device("cpu")  # asked for, even beside a GPU
-    monkeypatch.setenv("LOCAL_RANK", "1")  # under torchrun, each rank its own GPU
-    assert train.pick_device("cuda") == torch.device("cuda", 1)
-    with pytest.raises(ValueError, match="--device"):
-        train.TrainConfig(device="tpu")
-    with pytest.raises(SystemExit):
-        train.main(["--device", "gpu"])
-
-
-def test_precision_auto_is_bf16_on_gpu_fp32_on_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
-    cpu, gpu = torch.device("cpu"), torch.device("cuda", 0)
-    assert train.autocast_dtype("auto", cpu) is None
-    assert train.autocast_dtype("fp32", cpu) is None
-    assert train.autocast_dtype("bf16", cpu) == torch.bfloat16
-    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)
-    assert train.autocast_dtype("auto", gpu) == torch.bfloat16
-    assert train.autocast_dtype("fp32", gpu) is None
-    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: False)  # an older GPU: fp32
-    assert train.autocast_dtype("auto", gpu) is None
-    with pytest.raises(ValueError, match="--precision"):
-        train.TrainConfig(precision="fp16")
-
-
+# -- the device path: every test runs on a CPU-only machine ------------------------------------------
 def test_device_cpu_trains_the_same_weights_as_the_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """On a machine without CUDA the default is the CPU in fp32, and naming it changes nothing."""
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
@@ -347,20 +315,6 @@ def test_bf16_run_saves_the_same_format(tmp_path: Path) -> None:
     assert not all(torch.equal(a[k], b[k]) for k in a)  # it did train in another precision
     first = json.loads((tmp_path / "bf16" / "log.jsonl").read_text().splitlines()[0])
     assert first["precision"] == "bf16"
-
-
-def test_batches_ahead_are_the_batches_of_each_step() -> None:
-    """The GPU path draws the next batch in a thread; whatever order steps ask, each gets its own batch."""
-    tc = train.TrainConfig(out="unused", channels=4, core_hidden=8, batch_size=8, train_size=8, regime="adversarial")
-    cfg = train.model_config(tc)
-    batches = train.Batches(tc, cfg, 0, torch.device("cpu"), ahead=True)
-    try:
-        for step in (0, 1, 2, 5, 6, 3):  # in order (served from the thread) and jumps (drawn afresh)
-            ep, real = batches.get(step)
-            want_ep, want_real = train.sample_batch(tc, cfg, step, 0)
-            assert torch.equal(ep, want_ep) and torch.equal(real, want_real), step
-    finally:
-        batches.close()
 
 
 def _training_benchmark():  # type: ignore[no-untyped-def]
@@ -400,72 +354,13 @@ def test_stop_error_is_checked_between_log_points_once_the_batch_is_near(tmp_pat
     assert log[-1]["event"] == "stop_error_reached" and log[-1]["step"] == 2
     tc = train.TrainConfig(stop_error=0.001, stop_every=50)
     near, far = {"acc": torch.tensor(0.995)}, {"acc": torch.tensor(0.98)}
-    assert train.near_stop(tc, "model", 100, near, world=1)
-    assert not train.near_stop(tc, "model", 120, near, world=1)  # only every stop_every steps
-    assert not train.near_stop(tc, "model", 100, far, world=1)  # the batch is not within 10x of the bar
-    assert not train.near_stop(tc, "model", 100, near, world=2)  # DDP ranks see different batches
-    assert not train.near_stop(tc, "decoder", 100, near, world=1)
-    assert not train.near_stop(tc, "model", 100, {"mae_cells": torch.tensor(0.0)}, world=1)  # summary task
-    assert not train.near_stop(train.TrainConfig(stop_every=0), "model", 100, near, world=1)
-
-
-def test_summary_head_stays_fp32_under_bf16_autocast() -> None:
-    """A count is exact to the cell (up to 400), beyond bf16's precision: mixed precision must spare the head."""
-    tc = train.TrainConfig(out="unused", task="count", game_steps=2, channels=4, core_hidden=8, batch_size=4)
-    model, extra = train.build(tc)
-    seen: list[torch.dtype] = []
-    assert model.task_head is not None
-    model.task_head.register_forward_hook(lambda mod, inp, out: seen.append(out.dtype))
-    ep, real = train.sample_batch(tc, model.config, 0, 0)
-    with torch.autocast("cpu", dtype=torch.bfloat16):
-        loss, stats = train.Objective(tc, model, extra)(ep, real, 0.0)
-    assert seen == [torch.float32] and loss.dtype == torch.float32
-    decoder_out: list[torch.dtype] = []
-    model.decoder.register_forward_hook(lambda mod, inp, out: decoder_out.append(out.dtype))
-    with torch.autocast("cpu", dtype=torch.bfloat16):
-        train.Objective(tc, model, extra)(ep, real, 0.0)
-    assert decoder_out == [torch.bfloat16]  # the rest of the network does run in bf16
-
-
-# -- the latent consistency loss (docs/analysis.md, "An imagination that keeps running") -------------
-def _objective_loss(tc: train.TrainConfig, model: ImaginationModel, ep: torch.Tensor) -> tuple[torch.Tensor, dict]:
-    model.zero_grad(set_to_none=True)
-    loss, stats = train.Objective(tc, model, torch.nn.ModuleDict())(ep, torch.empty(0), 0.0)
-    loss.backward()
-    return loss.detach(), stats
-
-
-def test_latent_loss_pulls_h_T_towards_the_encoding_of_board_T() -> None:
-    base = train.TrainConfig(channels=4, core_hidden=8, batch_size=8, train_size=8, game_steps=3)
-    model, _ = train.build(base)
-    ep, _ = train.sample_batch(base, model.config, 0, 0)
-    plain, _ = _objective_loss(base, model, ep)
-    plain_grads = {n: p.grad.clone() for n, p in model.named_parameters()}
-    with torch.no_grad():
-        expected = torch.nn.functional.mse_loss(model(ep[:, 0])[:, 3], model.encode(ep[:, -1]))
-    assert expected > 0
-    grads = {}
-    for detach in (True, False):
-        tc = train.TrainConfig(**{**base.__dict__, "latent_weight": 2.0, "latent_detach": detach})
-        loss, stats = _objective_loss(tc, model, ep)
-        assert torch.allclose(loss - plain, 2.0 * expected, rtol=1e-5)
-        assert torch.allclose(stats["latent"], expected)
-        grads[detach] = {n: p.grad.clone() for n, p in model.named_parameters()}
-    # the term moves the core; only the joint variant also moves the encoder through the target
-    assert not torch.allclose(grads[True]["core.0.0.weight"], plain_grads["core.0.0.weight"])
-    assert torch.allclose(grads[True]["core.0.0.weight"], grads[False]["core.0.0.weight"])
-    assert not torch.allclose(grads[True]["encoder.0.weight"], grads[False]["encoder.0.weight"])
-    # the decoder never sees it: the board losses stay those of steps 0 and T
-    assert torch.allclose(grads[True]["decoder.0.weight"], plain_grads["decoder.0.weight"])
-    # relative: the same MSE in units of the target's mean square, so shrinking the encoder does not lower it
-    tc = train.TrainConfig(**{**base.__dict__, "latent_weight": 2.0, "latent_relative": True})
-    loss, stats = _objective_loss(tc, model, ep)
-    with torch.no_grad():
-        scale = model.encode(ep[:, -1]).pow(2).mean()
-    assert torch.allclose(loss - plain, 2.0 * expected / scale, rtol=1e-5)
-    assert train.regime_name(tc) == "autoencoder+latent-relative"
-    with pytest.raises(ValueError, match="board task only"):
-        train.TrainConfig(task="count", latent_weight=1.0)
+    assert trainer.near_stop(tc, "model", 100, near, world=1)
+    assert not trainer.near_stop(tc, "model", 120, near, world=1)  # only every stop_every steps
+    assert not trainer.near_stop(tc, "model", 100, far, world=1)  # the batch is not within 10x of the bar
+    assert not trainer.near_stop(tc, "model", 100, near, world=2)  # DDP ranks see different batches
+    assert not trainer.near_stop(tc, "decoder", 100, near, world=1)
+    assert not trainer.near_stop(tc, "model", 100, {"mae_cells": torch.tensor(0.0)}, world=1)  # summary task
+    assert not trainer.near_stop(train.TrainConfig(stop_every=0), "model", 100, near, world=1)
 
 
 def test_latent_run_records_the_loss_and_keeps_the_trained_steps(tmp_path: Path) -> None:
@@ -479,29 +374,6 @@ def test_latent_run_records_the_loss_and_keeps_the_trained_steps(tmp_path: Path)
     assert cfg["trained_steps"] == scores["trained_steps"] == [0, 3]
     log = [json.loads(line) for line in (tmp_path / "latent" / "log.jsonl").read_text().splitlines()]
     assert all("latent" in r for r in log if r.get("phase") == "model")
-
-
-def test_hidden_noise_perturbs_the_core_inputs_not_h0() -> None:
-    tc = train.TrainConfig(channels=4, core_hidden=8, batch_size=8, train_size=8, game_steps=3, hidden_noise=0.5)
-    model, _ = train.build(tc)
-    ep, _ = train.sample_batch(tc, model.config, 0, 0)
-    objective = train.Objective(tc, model, torch.nn.ModuleDict())
-    with torch.no_grad():
-        clean = model(ep[:, 0])
-        torch.manual_seed(1)
-        noisy = objective._noisy_hidden(ep[:, 0])
-        torch.manual_seed(1)
-        again = objective._noisy_hidden(ep[:, 0])
-    assert torch.equal(noisy[:, 0], clean[:, 0])  # the step-0 decoder loss sees the true encoding
-    assert not torch.allclose(noisy[:, 1:], clean[:, 1:])
-    assert torch.equal(noisy, again)  # seeded per step by Batches.get, like the data
-    assert train.regime_name(tc) == "autoencoder+noise"
-    quiet = train.TrainConfig(**{**tc.__dict__, "hidden_noise": 0.0})
-    torch.manual_seed(1)
-    loss_quiet, _ = train.Objective(quiet, model, torch.nn.ModuleDict())(ep, torch.empty(0), 0.0)
-    torch.manual_seed(1)
-    loss_noisy, _ = objective(ep, torch.empty(0), 0.0)
-    assert loss_noisy != loss_quiet
 
 
 def test_a_budget_that_runs_out_short_of_the_bar_says_what_to_do_next() -> None:

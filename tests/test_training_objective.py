@@ -1,0 +1,92 @@
+"""training.objective: the losses of the model phase (mixed precision, the latent loss, hidden noise)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from imagination import ImaginationModel
+from training import config, data, trainer
+from training.objective import Objective
+
+
+def test_summary_head_stays_fp32_under_bf16_autocast() -> None:
+    """A count is exact to the cell (up to 400), beyond bf16's precision: mixed precision must spare the head."""
+    tc = config.TrainConfig(out="unused", task="count", game_steps=2, channels=4, core_hidden=8, batch_size=4)
+    model, extra = trainer.build(tc)
+    seen: list[torch.dtype] = []
+    assert model.task_head is not None
+    model.task_head.register_forward_hook(lambda mod, inp, out: seen.append(out.dtype))
+    ep, real = data.sample_batch(tc, model.config, 0, 0)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        loss, stats = Objective(tc, model, extra)(ep, real, 0.0)
+    assert seen == [torch.float32] and loss.dtype == torch.float32
+    decoder_out: list[torch.dtype] = []
+    model.decoder.register_forward_hook(lambda mod, inp, out: decoder_out.append(out.dtype))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        Objective(tc, model, extra)(ep, real, 0.0)
+    assert decoder_out == [torch.bfloat16]  # the rest of the network does run in bf16
+
+
+# -- the latent consistency loss (docs/analysis.md, "An imagination that keeps running") -------------
+def _objective_loss(tc: config.TrainConfig, model: ImaginationModel, ep: torch.Tensor) -> tuple[torch.Tensor, dict]:
+    model.zero_grad(set_to_none=True)
+    loss, stats = Objective(tc, model, torch.nn.ModuleDict())(ep, torch.empty(0), 0.0)
+    loss.backward()
+    return loss.detach(), stats
+
+
+def test_latent_loss_pulls_h_T_towards_the_encoding_of_board_T() -> None:
+    base = config.TrainConfig(channels=4, core_hidden=8, batch_size=8, train_size=8, game_steps=3)
+    model, _ = trainer.build(base)
+    ep, _ = data.sample_batch(base, model.config, 0, 0)
+    plain, _ = _objective_loss(base, model, ep)
+    plain_grads = {n: p.grad.clone() for n, p in model.named_parameters()}
+    with torch.no_grad():
+        expected = torch.nn.functional.mse_loss(model(ep[:, 0])[:, 3], model.encode(ep[:, -1]))
+    assert expected > 0
+    grads = {}
+    for detach in (True, False):
+        tc = config.TrainConfig(**{**base.__dict__, "latent_weight": 2.0, "latent_detach": detach})
+        loss, stats = _objective_loss(tc, model, ep)
+        assert torch.allclose(loss - plain, 2.0 * expected, rtol=1e-5)
+        assert torch.allclose(stats["latent"], expected)
+        grads[detach] = {n: p.grad.clone() for n, p in model.named_parameters()}
+    # the term moves the core; only the joint variant also moves the encoder through the target
+    assert not torch.allclose(grads[True]["core.0.0.weight"], plain_grads["core.0.0.weight"])
+    assert torch.allclose(grads[True]["core.0.0.weight"], grads[False]["core.0.0.weight"])
+    assert not torch.allclose(grads[True]["encoder.0.weight"], grads[False]["encoder.0.weight"])
+    # the decoder never sees it: the board losses stay those of steps 0 and T
+    assert torch.allclose(grads[True]["decoder.0.weight"], plain_grads["decoder.0.weight"])
+    # relative: the same MSE in units of the target's mean square, so shrinking the encoder does not lower it
+    tc = config.TrainConfig(**{**base.__dict__, "latent_weight": 2.0, "latent_relative": True})
+    loss, stats = _objective_loss(tc, model, ep)
+    with torch.no_grad():
+        scale = model.encode(ep[:, -1]).pow(2).mean()
+    assert torch.allclose(loss - plain, 2.0 * expected / scale, rtol=1e-5)
+    assert config.regime_name(tc) == "autoencoder+latent-relative"
+    with pytest.raises(ValueError, match="board task only"):
+        config.TrainConfig(task="count", latent_weight=1.0)
+
+
+def test_hidden_noise_perturbs_the_core_inputs_not_h0() -> None:
+    tc = config.TrainConfig(channels=4, core_hidden=8, batch_size=8, train_size=8, game_steps=3, hidden_noise=0.5)
+    model, _ = trainer.build(tc)
+    ep, _ = data.sample_batch(tc, model.config, 0, 0)
+    objective = Objective(tc, model, torch.nn.ModuleDict())
+    with torch.no_grad():
+        clean = model(ep[:, 0])
+        torch.manual_seed(1)
+        noisy = objective._noisy_hidden(ep[:, 0])
+        torch.manual_seed(1)
+        again = objective._noisy_hidden(ep[:, 0])
+    assert torch.equal(noisy[:, 0], clean[:, 0])  # the step-0 decoder loss sees the true encoding
+    assert not torch.allclose(noisy[:, 1:], clean[:, 1:])
+    assert torch.equal(noisy, again)  # seeded per step by Batches.get, like the data
+    assert config.regime_name(tc) == "autoencoder+noise"
+    quiet = config.TrainConfig(**{**tc.__dict__, "hidden_noise": 0.0})
+    torch.manual_seed(1)
+    loss_quiet, _ = Objective(quiet, model, torch.nn.ModuleDict())(ep, torch.empty(0), 0.0)
+    torch.manual_seed(1)
+    loss_noisy, _ = objective(ep, torch.empty(0), 0.0)
+    assert loss_noisy != loss_quiet

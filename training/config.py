@@ -1,0 +1,203 @@
+"""Every setting of a training run (``TrainConfig``), the ModelConfig it builds, and its command line.
+
+``train_config.json`` is ``asdict(TrainConfig)``, flat, so a run is reproduced from it and the zoo's
+plan is checked against it key by key: fields are added with a default, never renamed. What each
+default was measured against is in docs/training.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from imagination import envs
+from imagination.config import ModelConfig
+from imagination.evaluate import EVAL_EPISODES, EVAL_SEED, EVAL_SIZE
+
+REGIMES = ("baseline", "autoencoder", "adversarial", "probes")
+TASKS = ("board", "count", "patch", "grid")
+LOSSES = ("bce", "mse")
+DEVICES = ("auto", "cpu", "cuda")
+PRECISIONS = ("auto", "fp32", "bf16")
+
+# The TrainConfig fields that are each environment's settings (config.json's "environment" object).
+# Another environment adds its fields to TrainConfig and names them here (a maze: "rounds_per_step").
+ENVIRONMENT_FIELDS: dict[str, tuple[str, ...]] = {"life": ("rule", "wrap")}
+
+
+@dataclass
+class TrainConfig:
+    """Every setting of a run; saved as train_config.json so it can be reproduced exactly."""
+
+    # -- what is trained ----------------------------------------------------------------------------
+    out: str = "runs/gol3-ae"
+    regime: str = "autoencoder"
+    task: str = "board"
+    task_size: int = 2
+    game_steps: int = 3
+    model_steps: int = 0  # 0: same as game_steps
+    # -- the environment (imagination.envs) and its settings ------------------------------------------
+    environment: str = "life"
+    rule: str = "B3/S23"  # Life
+    wrap: bool = False  # Life
+    # -- variants of the regime ---------------------------------------------------------------------
+    untied: bool = False
+    consistency_weight: float = 0.0
+    # W x MSE(h_T, encode(board T)): the core keeps running past T (docs/analysis.md)
+    latent_weight: float = 0.0
+    latent_detach: bool = True  # the target encode(board T) is a constant; --no-latent-detach trains both sides
+    latent_relative: bool = False  # that MSE over the target's mean square: shrinking the encoder cannot lower it
+    hidden_noise: float = 0.0  # noise (this x the state's RMS) on each core step's input: pulls drift back
+    init: str = ""  # frozen base model (zoo name, folder or repo id) for adversarial / probes
+    warm_start: str = ""  # start the model phase from this checkpoint's weights (same architecture): a longer run
+    # -- architecture (see ModelConfig) ---------------------------------------------------------------
+    channels: int = 16
+    core_hidden: int = 64
+    core_layers: int = 3
+    encoder_layers: int = 1
+    decoder_layers: int = 1
+    decoder_kernel: int = 1
+    task_layers: int = 1  # 1x1 convs of the summary head: a sum is exact only when each cell's share is
+    loss: str = "mse"  # mse (value output, as the reference; the recipe) | bce (logit output)
+    recall: bool = False  # feed the input to every core step (input recall), for environments that want it
+    # -- optimisation (defaults: the CPU recipe of docs/training.md) ---------------------------------
+    steps: int = -1  # -1: 4,000 x game steps (a longer game sits longer on the plateau); 0 scores a --warm-start
+    batch_size: int = 32  # progress per step hardly depends on the boards seen, its cost does
+    lr: float = 4e-3
+    lr_final: float = 1e-3  # exponential decay from lr to lr_final over each phase
+    grad_clip: float = 0.0  # clip gradient values to +-grad_clip (the reference uses 0.1); 0: off
+    clip_norm: float = 1.0  # clip the global gradient norm; 0: off
+    zero_init: bool = False  # start each core step's residual branch at zero: h_{t+1} = h_t at init
+    # -- training data ------------------------------------------------------------------------------
+    train_size: int = 0  # 0: 2 x game steps + 2, at least 8: one cell's whole T-step neighbourhood fits, with a margin
+    density_lo: float = 0.15
+    density_hi: float = 0.65
+    warmup_max: int = 3
+    # -- where the steps run --------------------------------------------------------------------------
+    device: str = "auto"  # auto: cuda when a CUDA device is present, else cpu (runtime.pick_device)
+    precision: str = "auto"  # auto: bf16 autocast on cuda, fp32 on cpu; bf16 also runs the CPU steps in bf16
+    # -- the adversarial decoder and the probes ---------------------------------------------------------
+    decoder_steps: int = 1500
+    adver_steps: int = 1500
+    adver_weight: float = 0.05
+    disc_lr: float = 1e-3
+    probe_steps: int = 1500
+    # -- evaluation and bookkeeping ---------------------------------------------------------------------
+    eval_episodes: int = EVAL_EPISODES
+    eval_size: int = EVAL_SIZE
+    eval_seed: int = EVAL_SEED
+    log_every: int = 250
+    log_episodes: int = 256
+    checkpoint_every: int = 250
+    seed: int = 0
+    threads: int = 0  # torch threads per process; 0: torch's default
+    max_minutes: float = 0.0  # stop the model phase after this wall time (breaks determinism); 0: off
+    stop_error: float = 0.001  # stop the model phase once the logged task error is at most this; 0: off
+    stop_every: int = 50  # between log points, also check --stop-error this often once the batch is near it; 0: off
+    name: str = ""  # model name for the card; default: the output folder's name
+    command: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.regime not in REGIMES:
+            raise ValueError(f"--regime must be one of {REGIMES}")
+        if self.task != "board" and self.regime == "baseline":
+            raise ValueError("summary tasks train the board decoder on h_0 only: use --regime autoencoder")
+        if self.model_steps <= 0:
+            self.model_steps = self.game_steps
+        if self.steps < 0:
+            self.steps = 4000 * self.game_steps
+        if self.train_size <= 0:
+            self.train_size = max(8, 2 * self.game_steps + 2)
+        if self.model_steps > self.game_steps:
+            raise ValueError("--model-steps may not exceed --game-steps")
+        if self.latent_weight > 0 and self.task != "board":
+            raise ValueError("--latent-weight uses board T, which a summary task never trains on: board task only")
+        if self.warm_start and self.init:
+            raise ValueError("--warm-start trains a model further; --init freezes one: pick one")
+        if self.device not in DEVICES:
+            raise ValueError(f"--device must be one of {DEVICES}")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"--precision must be one of {PRECISIONS}")
+        if self.environment not in envs.names():
+            raise ValueError(f"--environment must be one of {envs.names()}")
+
+
+def environment_settings(tc: TrainConfig) -> dict[str, Any]:
+    """config.json's ``environment`` object: the name, and the fields ENVIRONMENT_FIELDS gives that environment."""
+    return {"name": tc.environment, **{k: getattr(tc, k) for k in ENVIRONMENT_FIELDS.get(tc.environment, ())}}
+
+
+def model_config(tc: TrainConfig) -> ModelConfig:
+    """The network a run trains; ``trained_steps`` are the steps its decoder saw boards at."""
+    m = tc.model_steps
+    if tc.task != "board":
+        trained = [0]
+    elif tc.regime == "baseline":
+        trained = [m]
+    else:
+        trained = [0, m]
+    return ModelConfig(
+        channels=tc.channels,
+        core_hidden=tc.core_hidden,
+        core_layers=tc.core_layers,
+        encoder_layers=tc.encoder_layers,
+        decoder_layers=tc.decoder_layers,
+        decoder_kernel=tc.decoder_kernel,
+        model_steps=m,
+        tied=not tc.untied,
+        recall=tc.recall,
+        output="logit" if tc.loss == "bce" else "value",
+        task=tc.task,
+        task_size=tc.task_size,
+        task_layers=tc.task_layers,
+        game_steps=tc.game_steps,
+        environment=environment_settings(tc),
+        trained_steps=trained,
+        regime=regime_name(tc),
+    )
+
+
+def regime_name(tc: TrainConfig) -> str:
+    """The regime as a card names it: the regime and each variant, joined by ``+``."""
+    parts = [tc.regime if tc.task == "board" else f"{tc.task}-autoencoder"]
+    if tc.untied:
+        parts.append("untied")
+    if tc.model_steps != tc.game_steps:
+        parts.append(f"{tc.model_steps}-model-steps")
+    if tc.consistency_weight > 0:
+        parts.append("consistency")
+    if tc.latent_weight > 0:
+        parts.append("latent" + ("" if tc.latent_detach else "-joint") + ("-relative" if tc.latent_relative else ""))
+    if tc.hidden_noise > 0:
+        parts.append("noise")
+    return "+".join(parts)
+
+
+CHOICES: dict[str, tuple[str, ...]] = {
+    "regime": REGIMES,
+    "task": TASKS,
+    "loss": LOSSES,
+    "device": DEVICES,
+    "precision": PRECISIONS,
+}
+
+
+def parser(description: str | None = None) -> argparse.ArgumentParser:
+    """One flag per TrainConfig field (``--game-steps`` for ``game_steps``), with the field's default."""
+    p = argparse.ArgumentParser(
+        prog="python -m training.train", description=description, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    for f in fields(TrainConfig):
+        if f.name == "command":
+            continue
+        flag = "--" + f.name.replace("_", "-")
+        default = f.default  # the declared default, before __post_init__ fills anything in
+        if isinstance(default, bool):
+            p.add_argument(flag, action=argparse.BooleanOptionalAction, default=default)
+        else:
+            # the environments are those registered when the parser is built
+            choices = tuple(envs.names()) if f.name == "environment" else CHOICES.get(f.name)
+            p.add_argument(flag, type=type(default), default=default, choices=choices)
+    p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
+    return p

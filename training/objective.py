@@ -1,0 +1,184 @@
+"""The losses of every training phase, as one module DistributedDataParallel can wrap whole.
+
+Phases: "model" trains encoder, core and decoders on the regime's losses; "decoder" fits a new
+decoder on a frozen model at the trained steps; "adversarial" continues that decoder against a
+discriminator at the intermediate steps; "probes" fits fresh decoders on chosen steps.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.func import functional_call
+
+from imagination.config import ModelConfig
+from imagination.metrics import aligned_game_step
+from imagination.model import ImaginationModel
+from imagination.tasks import summary_cells, summary_targets
+from training.config import TrainConfig
+
+Stats = dict[str, torch.Tensor]
+
+
+def board_loss(model: ImaginationModel, raw: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    if model.config.output == "logit":
+        return F.binary_cross_entropy_with_logits(raw, target)
+    return F.mse_loss(raw, target)
+
+
+class Discriminator(nn.Module):
+    """Tells real boards from decodings: 3 strided convs (4/8/16 channels), dropout 0.3, a linear head."""
+
+    def __init__(self, size: int, slope: float = 0.1) -> None:
+        super().__init__()
+        layers: list[nn.Module] = []
+        ch = 1
+        for out in (4, 8, 16):
+            layers += [nn.Conv2d(ch, out, 3, stride=2, padding=1), nn.LeakyReLU(slope), nn.Dropout(0.3)]
+            ch = out
+            size = (size + 1) // 2
+        self.body = nn.Sequential(*layers, nn.Flatten())
+        self.head = nn.Linear(16 * size * size, 1)
+
+    def forward(self, boards: torch.Tensor) -> torch.Tensor:
+        return self.head(self.body(boards.reshape(-1, 1, *boards.shape[-2:]))).squeeze(-1)
+
+
+class Objective(nn.Module):
+    """One phase's loss (``phase`` picks it) over the model and the run's extra modules.
+
+    ``extra`` holds what the later phases train: the new ``decoder`` and the ``discriminator`` of the
+    adversarial regime, or one decoder per probe.
+    """
+
+    def __init__(self, tc: TrainConfig, model: ImaginationModel, extra: nn.ModuleDict) -> None:
+        super().__init__()
+        self.tc = tc
+        self.model = model
+        self.extra = extra
+        self.phase = "model"
+
+    def forward(self, ep: torch.Tensor, real: torch.Tensor, adver_weight: float) -> tuple[torch.Tensor, Stats]:
+        return getattr(self, "_" + self.phase)(ep, real, adver_weight)
+
+    # -- the model phase ---------------------------------------------------------------------------
+    def _model(self, ep: torch.Tensor, real: torch.Tensor, w: float) -> tuple[torch.Tensor, Stats]:
+        tc, model = self.tc, self.model
+        m = model.config.model_steps
+        hidden = model(ep[:, 0]) if tc.hidden_noise <= 0 else self._noisy_hidden(ep[:, 0])
+        loss, stats = self._board_task(hidden, ep) if tc.task == "board" else self._summary_task(hidden, ep)
+        if tc.consistency_weight > 0:
+            flat = hidden.flatten(0, 1)
+            again = model.encode(model.decode(flat))
+            cos = F.cosine_similarity(flat.flatten(1), again.flatten(1), dim=1)
+            loss = loss + tc.consistency_weight * (1 - cos).mean()
+        if tc.latent_weight > 0:
+            target = model.encode(ep[:, -1])
+            if tc.latent_detach:
+                target = target.detach()
+            latent = F.mse_loss(hidden[:, m], target)
+            if tc.latent_relative:
+                latent = latent / target.detach().pow(2).mean().clamp_min(1e-8)
+            loss = loss + tc.latent_weight * latent
+            stats["latent"] = latent.detach()
+        return loss, stats
+
+    def _board_task(self, hidden: torch.Tensor, ep: torch.Tensor) -> tuple[torch.Tensor, Stats]:
+        """The final board from h_T; the autoencoder regimes also decode the start board from h_0."""
+        model = self.model
+        raw_last = model.decode_logits(hidden[:, model.config.model_steps])
+        loss = board_loss(model, raw_last, ep[:, -1])
+        if self.tc.regime != "baseline":
+            loss = loss + board_loss(model, model.decode_logits(hidden[:, 0]), ep[:, 0])
+        acc = ((model.to_probs(raw_last.detach()) > 0.5) == (ep[:, -1] > 0.5)).float().mean()
+        return loss, {"acc": acc}
+
+    def _summary_task(self, hidden: torch.Tensor, ep: torch.Tensor) -> tuple[torch.Tensor, Stats]:
+        """The board decoder on h_0 only; the task head: the summary at h_T and (its autoencoder) at h_0."""
+        tc, model = self.tc, self.model
+        m = model.config.model_steps
+        loss = board_loss(model, model.decode_logits(hidden[:, 0]), ep[:, 0])
+        # MSE in units of cells per region, so "off by one cell" weighs the same for every task
+        cells = summary_cells(tc.task, tc.task_size, ep.shape[-2:])
+        # A count is exact to the cell (up to 400 here), beyond bf16's 8 mantissa bits: under mixed
+        # precision the summary head still runs in fp32 (a no-op in an fp32 run).
+        with torch.autocast(ep.device.type, enabled=False):
+            summ = model.summarize_raw(hidden[:, [0, m]].float()) * cells
+        target = summary_targets(ep[:, [0, -1]], tc.task, tc.task_size) * cells
+        loss = loss + F.mse_loss(summ, target)
+        return loss, {"mae_cells": (summ[:, 1].detach() - target[:, 1]).abs().mean()}
+
+    def _noisy_hidden(self, boards: torch.Tensor) -> torch.Tensor:
+        """h_0..h_T with noise on each core step's input; h_0 itself stays clean for its decoder loss."""
+        model = self.model
+        recall = model.observe(boards) if model.config.recall else None
+        h = model.encode(boards)
+        hidden = [h]
+        for t in range(model.config.model_steps):
+            rms = h.detach().pow(2).mean().sqrt()
+            h = model.core_step(h + self.tc.hidden_noise * rms * torch.randn_like(h), t, recall)
+            hidden.append(h)
+        return torch.stack(hidden, dim=1)
+
+    # -- the phases on a frozen model --------------------------------------------------------------
+    def _frozen_hidden(self, ep: torch.Tensor) -> torch.Tensor:
+        with torch.no_grad():
+            return self.model(ep[:, 0])
+
+    def _new_decoder_loss(self, hidden: torch.Tensor, ep: torch.Tensor) -> tuple[torch.Tensor, Stats]:
+        """The new decoder against the boards at the trained steps 0 and T."""
+        m = self.model.config.model_steps
+        raw = self.model.decode_logits(hidden[:, [0, m]], self.extra["decoder"])
+        loss = board_loss(self.model, raw, ep[:, [0, -1]])
+        acc = ((self.model.to_probs(raw[:, 1].detach()) > 0.5) == (ep[:, -1] > 0.5)).float().mean()
+        return loss, {"acc": acc}
+
+    def _decoder(self, ep: torch.Tensor, real: torch.Tensor, w: float) -> tuple[torch.Tensor, Stats]:
+        return self._new_decoder_loss(self._frozen_hidden(ep), ep)
+
+    def _adversarial(self, ep: torch.Tensor, real: torch.Tensor, w: float) -> tuple[torch.Tensor, Stats]:
+        hidden = self._frozen_hidden(ep)
+        loss, stats = self._new_decoder_loss(hidden, ep)
+        m = self.model.config.model_steps
+        disc = self.extra["discriminator"]
+        fake = self.model.decode(hidden[:, 1:m], self.extra["decoder"]).flatten(0, 1)
+        # The decoder learns to fool a frozen copy of the discriminator's weights ...
+        frozen = {k: v.detach() for k, v in disc.named_parameters()}
+        gen_logits = functional_call(disc, frozen, (fake,))
+        gen_loss = F.binary_cross_entropy_with_logits(gen_logits, torch.ones_like(gen_logits))
+        # ... while the discriminator learns from detached decodings, so one backward serves both.
+        d_real = disc(real)
+        d_fake = disc(fake.detach())
+        disc_loss = F.binary_cross_entropy_with_logits(
+            d_real, torch.ones_like(d_real)
+        ) + F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))
+        stats["disc_acc"] = ((d_real.detach() > 0).float().mean() + (d_fake.detach() < 0).float().mean()) / 2
+        return loss + w * gen_loss + disc_loss, stats
+
+    def _probes(self, ep: torch.Tensor, real: torch.Tensor, w: float) -> tuple[torch.Tensor, Stats]:
+        hidden = self._frozen_hidden(ep)
+        loss = hidden.new_zeros(())
+        for name, probe in self.extra.items():
+            steps = probe_steps(name, self.model.config.model_steps)
+            raw = self.model.decode_logits(hidden[:, steps], probe)
+            target = ep[:, [game_step(self.model.config, i) for i in steps]]
+            loss = loss + board_loss(self.model, raw, target)
+        return loss, {}
+
+
+def game_step(cfg: ModelConfig, model_step: int) -> int:
+    return aligned_game_step(model_step, cfg.model_steps, cfg.game_steps)
+
+
+def probe_names(model_steps: int) -> list[str]:
+    return ["first_last", "all"] + [f"step_{i}" for i in range(model_steps + 1)]
+
+
+def probe_steps(name: str, model_steps: int) -> list[int]:
+    """The model steps a probe is fitted on (its name says which: ``step_2`` is step 2 alone)."""
+    if name == "first_last":
+        return [0, model_steps]
+    if name == "all":
+        return list(range(model_steps + 1))
+    return [int(name.split("_")[1])]
