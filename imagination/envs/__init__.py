@@ -15,6 +15,7 @@ from typing import Any
 
 from imagination.envs.base import Environment
 from imagination.envs.life import LifeEnvironment
+from imagination.envs.maze import MazeEnvironment
 
 _REGISTRY: dict[str, type[Environment]] = {}
 
@@ -54,5 +55,6 @@ def make(settings: Mapping[str, Any] | str) -> Environment:
 
 
 register(LifeEnvironment)
+register(MazeEnvironment)
 
-__all__ = ["Environment", "LifeEnvironment", "make", "names", "register"]
+__all__ = ["Environment", "LifeEnvironment", "MazeEnvironment", "make", "names", "register"]
