@@ -35,10 +35,12 @@ class EvalSet:
     sampler: str = "reference"
 
 
-def eval_set_for(config: ModelConfig, episodes: int = EVAL_EPISODES, size: int | None = None) -> EvalSet:
-    """The fixed eval set of a model's environment: its own size and sampler, the project's seed."""
+def eval_set_for(
+    config: ModelConfig, episodes: int = EVAL_EPISODES, size: int | None = None, seed: int = EVAL_SEED
+) -> EvalSet:
+    """The fixed eval set of a model's environment: its sampler, its own size unless another is given."""
     env = config.env
-    return EvalSet(episodes, env.eval_size if size is None else size, EVAL_SEED, env.sampler)
+    return EvalSet(episodes, env.eval_size if size is None else size, seed, env.sampler)
 
 
 def eval_episodes(config: ModelConfig, eval_set: EvalSet | None = None) -> torch.Tensor:

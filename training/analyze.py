@@ -13,6 +13,7 @@ computed on the checkpoint's fixed eval set, so rerunning gives the same numbers
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 from pathlib import Path
@@ -33,7 +34,7 @@ def analyze(folder: Path, flips: int = 3) -> dict[str, Any]:
     model = ImaginationModel.from_pretrained(folder)
     scores = json.loads((folder / "eval.json").read_text())
     es = EvalSet(**scores["eval_set"])
-    episodes = eval_episodes(model.config, EvalSet(min(es.episodes, ANALYSIS_EPISODES), es.size, es.seed))
+    episodes = eval_episodes(model.config, dataclasses.replace(es, episodes=min(es.episodes, ANALYSIS_EPISODES)))
     return {
         "faithfulness": analysis.faithfulness(model, episodes, flips=flips),
         "extrapolation": analysis.extrapolation(model, episodes[:, 0]),

@@ -26,7 +26,7 @@ import torch.distributed as dist
 from torch import nn
 
 from imagination import cards, registry
-from imagination.evaluate import EvalSet, board_scores, decode_episodes, eval_episodes, evaluate
+from imagination.evaluate import EvalSet, board_scores, decode_episodes, eval_episodes, eval_set_for, evaluate
 from imagination.loading.resolve import resolve
 from imagination.model import ImaginationModel
 from imagination.provenance import derived_from, portable, portable_args
@@ -74,7 +74,7 @@ def finish(
         os.replace(tmp / f, out / f)
     shutil.rmtree(tmp, ignore_errors=True)
     saved = ImaginationModel.from_pretrained(out)
-    eval_set = EvalSet(tc.eval_episodes, tc.eval_size, tc.eval_seed)
+    eval_set = eval_set_for(model.config, tc.eval_episodes, tc.eval_size, tc.eval_seed)
     result = evaluate(saved, eval_set)
     result["train_minutes"] = elapsed / 60
     result["train_steps"] = trained
@@ -95,7 +95,7 @@ def finish(
 
 def take_new_decoder(tc: TrainConfig, model: ImaginationModel, extra: nn.ModuleDict) -> dict[str, Any]:
     """The adversarial regime ships its new decoder; returns the scores of the model before it (its base)."""
-    base_eval = evaluate(model, EvalSet(tc.eval_episodes, tc.eval_size, tc.eval_seed))
+    base_eval = evaluate(model, eval_set_for(model.config, tc.eval_episodes, tc.eval_size, tc.eval_seed))
     model.decoder = extra["decoder"]
     model.config.regime = "adversarial"
     model.config.trained_steps = [0, model.config.model_steps]

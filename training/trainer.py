@@ -25,7 +25,7 @@ from torch import nn
 from torch.optim.lr_scheduler import LambdaLR
 from tqdm import tqdm
 
-from imagination.evaluate import EvalSet, board_scores, decode_episodes, eval_episodes, summary_scores
+from imagination.evaluate import board_scores, decode_episodes, eval_episodes, eval_set_for, summary_scores
 from imagination.model import ImaginationModel, make_decoder
 from training.config import TrainConfig, model_config
 from training.data import Batches
@@ -177,7 +177,8 @@ class Trainer:
         self.log_eps: torch.Tensor | None = None
         if rank == 0:
             self._open_log(fresh=self.info is None)
-            self.log_eps = eval_episodes(self.model.config, EvalSet(tc.log_episodes, tc.eval_size, tc.eval_seed + 1))
+            log_set = eval_set_for(self.model.config, tc.log_episodes, tc.eval_size, tc.eval_seed + 1)
+            self.log_eps = eval_episodes(self.model.config, log_set)
         self.bar = tqdm(
             total=sum(n for _, n in self.plan),
             initial=self.global_step,
