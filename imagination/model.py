@@ -15,6 +15,7 @@ from torch import nn
 
 from imagination.config import ModelConfig
 from imagination.errors import CheckpointError
+from imagination.hooks import Cache, Hook, HookPoint, attached
 from imagination.pretrained import PreTrainedImagination
 from imagination.tasks import pool_summary
 
@@ -77,6 +78,7 @@ class ImaginationModel(PreTrainedImagination):
         self.task_head: nn.Sequential | None = None
         if cfg.task != "board":
             self.task_head = _conv_stack(cfg, cfg.channels, cfg.task_layers, 1, 1)
+        self.hook_state = HookPoint()  # every h_t passes here: forward hooks and nnsight read and edit it
 
     # -- forward -----------------------------------------------------------------------------------
     def observe(self, frames: torch.Tensor) -> torch.Tensor:
@@ -108,10 +110,10 @@ class ImaginationModel(PreTrainedImagination):
         """Hidden states h_0..h_steps, stacked: [B, steps+1, C, H, W]."""
         steps = self.config.model_steps if steps is None else steps
         recall = self.observe(frames) if self.config.recall else None
-        h = self.encode(frames)
+        h = self.hook_state(self.encode(frames), 0)
         hidden = [h]
         for t in range(steps):  # not continue_from: a subclass may redefine what an intervention continues with
-            h = self.core_step(h, t, recall)
+            h = self.hook_state(self.core_step(h, t, recall), t + 1)
             hidden.append(h)
         return torch.stack(hidden, dim=1)
 
@@ -124,9 +126,28 @@ class ImaginationModel(PreTrainedImagination):
         """
         hidden = [h]
         for t in range(start, start + steps):
-            h = self.core_step(h, t, recall)
+            h = self.hook_state(self.core_step(h, t, recall), t + 1)
             hidden.append(h)
         return torch.stack(hidden, dim=1)
+
+    # -- hooks (imagination.hooks) ---------------------------------------------------------------
+    @torch.no_grad()
+    def run_with_cache(self, frames: torch.Tensor, steps: int | None = None) -> tuple[torch.Tensor, Cache]:
+        """(decoded frames [B, T+1, H, W], every state and decoding by name: ``state.{t}``, ``decoded.{t}``)."""
+        hidden = self(frames, steps)
+        decoded = self.decode(hidden)
+        cache = Cache({f"state.{t}": hidden[:, t] for t in range(hidden.shape[1])})
+        cache.update({f"decoded.{t}": decoded[:, t] for t in range(hidden.shape[1])})
+        return decoded, cache
+
+    def run_with_hooks(self, frames: torch.Tensor, hooks: dict[str, Hook], steps: int | None = None) -> torch.Tensor:
+        """The hidden states of a run in which ``hooks`` (``{"state.k": fn(h, k)}``) edit the state at step k.
+
+        ``fn`` returns the new state (or None to keep it); the core goes on from the edited one.
+        ``imagination.hooks`` has ``replace``, ``add`` and ``patch`` (from another run's cache).
+        """
+        with attached(self.hook_state, hooks):
+            return self(frames, steps)
 
     # -- readouts ----------------------------------------------------------------------------------
     def decode_logits(self, hidden: torch.Tensor, decoder: nn.Module | None = None) -> torch.Tensor:
