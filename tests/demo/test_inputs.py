@@ -1,4 +1,4 @@
-"""imagination.boards: every way a visitor gives a start board, and every way it can be wrong."""
+"""imagination.demo.inputs: every way a visitor gives a start board, and every way it can be wrong."""
 
 from __future__ import annotations
 
@@ -8,8 +8,13 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from imagination import boards, life, patterns
-from imagination.boards import InputError
+from imagination import life, patterns
+from imagination.demo import inputs
+from imagination.demo.inputs import InputError
+from imagination.envs import LifeEnvironment
+from imagination.envs.life import GLIDER
+
+LIFE = LifeEnvironment()
 
 GLIDER_RLE = patterns.PATTERNS["glider"]
 
@@ -19,21 +24,21 @@ def glider_on(size: int) -> np.ndarray:
 
 
 def test_every_source_builds_the_board_it_names() -> None:
-    board, what = boards.build_board("random", 7, 0.3, 24, None, None)
+    board, what = inputs.start_board(LIFE, "random", 7, 0.3, 24, None, None)
     expected = life.random_boards(1, 24, 0.3, generator=torch.Generator().manual_seed(7))[0].numpy()
     assert np.array_equal(board, expected) and "seed 7" in what
-    assert np.array_equal(boards.build_board("pattern", 0, 0, 20, "glider", "")[0], glider_on(20))
-    assert np.array_equal(boards.build_board("text", 0, 0, 20, "", GLIDER_RLE)[0], glider_on(20))
-    assert np.array_equal(boards.build_board("random", "7", "0.3", "24", None, None)[0], expected)  # form strings
+    assert np.array_equal(inputs.start_board(LIFE, "pattern", 0, 0, 20, "glider", "")[0], glider_on(20))
+    assert np.array_equal(inputs.start_board(LIFE, "text", 0, 0, 20, "", GLIDER_RLE)[0], glider_on(20))
+    assert np.array_equal(inputs.start_board(LIFE, "random", "7", "0.3", "24", None, None)[0], expected)  # form strings
 
 
 def test_the_showcase_board_moves() -> None:
-    board, what = boards.build_board("gliders", 0, 0.4, 20, None, None)
+    board, what = inputs.start_board(LIFE, "gliders", 0, 0.4, 20, None, None)
     assert "gliders" in what and board.shape == (20, 20)
     g = torch.from_numpy(board.astype(np.float32))
     frames = life.rollout(g, 8, life.LIFE, False)
     assert all(not torch.equal(frames[i], frames[i + 1]) for i in range(8))  # never settles in 8 steps
-    assert np.array_equal(board[1:4, 1:4], boards.GLIDER)  # a glider in the corner
+    assert np.array_equal(board[1:4, 1:4], GLIDER)  # a glider in the corner
 
 
 @pytest.mark.parametrize(
@@ -56,69 +61,69 @@ def test_the_showcase_board_moves() -> None:
 )
 def test_bad_values_say_what_is_wrong(args, expected: str) -> None:
     with pytest.raises(InputError) as e:
-        boards.build_board(*args)
+        inputs.start_board(LIFE, *args)
     assert expected in str(e.value) and "\n" not in str(e.value)
 
 
 def test_size_messages_name_the_size_needed_and_the_maximum() -> None:
     with pytest.raises(InputError) as e:
-        boards.parse_text("x = 12, y = 1\n12o!", 8)
+        inputs.parse_text("x = 12, y = 1\n12o!", 8)
     assert "12 columns x 1 row, more than the 8 x 8 board; set the board size to 12 or more (at most 64)" in str(
         e.value
     )
     with pytest.raises(InputError) as e:
-        boards.parse_text("x = 70, y = 1\n70o!", 20)
+        inputs.parse_text("x = 70, y = 1\n70o!", 20)
     assert "70 columns x 1 row; the largest board here is 64 x 64" in str(e.value) and "at least 70" not in str(e.value)
     with pytest.raises(InputError) as e:
-        boards.parse_text("x = 4000, y = 4000\no!", 20)
+        inputs.parse_text("x = 4000, y = 4000\no!", 20)
     assert "the pattern is 4000 columns x 4000 rows; the largest board here is 64 x 64" in str(e.value)
     # a pattern whose header is larger than the board but whose live cells fit is placed
-    assert np.array_equal(boards.parse_text("x = 30, y = 3\nbo$2bo$3o!", 20), glider_on(20))
+    assert np.array_equal(inputs.parse_text("x = 30, y = 3\nbo$2bo$3o!", 20), glider_on(20))
 
 
 def test_uploads_accept_a_bom_and_latin1_comments_but_not_binary() -> None:
-    assert boards.decode_upload(b"\xef\xbb\xbf" + GLIDER_RLE.encode(), "g.rle") == GLIDER_RLE
-    text = boards.decode_upload(b"#C d\xe9couvert\n" + GLIDER_RLE.encode(), "g.rle")
-    assert "découvert" in text and np.array_equal(boards.parse_text(text, 20), glider_on(20))
+    assert inputs.decode_upload(b"\xef\xbb\xbf" + GLIDER_RLE.encode(), "g.rle") == GLIDER_RLE
+    text = inputs.decode_upload(b"#C d\xe9couvert\n" + GLIDER_RLE.encode(), "g.rle")
+    assert "découvert" in text and np.array_equal(inputs.parse_text(text, 20), glider_on(20))
     with pytest.raises(InputError, match="not a text file"):
-        boards.decode_upload(b"\xff\xfe\x00garbage", "g.rle")
+        inputs.decode_upload(b"\xff\xfe\x00garbage", "g.rle")
     with pytest.raises(InputError, match="at most 1,000,000"):
-        boards.decode_upload(b"o" * 1_000_001, "big.rle")
+        inputs.decode_upload(b"o" * 1_000_001, "big.rle")
 
 
 def test_steps() -> None:
-    assert boards.model_steps(None, 3) == 3 and boards.model_steps("", 3) == 3 and boards.model_steps(7, 3) == 7
+    assert inputs.model_steps(None, 3) == 3 and inputs.model_steps("", 3) == 3 and inputs.model_steps(7, 3) == 7
     for bad in (0, 2.5, "abc", -1, 51, True, [3]):
         with pytest.raises(InputError, match="steps must be a whole number from 1 to 50"):
-            boards.model_steps(bad, 3)
+            inputs.model_steps(bad, 3)
 
 
 def test_cells_and_toggles() -> None:
     board = glider_on(20)
-    flipped = boards.toggled(board, 0, 19)
+    flipped = inputs.toggled(board, 0, 19)
     assert flipped[0, 19] == 1 and board[0, 19] == 0
-    assert boards.cell_at(25, 5, (20, 20), (240, 240)) == (0, 2)
+    assert inputs.cell_at(25, 5, (20, 20), (240, 240)) == (0, 2)
     with pytest.raises(InputError, match="row must be a whole number from 0 to 19, got 20"):
-        boards.toggled(board, 20, 0)
+        inputs.toggled(board, 20, 0)
 
 
 def test_drawing() -> None:
     rgba = np.ones((320, 320, 4), np.float32)
     rgba[160:176, 160:176, :3] = 0  # one cell of a 20x20 board, inked
-    board = boards.board_from_ink(rgba, 20)
+    board = inputs.board_from_ink(rgba, 20)
     assert board.sum() == 1 and board[10, 10] == 1
     with pytest.raises(InputError, match="no cell is covered"):
-        boards.board_from_ink(np.ones((320, 320, 4), np.float32), 20)
+        inputs.board_from_ink(np.ones((320, 320, 4), np.float32), 20)
 
 
 def test_rules() -> None:
-    rules = [("HighLife B36/S23", life.HIGHLIFE)]
-    assert boards.parse_rule("", life.LIFE, rules) == "B3/S23"
-    assert boards.parse_rule("HighLife B36/S23", life.LIFE, rules) == "B36/S23"
+    assert LIFE.variants["HighLife B36/S23"] == life.HIGHLIFE  # the rule menu is the environment's
+    assert inputs.variant(LIFE, "") == "B3/S23"
+    assert inputs.variant(LIFE, "HighLife B36/S23") == "B36/S23"
     with pytest.raises(InputError, match="^Rule: .*not a Life-like rule.*HighLife B36/S23"):
-        boards.parse_rule("B9/S23", life.LIFE, rules)
+        inputs.variant(LIFE, "B9/S23")
     with pytest.raises(InputError) as e:
-        boards.parse_rule("B3/S23" * 1000, life.LIFE, rules)
+        inputs.variant(LIFE, "B3/S23" * 1000)
     assert len(str(e.value)) < 400
 
 
@@ -133,7 +138,7 @@ JSON = st.recursive(
 @given(st.tuples(JSON, JSON, JSON, JSON, JSON, JSON))
 def test_any_json_is_a_board_or_a_one_line_message(args) -> None:
     try:
-        board, what = boards.build_board(*args)
+        board, what = inputs.start_board(LIFE, *args)
     except InputError as e:
         msg = str(e)
         assert "\n" not in msg and len(msg) < 600
@@ -143,9 +148,9 @@ def test_any_json_is_a_board_or_a_one_line_message(args) -> None:
 
 def test_an_edited_board_must_be_the_episodes_size() -> None:
     board = glider_on(20)
-    assert np.array_equal(boards.edited_board(boards.board_rle(board), (20, 20)), board)
+    assert np.array_equal(inputs.edited_board(inputs.board_rle(board), (20, 20)), board)
     for bad, expected in (("", "Edited board: empty"), ("bo$2bo$3q!", "Edited board: line 1"), (7, "must be text")):
         with pytest.raises(InputError, match=expected):
-            boards.edited_board(bad, (20, 20))
+            inputs.edited_board(bad, (20, 20))
     with pytest.raises(InputError, match="it is 3x3 \\(columns x rows\\) but the episode's boards are 20x20"):
-        boards.edited_board("bo$2bo$3o!", (20, 20))
+        inputs.edited_board("bo$2bo$3o!", (20, 20))
