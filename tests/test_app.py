@@ -267,6 +267,30 @@ def test_every_event_is_a_named_endpoint(client, server: AppServer) -> None:
     assert server.start_s < 30  # the bar is 10 s on an idle machine: benchmarks/app_latency.py measures it
 
 
+def test_every_endpoint_keeps_its_parameters(client) -> None:
+    api = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    board = ["source", "seed", "density", "size", "pattern", "text"]
+    episode = ["checkpoint", *board, "steps", "rule"]
+    expected = {
+        "/load_checkpoint": ["name"],
+        "/checkpoint_rule": ["name"],
+        "/make_board": board,
+        "/toggle_cell": [*board, "row", "col"],
+        "/board_from_drawing": ["editor", "size"],
+        "/read_upload": ["file", "size"],
+        "/run_episode": episode,
+        "/download": episode,
+        "/compare": ["checkpoints", *board],
+        "/imagined_board": [*episode, "step"],
+        "/intervene": [*episode, "step", "edited_rle"],
+        "/analysis": ["checkpoint"],
+    }
+    for name, params in expected.items():
+        assert [p["parameter_name"] for p in api[name]["parameters"]] == params, name
+    # a client may leave the rule and the edit off (the checkpoint's own rule; an edit is checked when run)
+    assert all(p["parameter_has_default"] for p in api["/intervene"]["parameters"][-3:])
+
+
 def test_load_checkpoint_from_the_zoo(client, zoo_dir: Path, names: list[str]) -> None:
     from huggingface_hub import ModelCard
 

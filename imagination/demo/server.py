@@ -89,8 +89,8 @@ class Checkpoints:
             )
         if len(name) > 200:
             raise CheckpointError(f"the checkpoint name is {len(name):,} characters long; a Hub repo id is at most 96")
-        if "\x00" in name:
-            raise CheckpointError("the checkpoint name holds a NUL character")
+        if any(ord(c) < 32 for c in name):  # a message names the checkpoint: it must stay one line
+            raise CheckpointError("the checkpoint name holds a control character (a line break, a tab, a NUL)")
         looks_like_path = name.startswith((".", "/", "~")) or name.count("/") > 1 or "\\" in name
         try:
             located: hub.Source | None = hub.locate(name)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from imagination import life, patterns
 from imagination.demo import inputs
 from imagination.demo.inputs import InputError
-from imagination.envs import LifeEnvironment
+from imagination.envs import Environment, LifeEnvironment
 from imagination.envs.life import GLIDER
 
 LIFE = LifeEnvironment()
@@ -154,3 +154,54 @@ def test_an_edited_board_must_be_the_episodes_size() -> None:
             inputs.edited_board(bad, (20, 20))
     with pytest.raises(InputError, match="it is 3x3 \\(columns x rows\\) but the episode's boards are 20x20"):
         inputs.edited_board("bo$2bo$3o!", (20, 20))
+
+
+class Stripes(Environment):
+    """A made-up environment: frames of vertical stripes, no variants; the demo must need nothing more."""
+
+    name = "stripes"
+    title = "Stripes"
+    frame_word = "frame"
+    sources = {"random": "random", "stripes": "every other column"}
+
+    def settings(self) -> dict:
+        return {"name": self.name}
+
+    def rollout(self, start: torch.Tensor, steps: int) -> torch.Tensor:
+        return torch.stack([start] * (steps + 1), dim=-3)
+
+    def eval_episodes(self, n: int, steps: int, size: int, seed: int) -> torch.Tensor:
+        raise NotImplementedError
+
+    def training_episodes(self, n, steps, size, generator, options) -> torch.Tensor:
+        raise NotImplementedError
+
+    def start(self, source: str, *, size: int, seed: int, density: float, **extra) -> tuple[np.ndarray, str]:
+        if source == "stripes":
+            board = np.zeros((size, size), np.uint8)
+            board[:, ::2] = 1
+            return board, f"stripes, seed {seed}, density {density}, pattern {extra.get('pattern')!r}"
+        raise ValueError(f"no {source} frames here")
+
+
+def test_start_frames_come_from_the_environment_and_text_from_any() -> None:
+    env = Stripes()
+    board, what = inputs.start_board(env, "stripes", 5, 0.25, 10, "ignored", "")
+    assert board[:, 0].all() and not board[:, 1].any() and what == "stripes, seed 5, density 0.25, pattern 'ignored'"
+    assert np.array_equal(inputs.start_board(env, "text", 0, 0, 20, "", GLIDER_RLE)[0], glider_on(20))
+    with pytest.raises(InputError, match="^Frame: no random frames here$"):  # its words, under the field's name
+        inputs.start_board(env, "random", 0, 0.4, 10, "", "")
+    with pytest.raises(InputError, match="unknown frame source 'gliders'; choose one of random, stripes, text"):
+        inputs.start_board(env, "gliders", 0, 0.4, 10, "", "")
+    assert list(inputs.sources(env)) == ["random", "stripes", "text"]
+    assert inputs.variant(env, "") == ""
+    with pytest.raises(InputError, match="^Rule: Stripes has no variants; leave the field empty$"):
+        inputs.variant(env, "B36/S23")
+
+
+def test_an_empty_seed_or_density_is_the_default() -> None:
+    assert np.array_equal(
+        inputs.start_board(LIFE, "random", None, "", 20, "", "")[0],
+        inputs.start_board(LIFE, "random", 0, 0.4, 20, "", "")[0],
+    )
+    assert np.array_equal(inputs.start_board(LIFE, "pattern", "", None, 20, "glider", "")[0], glider_on(20))

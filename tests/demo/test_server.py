@@ -116,7 +116,7 @@ def test_messages_name_no_server_path(tmp_path: Path) -> None:
     assert redact("see /srv/app/zoo/x", {"/srv/app/zoo/x": "x"}) == "see x"
 
 
-@pytest.mark.parametrize("name", ["", "   ", "x" * 5000, "a\x00b", "no-such-checkpoint"])
+@pytest.mark.parametrize("name", ["", "   ", "x" * 5000, "a\x00b", "0\n0", "a\tb", "no-such-checkpoint"])
 def test_bad_names_are_one_line_messages(name: str) -> None:
     with pytest.raises(CheckpointError) as e:
         Checkpoints().resolve(name)
