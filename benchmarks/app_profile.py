@@ -31,12 +31,13 @@ def main() -> None:
     except ImportError:
         raise SystemExit("this profile needs yappi: pip install yappi") from None
     sys.path.insert(0, str(ROOT))
-    import app
+    import app  # noqa: F401 - its environment defaults, before gradio is imported
+    from imagination.demo import handlers, page, server, workers
 
     yappi.set_clock_type("cpu")
-    demo = app.build_demo(app.default_checkpoint())
-    app.start_drawing(app.default_workers(), wait=True)  # as app.py runs: the drawing leaves this process
-    demo.queue(default_concurrency_limit=app.RUN_CONCURRENCY)
+    demo = page.build_demo(server.showcase())
+    handlers.start_drawing(workers.default_workers(), wait=True)  # as app.py runs: the drawing leaves this process
+    demo.queue(default_concurrency_limit=page.RUN_CONCURRENCY)
     demo.launch(server_name="127.0.0.1", server_port=args.port, prevent_thread_lock=True, quiet=True)
     time.sleep(2)
     yappi.start()

@@ -166,7 +166,8 @@ def intervene(
     edited frame from then on: the edit is the problem it now works on). In the returned episode, decodings and
     true frames before ``step`` are the original ones; from ``step`` on, the true frames are the
     game's continuation of the *edited* board, so the scores say whether the rest of the
-    imagination, and the final answer, follow the edit.
+    imagination, and the final answer, follow the edit. A summary-task model's answers are the
+    original's before ``step`` and the edited run's from it on.
     """
     cfg = model.config
     steps = cfg.model_steps if steps is None else int(steps)
@@ -181,6 +182,9 @@ def intervene(
     model.eval()
     hidden = continue_edited(model, new[None], step, steps - step)
     decoded_after = model.decode_all(hidden)[0].numpy()
+    summary = None
+    if base.summary is not None:
+        summary = np.concatenate([base.summary[:step], model.summarize(hidden)[0].numpy()])
     model.train(was_training)
     g = base.game_steps
     after = env.rollout(new, g[-1] - g[step])[[gj - g[step] for gj in g[step:]]].numpy()
@@ -192,6 +196,7 @@ def intervene(
         trained_horizon=base.trained_horizon,
         trained_steps=base.trained_steps,
         rule=base.rule,
+        summary=summary,
     )
 
 

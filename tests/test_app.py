@@ -147,7 +147,7 @@ def expected_board(source: str, seed: int = 0, density: float = 0.4, size: int =
 
 
 def digest(board: np.ndarray) -> str:
-    """The same digest as app.board_digest (kept independent on purpose)."""
+    """The same digest as imagination.demo.inputs.board_digest (kept independent on purpose)."""
     b = np.ascontiguousarray(board, dtype=np.uint8)
     return hashlib.sha256(f"{b.shape[0]}x{b.shape[1]}:".encode() + b.tobytes()).hexdigest()
 
@@ -250,7 +250,7 @@ def test_help_lists_host_port_and_default_checkpoint(zoo_dir: Path, names: list[
         assert flag in out.stdout
     assert "127.0.0.1" in out.stdout and "7860" in out.stdout and "--local-folders" in out.stdout
     assert "0.0.0.0" not in out.stdout  # it does not suggest serving every network
-    from imagination.checkpoints import showcase
+    from imagination.demo.server import showcase
     from imagination.zoo import ZooEntry
 
     entries = [ZooEntry(**m) for m in json.loads((zoo_dir / "index.json").read_text())["models"]]
@@ -265,6 +265,30 @@ def test_every_event_is_a_named_endpoint(client, server: AppServer) -> None:
     assert {"/run_episode", "/download", "/checkpoint_rule", "/imagined_board", "/intervene", "/analysis"} <= named
     assert "/compare" in named
     assert server.start_s < 30  # the bar is 10 s on an idle machine: benchmarks/app_latency.py measures it
+
+
+def test_every_endpoint_keeps_its_parameters(client) -> None:
+    api = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    board = ["source", "seed", "density", "size", "pattern", "text"]
+    episode = ["checkpoint", *board, "steps", "rule"]
+    expected = {
+        "/load_checkpoint": ["name"],
+        "/checkpoint_rule": ["name"],
+        "/make_board": board,
+        "/toggle_cell": [*board, "row", "col"],
+        "/board_from_drawing": ["editor", "size"],
+        "/read_upload": ["file", "size"],
+        "/run_episode": episode,
+        "/download": episode,
+        "/compare": ["checkpoints", *board],
+        "/imagined_board": [*episode, "step"],
+        "/intervene": [*episode, "step", "edited_rle"],
+        "/analysis": ["checkpoint"],
+    }
+    for name, params in expected.items():
+        assert [p["parameter_name"] for p in api[name]["parameters"]] == params, name
+    # a client may leave the rule and the edit off (the checkpoint's own rule; an edit is checked when run)
+    assert all(p["parameter_has_default"] for p in api["/intervene"]["parameters"][-3:])
 
 
 def test_load_checkpoint_from_the_zoo(client, zoo_dir: Path, names: list[str]) -> None:
@@ -501,12 +525,15 @@ def test_download_npz_and_json(client, names: list[str]) -> None:
 
 @pytest.fixture(scope="module")
 def app_module():
+    """The demo in this process, after app.py's environment defaults (set before gradio is imported)."""
     sys.path.insert(0, str(ROOT))
     try:
-        import app
+        import app  # noqa: F401
     finally:
         sys.path.remove(str(ROOT))
-    return app
+    from imagination.demo import cli, events, handlers
+
+    return types.SimpleNamespace(cli=cli, events=events, handlers=handlers)
 
 
 def _message(excinfo: pytest.ExceptionInfo) -> str:
@@ -516,9 +543,9 @@ def _message(excinfo: pytest.ExceptionInfo) -> str:
 def test_offline_mode_explains_itself(app_module, monkeypatch: pytest.MonkeyPatch) -> None:
     import gradio as gr
 
-    monkeypatch.setattr(app_module.CHECKPOINTS, "offline", True)
+    monkeypatch.setattr(app_module.handlers.CHECKPOINTS, "offline", True)
     with pytest.raises(gr.Error) as e:
-        app_module.load_checkpoint("app-org/never-cached")
+        app_module.events.load_checkpoint("app-org/never-cached")
     assert "runs offline" in _message(e) and "--online" in _message(e)
 
 
@@ -528,12 +555,12 @@ def test_no_network_is_a_message_not_a_traceback(app_module, monkeypatch: pytest
     from huggingface_hub.utils import _http
 
     dead = f"http://127.0.0.1:{_free_port()}"  # nothing listens there: connection refused
-    monkeypatch.setattr(app_module.CHECKPOINTS, "offline", False)
+    monkeypatch.setattr(app_module.handlers.CHECKPOINTS, "offline", False)
     monkeypatch.setattr(constants, "HUGGINGFACE_CO_URL_TEMPLATE", dead + "/{repo_id}/resolve/{revision}/{filename}")
     monkeypatch.setattr(constants, "ENDPOINT", dead)
     monkeypatch.setattr(_http, "time", types.SimpleNamespace(sleep=lambda s: None))  # skip the retry back-off
     with pytest.raises(gr.Error) as e:
-        app_module.load_checkpoint("app-org/unreachable")
+        app_module.events.load_checkpoint("app-org/unreachable")
     assert "could not be reached" in _message(e)
 
 
@@ -544,10 +571,11 @@ def test_a_space_refuses_folders(
 
     outside = tmp_path / "a-checkpoint"  # a valid checkpoint folder that is not a zoo entry
     shutil.copytree(zoo_dir / names[0], outside)
-    monkeypatch.setattr(app_module.CHECKPOINTS, "local_folders", False)  # a host other than loopback, or a Space
+    # a host other than loopback, or a Space
+    monkeypatch.setattr(app_module.handlers.CHECKPOINTS, "local_folders", False)
     for folder in (str(outside), "/etc", "./nothing/here"):
         with pytest.raises(gr.Error) as e:
-            app_module.load_checkpoint(folder)
+            app_module.events.load_checkpoint(folder)
         assert "not folders" in _message(e)
 
 
@@ -555,7 +583,7 @@ def test_local_folders_are_off_unless_asked_for_or_on_loopback(app_module, monke
     monkeypatch.delenv("SPACE_ID", raising=False)
 
     def folders(*argv: str) -> bool:
-        return app_module.local_folders(app_module.parser().parse_args(list(argv)))
+        return app_module.cli.local_folders(app_module.cli.parser().parse_args(list(argv)))
 
     assert folders() and folders("--host", "localhost")  # the default host is 127.0.0.1
     assert not folders("--host", "0.0.0.0") and not folders("--host", "192.168.1.5") and not folders("--share")
@@ -566,22 +594,22 @@ def test_local_folders_are_off_unless_asked_for_or_on_loopback(app_module, monke
 
 def test_drawing_workers_draw_the_same_pictures(app_module, zoo_dir: Path, tied: str) -> None:
     args = (*episode_args(str(zoo_dir / tied), "random", 11, steps=4), "")
-    app_module.DRAWING.stop()
-    here = [Path(f).read_bytes() for f in app_module.run_episode_api(*args)[:3]]
-    app_module.start_drawing(1, wait=True)
+    app_module.handlers.DRAWING.stop()
+    here = [Path(f).read_bytes() for f in app_module.events.run_episode(*args)[:3]]
+    app_module.handlers.start_drawing(1, wait=True)
     try:
-        assert app_module.DRAWING.ready and app_module.DRAWING.run(os.getpid) != os.getpid()
-        there = [Path(f).read_bytes() for f in app_module.run_episode_api(*args)[:3]]
+        assert app_module.handlers.DRAWING.ready and app_module.handlers.DRAWING.run(os.getpid) != os.getpid()
+        there = [Path(f).read_bytes() for f in app_module.events.run_episode(*args)[:3]]
     finally:
-        app_module.DRAWING.stop()
+        app_module.handlers.DRAWING.stop()
     assert here == there
 
 
 def test_the_model_cache_is_bounded_and_keyed_by_folder(app_module, zoo_dir: Path, names: list[str]) -> None:
-    key, model = app_module.load_model(str(zoo_dir / names[0]))
-    assert app_module.load_model(str(zoo_dir / names[0]) + "/")[1] is model  # same folder, same model
+    key, model = app_module.handlers.load_model(str(zoo_dir / names[0]))
+    assert app_module.handlers.load_model(str(zoo_dir / names[0]) + "/")[1] is model  # same folder, same model
     assert key == str((zoo_dir / names[0]).resolve())
-    assert len(app_module.CHECKPOINTS._models) <= app_module.CHECKPOINTS.cache_size
+    assert len(app_module.handlers.CHECKPOINTS._models) <= app_module.handlers.CHECKPOINTS.cache_size
 
 
 # ---------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 from test_app import AppServer, app_zoo, zoo_names
 
-from imagination.checkpoints import regimes_of, showcase
+from imagination.demo.server import regimes_of, showcase
 from imagination.zoo import ZooEntry
 
 CHROMIUM = "/usr/bin/chromium"
@@ -382,9 +382,10 @@ def test_downloads_belong_to_the_episode_shown(page, server: AppServer) -> None:
         doc = json.loads(r.read())
     assert len(doc["accuracy"]) == 31
     # the file holds the board that was run (seed 0), not the one the seed field shows now (seed 5)
-    from imagination import boards
+    from imagination.demo.inputs import board_digest
+    from imagination.envs.life import gliders_board
 
-    assert doc["board_sha256"] == boards.board_digest(boards.gliders_board(20, 0, 0.4))
+    assert doc["board_sha256"] == board_digest(gliders_board(20, 0, 0.4))
     assert blocked == []
 
 

@@ -101,11 +101,12 @@ SERVE = (
     DIGEST
     + """
 import json, sys
-import app
+import app  # its environment defaults, as `python app.py` sets them
+from imagination.demo import events, handlers
 
-app.CHECKPOINTS.offline = False                          # as `python app.py --online`
-status, rows, steps = app.load_checkpoint(sys.argv[1])
-key, served = app.load_model(sys.argv[1])
+handlers.CHECKPOINTS.offline = False                     # as `python app.py --online`
+status, rows, steps = events.load_checkpoint(sys.argv[1])
+key, served = handlers.load_model(sys.argv[1])
 print(json.dumps({"served": weights_digest(served), "status": status, "rows": rows, "steps": steps}))
 """
 )

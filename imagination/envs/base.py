@@ -40,6 +40,8 @@ class Environment(ABC):
     eval_size: ClassVar[int] = 20  # the fixed eval set's size, in the unit ``frame_shape`` takes
     # Where a demo start can come from: key -> what the page calls it. "random" is every environment's.
     sources: ClassVar[dict[str, str]] = {"random": "random"}
+    # Variants a page offers in a menu beside the checkpoint's own: label -> variant (Life's named rules).
+    variants: ClassVar[dict[str, str]] = {}
 
     # -- identity ------------------------------------------------------------------------------
     @abstractmethod

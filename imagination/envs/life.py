@@ -51,6 +51,12 @@ class LifeEnvironment(Environment):
         "random": "random",
         "pattern": "classic pattern",
     }
+    variants: ClassVar[dict[str, str]] = {
+        "Life B3/S23": life.LIFE,
+        "HighLife B36/S23": life.HIGHLIFE,
+        "Day & Night B3678/S34678": life.DAY_AND_NIGHT,
+        "Seeds B2/S": life.SEEDS,
+    }
 
     def __init__(self, rule: str | life.Rule = life.LIFE, wrap: bool = False) -> None:
         if not isinstance(wrap, bool):

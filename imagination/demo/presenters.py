@@ -2,11 +2,12 @@
 
 Plain data in (an ``Episode``, a model config, an eval.json), plain data out (rows, Markdown, JSON
 dicts), so the demo's page and its API show the same numbers and both are tested without a web
-framework. Pictures are ``imagination.viz``'s.
+framework. Nothing here runs a model; pictures are ``imagination.figures``'s.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -14,12 +15,11 @@ from typing import Any
 import numpy as np
 import torch
 
-from imagination.boards import board_digest, board_rle, plural
+from imagination import figures
 from imagination.config import ModelConfig
-from imagination.episode import Episode, continue_edited
-from imagination.model import ImaginationModel
+from imagination.demo.inputs import board_digest, board_rle, plural
+from imagination.episode import Episode
 from imagination.tasks import summary_targets
-from imagination.viz import step_kind
 
 STEP_HEADERS = ["step", "game step", "kind", "accuracy", "MCC"]
 TASK_HEADERS = ["task answer: predicted", "task answer: true"]
@@ -102,7 +102,7 @@ def step_table(ep: Episode, answers: TaskAnswers | None = None) -> dict[str, Any
     """Per-step scores as {"headers", "data"}: one row a model step (and the task answer if any)."""
     rows = []
     for i in range(ep.steps + 1):
-        row: list[Any] = [i, ep.game_steps[i], step_kind(ep, i), round(ep.accuracy[i], 4), round(ep.mcc[i], 4)]
+        row: list[Any] = [i, ep.game_steps[i], figures.step_kind(ep, i), round(ep.accuracy[i], 4), round(ep.mcc[i], 4)]
         if answers is not None:
             row += [answers.cells(i, "predicted"), answers.cells(i, "true")]
         rows.append(row)
@@ -149,8 +149,6 @@ def run_summary(
 
 def download_files(shown: str, board: np.ndarray, ep: Episode, cfg: ModelConfig) -> tuple[str, bytes, bytes]:
     """(file stem, .npz bytes, .json bytes) of an episode, named by checkpoint, board, rule and steps."""
-    import json
-
     tag = board_digest(board)[:12]
     if ep.rule != trained_rule(cfg):
         tag += "-" + "".join(c for c in ep.rule if c.isalnum())  # another game, another file
@@ -272,8 +270,9 @@ def card_rows(card: Any) -> list[list[Any]]:
 
 def load_status(shown: str, cfg: ModelConfig, has_scores: bool) -> str:
     task = "" if cfg.task == "board" else f", {cfg.task} task"
+    rule = f", rule {cfg.env.variant()}" if cfg.env.variant() else ""
     return (
-        f"**Loaded {shown}**: {cfg.regime} regime, rule {cfg.rule}{task}; {cfg.game_steps} game steps in "
+        f"**Loaded {shown}**: {cfg.regime} regime{rule}{task}; {cfg.game_steps} game steps in "
         f"{cfg.model_steps} model steps, decodings trained at steps {list(cfg.trained_steps)}"
         + ("" if cfg.tied else " (untied: one block per step)")
         + ("." if has_scores else ". Its model card has no scores.")
@@ -364,46 +363,17 @@ def analysis_text(
 
 
 def analysis_view(
-    shown: str, model: ImaginationModel, scores: dict[str, Any] | None, where: str, live_episodes: int = 200
+    shown: str, cfg: ModelConfig, scores: dict[str, Any], ex: dict[str, Any], ex_source: str, where: str
 ) -> tuple[bytes | None, str, list[list[Any]]]:
-    """(extrapolation curve PNG or None, Markdown, probe rows) for a checkpoint's "beyond the paper" view.
-
-    From its eval.json (``scores``, written by ``python -m training.analyze``); where that has no
-    extrapolation, it is measured live on the first ``live_episodes`` eval episodes (about a second).
-    """
-    from imagination import analysis, viz
-    from imagination.evaluate import EVAL_SEED, EVAL_SIZE, EvalSet, eval_episodes
-
-    cfg = model.config
-    scores = scores or {}
-    ex = scores.get("extrapolation")
-    if isinstance(ex, dict) and (ex.get("accuracy") or ex.get("note")):
-        source = "from the checkpoint's eval.json"
-    else:
-        es = EvalSet(live_episodes, EVAL_SIZE, EVAL_SEED)
-        ex = analysis.extrapolation(model, eval_episodes(cfg, es)[:, 0])
-        source = f"measured live on the first {es.episodes} of its eval episodes (eval.json has no extrapolation)"
+    """(extrapolation curve PNG or None, Markdown, probe rows) for a checkpoint's "beyond the paper" view."""
     png = None
     if ex.get("accuracy"):
         trained = int(ex.get("trained_steps") or cfg.model_steps)
-        png = viz.curves_png(
+        png = figures.curves_png(
             {"accuracy": ex["accuracy"], "MCC": ex.get("mcc") or []},
             {"accuracy": trained},
             ylabel="decoded board vs true game",
             title=f"{shown}: imagination past its {trained} trained steps",
         )
-    text, rows = analysis_text(shown, cfg, scores, ex, source, where)
+    text, rows = analysis_text(shown, cfg, scores, ex, ex_source, where)
     return png, text, rows
-
-
-@torch.no_grad()
-def intervened_summary(model: ImaginationModel, step: int, edited: np.ndarray, base: Episode) -> np.ndarray:
-    """A summary-task model's answers in an intervened run: the original's before ``step``, from the
-    edited board's encoding on after it (``episode.intervene`` returns the decoded boards only)."""
-    was_training = model.training
-    model.eval()
-    new = torch.as_tensor(edited, dtype=torch.float32)
-    hidden = continue_edited(model, new[None], step, base.steps - step)
-    after = model.summarize(hidden)[0].numpy()
-    model.train(was_training)
-    return np.concatenate([np.asarray(base.summary)[:step], after])

@@ -1,4 +1,5 @@
-"""Checkpoints for a server: what a typed name means, loading it once, keeping a few, and its files.
+"""What the demo's server keeps: checkpoints (what a typed name means, loading it once, keeping a
+few, and their files) and the files it hands out.
 
 A demo serves many visitors at once, so loading is per checkpoint: a Hub fetch that stalls (the
 Hub unreachable, retries backing off) holds only the lock of the checkpoint it fetches, never one
@@ -8,12 +9,19 @@ visitor can act on and which names no path of the server's file system.
 
 from __future__ import annotations
 
+import atexit
 import json
+import os
 import re
+import shutil
+import tempfile
 import threading
+import time
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
+
+import huggingface_hub
 
 from imagination import registry, zoo
 from imagination.errors import CheckpointError
@@ -81,8 +89,8 @@ class Checkpoints:
             )
         if len(name) > 200:
             raise CheckpointError(f"the checkpoint name is {len(name):,} characters long; a Hub repo id is at most 96")
-        if "\x00" in name:
-            raise CheckpointError("the checkpoint name holds a NUL character")
+        if any(ord(c) < 32 for c in name):  # a message names the checkpoint: it must stay one line
+            raise CheckpointError("the checkpoint name holds a control character (a line break, a tab, a NUL)")
         looks_like_path = name.startswith((".", "/", "~")) or name.count("/") > 1 or "\\" in name
         try:
             located: hub.Source | None = hub.locate(name)
@@ -134,23 +142,28 @@ class Checkpoints:
             return model
 
     def load(self, name: str) -> tuple[str, ImaginationModel]:
-        """(cache key, model) for a zoo name, a folder or a Hub repo id; loaded once, LRU-bounded.
+        """(cache key, model) for a zoo name, a folder or a Hub repo id; loaded once, LRU-bounded."""
+        key = self.resolve(name)
+        return key, self.model(key, name)
+
+    def model(self, key: str, name: str | None = None) -> ImaginationModel:
+        """The model of a resolved ``key`` (``name``: as the visitor gave it, for messages).
 
         Two visitors asking for the same checkpoint share one load; a load of another checkpoint
-        never waits for it.
+        never waits for it. Hand-written rather than functools.lru_cache: that holds no lock per key,
+        so two visitors would both load a checkpoint, and a failed load must not be cached.
         """
-        key = self.resolve(name)
         model = self.cached(key)
         if model is not None:
-            return key, model
+            return model
         with self._lock:
             gate = self._loading.setdefault(key, threading.Lock())
         with gate:
             model = self.cached(key)
             if model is not None:
-                return key, model
+                return model
             try:
-                model = self._load(key, name)
+                model = self._load(key, key if name is None else name)
             finally:
                 with self._lock:
                     self._loading.pop(key, None)
@@ -158,7 +171,7 @@ class Checkpoints:
                 self._models[key] = model
                 while len(self._models) > self.cache_size:
                     self._models.popitem(last=False)
-            return key, model
+            return model
 
     def _load(self, key: str, name: str) -> ImaginationModel:
         target = self._registered.get(key, key)  # a registered name: the loader reads it at its pinned revision
@@ -179,11 +192,11 @@ class Checkpoints:
 
     def fetch(self, repo_id: str, filename: str) -> str:
         """A file of a Hub repo (from the cache when offline); Hub errors become CheckpointError."""
-        from huggingface_hub import hf_hub_download
-
         repo, _, revision = repo_id.partition("@")
         try:
-            return hf_hub_download(repo, filename, revision=revision or None, local_files_only=self.offline)
+            return huggingface_hub.hf_hub_download(
+                repo, filename, revision=revision or None, local_files_only=self.offline
+            )
         except Exception as e:  # noqa: BLE001 - Hub errors, validation, httpx transport errors (no network)
             raise CheckpointError(hub_message(repo_id, e, self.offline, filename)) from None
 
@@ -191,11 +204,9 @@ class Checkpoints:
 
     def card(self, key: str) -> Any:
         """The model card (huggingface_hub.ModelCard), or None when it is missing or unreadable."""
-        from huggingface_hub import ModelCard
-
         try:
             path = Path(key) / "README.md" if Path(key).is_dir() else Path(self.fetch(key, "README.md"))
-            return ModelCard.load(path) if path.exists() else None
+            return huggingface_hub.ModelCard.load(path) if path.exists() else None
         except (CheckpointError, OSError, ValueError):
             return None
 
@@ -266,3 +277,41 @@ def regimes_of(name: str, entries: list[zoo.ZooEntry] | None = None) -> list[str
         if match:
             picked.append(match[0].name)
     return picked
+
+
+class OutputFolder:
+    """Files the server hands out (pictures, downloads), content-addressed in one folder per process.
+
+    Written atomically (a visitor never gets a half-written file) and pruned as it grows: the web
+    framework copies what it is given into its own cache, so these need not live long.
+    """
+
+    def __init__(self, max_age_s: float = 600, prune_every: int = 100) -> None:
+        self.max_age_s = max_age_s
+        self.prune_every = prune_every
+        self._folder: Path | None = None
+        self._lock = threading.Lock()
+        self._writes = 0
+
+    def write(self, name: str, data: bytes) -> str:
+        """Write ``data`` under ``name`` and return its path."""
+        with self._lock:
+            if self._folder is None:
+                self._folder = Path(tempfile.mkdtemp(prefix="imagination-app-"))
+                atexit.register(shutil.rmtree, self._folder, ignore_errors=True)
+            self._writes += 1
+            prune = self._writes % self.prune_every == 0
+            folder = self._folder
+        path = folder / name
+        tmp = folder / f".{name}.{threading.get_ident()}.tmp"
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+        if prune:
+            cutoff = time.time() - self.max_age_s
+            for old in folder.iterdir():
+                try:
+                    if old.stat().st_mtime < cutoff:
+                        old.unlink()
+                except OSError:
+                    pass
+        return str(path)

@@ -1,4 +1,4 @@
-"""imagination.checkpoints: names, per-checkpoint loading, public messages; no web framework involved."""
+"""imagination.demo.server: names, per-checkpoint loading, public messages; no web framework involved."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from imagination import CheckpointError, zoo
-from imagination.checkpoints import Checkpoints, is_loopback, redact, regimes_of, showcase
+from imagination.demo.server import Checkpoints, is_loopback, redact, regimes_of, showcase
 from imagination.errors import Offline
 
 
@@ -57,7 +57,7 @@ def test_a_stalled_hub_fetch_does_not_hold_up_a_bundled_checkpoint(bundled: str,
 
 
 def test_one_load_per_checkpoint_however_many_ask(bundled: str, monkeypatch) -> None:
-    from imagination import checkpoints as mod
+    from imagination.demo import server as mod
 
     calls: list[str] = []
     real = mod.ImaginationModel.from_pretrained
@@ -116,7 +116,7 @@ def test_messages_name_no_server_path(tmp_path: Path) -> None:
     assert redact("see /srv/app/zoo/x", {"/srv/app/zoo/x": "x"}) == "see x"
 
 
-@pytest.mark.parametrize("name", ["", "   ", "x" * 5000, "a\x00b", "no-such-checkpoint"])
+@pytest.mark.parametrize("name", ["", "   ", "x" * 5000, "a\x00b", "0\n0", "a\tb", "no-such-checkpoint"])
 def test_bad_names_are_one_line_messages(name: str) -> None:
     with pytest.raises(CheckpointError) as e:
         Checkpoints().resolve(name)

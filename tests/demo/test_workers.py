@@ -1,4 +1,4 @@
-"""imagination.workers: worker processes that answer like the caller would, and never strand it."""
+"""imagination.demo.workers: worker processes that answer like the caller would, and never strand it."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from imagination.workers import WorkerPool, available_cpus, default_workers
+from imagination.demo.workers import WorkerPool, available_cpus, default_workers
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _state(pid: int) -> str | None:
@@ -74,7 +74,7 @@ def test_calls_after_stop_run_here() -> None:
 def test_a_killed_server_leaves_no_worker_behind() -> None:
     script = (
         "import os, time\n"
-        "from imagination.workers import WorkerPool\n"
+        "from imagination.demo.workers import WorkerPool\n"
         "pool = WorkerPool(); pool.start(1, wait=True)\n"
         "print(pool.run(os.getpid), flush=True)\n"
         "time.sleep(120)\n"

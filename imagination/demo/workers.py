@@ -23,6 +23,8 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, TypeVar
 
+import torch
+
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -55,8 +57,6 @@ def _watch_parent(parent: int) -> None:
 
 
 def _init_worker(parent: int) -> None:
-    import torch
-
     torch.set_num_threads(1)  # several small workers, not one that fights the server for the cores
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
 

@@ -1,0 +1,463 @@
+"""The demo's events as plain functions: what a visitor sent in, plain data out (text, rows, file paths).
+
+Every event of the page and of its API (``gradio_client``, plain HTTP) ends here; the page only
+lays out widgets and shows these answers (``page``, ``events``). Each handler takes the raw values
+a client sent and checks them through ``inputs``; an expected failure is an ``InputError`` or a
+``CheckpointError`` whose message a visitor can act on (``message_of``), anything else is a bug.
+
+The server's state is here too, one of each per process: the checkpoints it has loaded, the
+worker processes that draw, the folder of files it hands out, and the environment of the page's
+start board (events that name no checkpoint build their boards in it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import logging
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from imagination import envs, episode, figures, registry, zoo
+from imagination.analysis import extrapolation
+from imagination.demo import inputs, presenters
+from imagination.demo.inputs import InputError
+from imagination.demo.server import Checkpoints, OutputFolder, redact
+from imagination.demo.workers import WorkerPool
+from imagination.errors import CheckpointError
+from imagination.evaluate import eval_episodes, eval_set_for
+from imagination.model import ImaginationModel
+
+logger = logging.getLogger("imagination.app")
+
+MAX_COMPARE = 4
+# Extrapolation measured live (for checkpoints whose eval.json lacks it): this many eval episodes.
+LIVE_EXTRAPOLATION_EPISODES = 200
+PICK_A_CHECKPOINT = "Pick a checkpoint from the zoo, or type a Hub repo id (org/name)."
+
+# Offline unless on a Space: nothing but the bundled zoo, local folders and the Hub cache is read.
+# Folders outside the zoo only on loopback (cli.main sets both from the command line).
+CHECKPOINTS = Checkpoints(offline=os.environ.get("SPACE_ID") is None, local_folders=False)
+# An episode's pictures are most of its CPU: worker processes draw them on the other cores while
+# this process answers other requests (workers.py).
+DRAWING = WorkerPool()
+OUTPUTS = OutputFolder()
+_board_env: envs.Environment = envs.make(envs.names()[0])  # the page's: use_environment() sets it
+
+
+def message_of(e: BaseException) -> str | None:
+    """The visitor's message for an expected failure (None for a bug), with no server path in it."""
+    if isinstance(e, (InputError, CheckpointError)):
+        return redact(str(e))
+    return None
+
+
+def use_environment(env: envs.Environment) -> None:
+    """Build the start board of events that name no checkpoint in ``env`` (the page's checkpoint's)."""
+    global _board_env
+    _board_env = env
+
+
+def environment() -> envs.Environment:
+    return _board_env
+
+
+# ---------------------------------------------------------------------------------------------
+# Requests and checkpoints
+
+
+@dataclass(frozen=True)
+class EpisodeRequest:
+    """What an episode is asked for: a checkpoint, a start board (source .. text), steps and a rule.
+
+    The values as a client sent them, in the order the page and the API send them; each is checked
+    where it is used (through ``inputs``), since empty steps and rule mean the checkpoint's own.
+    """
+
+    checkpoint: Any = None
+    source: Any = None
+    seed: Any = None
+    density: Any = None
+    size: Any = None
+    pattern: Any = None
+    text: Any = None
+    steps: Any = None
+    rule: Any = None
+
+    @classmethod
+    def from_args(cls, *raw: Any) -> EpisodeRequest:
+        """From an event's values in field order; values a client left off are None."""
+        if len(raw) > len(FIELDS):
+            raise InputError(f"an episode takes at most {len(FIELDS)} values ({', '.join(FIELDS)}), got {len(raw)}")
+        return cls(*raw)
+
+    @classmethod
+    def for_board(cls, *raw: Any) -> EpisodeRequest:
+        """A request for a start board alone: the six board fields, source to text."""
+        return cls.from_args(None, *raw)
+
+    def board(self, env: envs.Environment | None = None) -> tuple[np.ndarray, str]:
+        """The start board in ``env`` (default: the page's) and a phrase saying what it is."""
+        env = environment() if env is None else env
+        return inputs.start_board(env, self.source, self.seed, self.density, self.size, self.pattern, self.text)
+
+
+FIELDS = tuple(f.name for f in dataclasses.fields(EpisodeRequest))  # the API's parameter names, in order
+BOARD_FIELDS = FIELDS[1:7]
+
+
+@dataclass
+class EpisodeRun:
+    """One answered request: the checkpoint (its cache key and model), the episode, its start board."""
+
+    key: str
+    model: ImaginationModel
+    ep: episode.Episode
+    board: np.ndarray
+    what: str  # the start board in words
+
+    @property
+    def shown(self) -> str:
+        return CHECKPOINTS.display_name(self.key)
+
+
+def checkpoint_name(value: Any) -> str:
+    return inputs.text(value, "the checkpoint name", inputs.MAX_NAME_CHARS).strip()
+
+
+def resolve(name: Any) -> str:
+    """The cache key a checkpoint name stands for (no load)."""
+    return CHECKPOINTS.resolve(checkpoint_name(name))
+
+
+def load_model(name: Any) -> tuple[str, ImaginationModel]:
+    return CHECKPOINTS.load(checkpoint_name(name))
+
+
+def run(request: EpisodeRequest) -> EpisodeRun:
+    """Load the checkpoint, build the start board in its environment and run the episode."""
+    key, model = load_model(request.checkpoint)
+    cfg = model.config
+    board, what = request.board(cfg.env)
+    n = inputs.model_steps(request.steps, cfg.model_steps)
+    if not cfg.tied and n > cfg.model_steps:
+        raise InputError(
+            f"{CHECKPOINTS.display_name(key)} is untied (a separate block per step), so it can run at most "
+            f"{cfg.model_steps} steps, not {n}"
+        )
+    rule = inputs.variant(cfg.env, request.rule)
+    return EpisodeRun(key, model, episode.run_episode(model, board, n, rule), board, what)
+
+
+def loaded(key: str, model: ImaginationModel) -> tuple[str, list[list[Any]], int, str, str]:
+    """What the page shows of a loaded checkpoint: (status, card scores, its steps, its rule, its key)."""
+    rows = presenters.card_rows(CHECKPOINTS.card(key))
+    status = presenters.load_status(CHECKPOINTS.display_name(key), model.config, bool(rows))
+    return status, rows, model.config.model_steps, model.config.env.variant(), key
+
+
+def load_checkpoint(name: Any) -> tuple[str, list[list[Any]], int | None]:
+    """Load a checkpoint: (status line, the card's scores as [score, value] rows, its trained steps)."""
+    if not checkpoint_name(name):
+        return PICK_A_CHECKPOINT, [], None
+    status, rows, steps, _, _ = loaded(*load_model(name))
+    return status, rows, steps
+
+
+def checkpoint_rule(name: Any) -> str | None:
+    """The rule a checkpoint was trained on (what the rule field resets to when it is loaded)."""
+    if not checkpoint_name(name):
+        return None
+    return load_model(name)[1].config.env.variant()
+
+
+# ---------------------------------------------------------------------------------------------
+# The start board
+
+
+def preview_image(board: np.ndarray) -> np.ndarray:
+    return figures.board_image(board, inputs.preview_scale(board.shape[0]))
+
+
+def edited(board: np.ndarray) -> tuple[str, str, np.ndarray, str]:
+    """A board made by hand becomes the pattern text, and text becomes its source: (text, source, preview, RLE)."""
+    rle = inputs.board_rle(board)
+    return rle, inputs.TEXT_SOURCE, preview_image(board), rle
+
+
+def make_board(request: EpisodeRequest) -> tuple[np.ndarray, str]:
+    """The start board as an image and as RLE text."""
+    board, _ = request.board()
+    return preview_image(board), inputs.board_rle(board)
+
+
+def toggle_cell(request: EpisodeRequest, row: Any, col: Any) -> str:
+    """The start board with cell (row, col) flipped, as RLE (what a click on the board does)."""
+    board, _ = request.board()
+    return inputs.board_rle(inputs.toggled(board, row, col))
+
+
+def click_cell(request: EpisodeRequest, index: Any) -> tuple[str, str, np.ndarray, str]:
+    """A click at pixel ``index`` of the start board flips the cell under it."""
+    board, _ = request.board()
+    row, col = inputs.clicked_cell(board, index)
+    return edited(inputs.toggled(board, row, col))
+
+
+def board_from_drawing(editor: Any, size: Any) -> tuple[str, str, np.ndarray, str]:
+    """A painting (dark strokes on a light canvas) thresholded cell by cell into a board."""
+    return edited(inputs.drawing(editor, size))
+
+
+def read_upload(file: Any, size: Any) -> tuple[str, str, np.ndarray, str]:
+    """An uploaded .rle / .cells file becomes the board text (checked before it is accepted)."""
+    pattern_text, board = inputs.upload(file, size)
+    return pattern_text, inputs.TEXT_SOURCE, preview_image(board), inputs.board_rle(board)
+
+
+# ---------------------------------------------------------------------------------------------
+# An episode
+
+
+def _tag(*parts: Any) -> str:
+    return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:20]
+
+
+def _task_maps(answers: presenters.TaskAnswers | None) -> figures.TaskMaps | None:
+    if answers is None:
+        return None
+    return answers.predicted, answers.true, answers.task, answers.region_cells
+
+
+def episode_outputs(r: EpisodeRun) -> tuple[str, str, str, dict[str, Any], str, dict[str, Any]]:
+    """(panel PNG, score-matrix PNG, animation GIF, per-step rows, status, summary) of a run."""
+    cfg, ep = r.model.config, r.ep
+    answers = presenters.task_answers(ep, cfg)
+    tag = _tag(r.key, ep.steps, inputs.board_digest(r.board), ep.rule)
+    panel_png, matrix_png, gif_bytes = DRAWING.run(
+        figures.episode_images, ep, figures.MATRIX_TITLE, _task_maps(answers)
+    )
+    return (
+        OUTPUTS.write(f"{tag}-panel.png", panel_png),
+        OUTPUTS.write(f"{tag}-scores.png", matrix_png),
+        OUTPUTS.write(f"{tag}-animation.gif", gif_bytes),
+        presenters.step_table(ep, answers),
+        presenters.run_status(r.shown, r.what, ep, cfg, answers),
+        presenters.run_summary(r.shown, r.board, ep, cfg, answers),
+    )
+
+
+def downloads(r: EpisodeRun) -> tuple[str, str]:
+    """The episode's .npz and .json files."""
+    stem, npz, js = presenters.download_files(r.shown, r.board, r.ep, r.model.config)
+    return OUTPUTS.write(f"{stem}.npz", npz), OUTPUTS.write(f"{stem}.json", js)
+
+
+def run_episode(request: EpisodeRequest) -> tuple[str, str, str, dict[str, Any], str, dict[str, Any]]:
+    """Run one episode: (panel PNG, score-matrix PNG, animation GIF, per-step rows, status, summary).
+
+    ``rule``: the rule of the true game (default: the checkpoint's own).
+    """
+    return episode_outputs(run(request))
+
+
+def download(request: EpisodeRequest) -> tuple[str, str]:
+    """The episode's boards, decodings and scores as .npz and as .json (same inputs as run_episode)."""
+    return downloads(run(request))
+
+
+def first_view(default: str | None) -> dict[str, Any]:
+    """What the page shows before any click: ``default`` on the page environment's first start, run.
+
+    Computed once when the page is built and served as the components' initial values, so the first
+    episode is painted with the page itself (no request, no wait on a queue).
+    """
+    out: dict[str, Any] = {"preview": None, "rle": "", "loaded": "", "steps": None, "rule": None}
+    request = EpisodeRequest(default, next(iter(environment().sources)), 0, inputs.DEFAULT_DENSITY, inputs.DEFAULT_SIZE)
+    try:
+        board, _ = request.board()
+        out["preview"], out["rle"] = preview_image(board), inputs.board_rle(board)
+        if not default:
+            return out
+        r = run(request)
+        status, rows, steps, rule, key = loaded(r.key, r.model)
+        out.update(status=status, scores=rows, steps=steps, rule=rule, loaded=key)
+        panel, heat, gif, table, run_status, summary = episode_outputs(r)
+        npz, js = downloads(r)
+        out.update(panel=panel, heat=heat, gif=gif, table=table, run_status=run_status, summary=summary, npz=npz, js=js)
+    except Exception:  # a default that cannot load (offline Hub id): the page opens empty, and says why on Run
+        logger.exception("could not draw the first episode of %s", default)
+    return out
+
+
+def _blank_episode() -> episode.Episode:
+    """A blank 20x20, 3-step episode: drawing it once warms a worker up (imports, fonts, the usual
+    score-matrix frame) before a visitor waits on it."""
+    blank = np.zeros((4, inputs.DEFAULT_SIZE, inputs.DEFAULT_SIZE), np.float32)
+    return episode.Episode(blank[0], blank, blank, [0, 1, 2, 3], 3, [3], environment().variant())
+
+
+def start_drawing(workers: int, wait: bool = False) -> None:
+    """Draw in ``workers`` processes (0: in this one); see ``--workers``."""
+    if workers <= 0:
+        logger.info("drawing in the server process (no worker processes)")
+    DRAWING.start(workers, warm_up=functools.partial(figures.episode_images, _blank_episode()), wait=wait)
+
+
+# ---------------------------------------------------------------------------------------------
+# Compare regimes: one start board through 2-4 checkpoints, row by row
+
+
+def compare(checkpoints: Any, request: EpisodeRequest) -> tuple[str, dict[str, Any], str]:
+    """The same start board through 2 to 4 checkpoints, each for its own trained steps and rule:
+    (picture: one row of imagined boards per checkpoint under the true frames, per-step MCC table, status)."""
+    if isinstance(checkpoints, str):
+        checkpoints = [c for c in checkpoints.split(",") if c.strip()]
+    if not isinstance(checkpoints, list) or not all(isinstance(c, str) for c in checkpoints):
+        raise InputError("checkpoints must be a list of 2 to 4 checkpoint names")
+    names = list(dict.fromkeys(checkpoint_name(c) for c in checkpoints if checkpoint_name(c)))
+    if not 2 <= len(names) <= MAX_COMPARE:
+        raise InputError(f"pick 2 to {MAX_COMPARE} different checkpoints to compare, not {len(names)}")
+    board, what = request.board()
+    shown, episodes, interp = [], [], []
+    for name in names:
+        key, model = load_model(name)
+        if model.config.env.name != environment().name:
+            raise InputError(f"{CHECKPOINTS.display_name(key)} is not trained on {environment().title}")
+        episodes.append(episode.run_episode(model, board))
+        shown.append(CHECKPOINTS.display_name(key))
+        entry = next((e for e in zoo.list() if e.name == shown[-1] and registry.in_zoo(key)), None)
+        interp.append(entry.interpretability if entry else None)
+    png = DRAWING.run(figures.compare_panel_png, episodes, shown)
+    tag = _tag("compare", *shown, inputs.board_digest(board))
+    return (
+        OUTPUTS.write(f"{tag}-compare.png", png),
+        presenters.compare_table(shown, episodes, interp),
+        presenters.compare_status(shown, episodes, what),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Intervene: edit the imagined board at step i, and watch the rest of the imagination follow (or not)
+
+
+def _step_index(step: Any, steps: int) -> int:
+    return inputs.whole_number(step, "the step to edit", 0, steps)
+
+
+def _imagined_view(board: np.ndarray, reference: np.ndarray | None) -> np.ndarray:
+    return figures.edited_board_image(board, reference, inputs.preview_scale(board.shape[0]))
+
+
+def _reference(original_rle: Any, shape: tuple[int, ...]) -> np.ndarray | None:
+    try:
+        ref = inputs.parse_text(original_rle, None)
+    except (InputError, ValueError, TypeError):
+        return None
+    return ref if ref.shape == shape else None
+
+
+def imagined_board(request: EpisodeRequest, step: Any = 1) -> tuple[np.ndarray, str, str]:
+    """The imagined board (decoding > 0.5) at model step ``step``: (image, RLE) to edit by clicking cells.
+
+    A third output, the same RLE, is the page's memory of the unedited board (a State: not in the API).
+    """
+    ep = run(request).ep
+    board = ep.imagined[_step_index(step, ep.steps)]
+    rle = inputs.board_rle(board, ep.rule)
+    return _imagined_view(board, None), rle, rle
+
+
+def click_imagined(edited_rle: Any, original_rle: Any, index: Any) -> tuple[np.ndarray, str]:
+    """A click on the imagined board flips the cell under it (edited cells are coloured)."""
+    board = inputs.parse_text(edited_rle, None, what="Edited board")
+    board = inputs.toggled(board, *inputs.clicked_cell(board, index))
+    return _imagined_view(board, _reference(original_rle, board.shape)), inputs.board_rle(
+        board, inputs.rle_rule(edited_rle)
+    )
+
+
+def show_edit(edited_rle: Any, original_rle: Any) -> np.ndarray | None:
+    """The edited board typed or pasted as text, redrawn (None while it does not parse)."""
+    try:
+        board = inputs.parse_text(edited_rle, None)
+    except (InputError, ValueError, TypeError):
+        return None
+    return _imagined_view(board, _reference(original_rle, board.shape))
+
+
+def step_range(steps: Any, step: Any) -> tuple[int, int] | None:
+    """The step slider's (maximum, value): 0..the model steps field (None while that is empty or invalid)."""
+    try:
+        n = inputs.whole_number(steps, "steps", 1, inputs.MAX_STEPS)
+    except InputError:  # empty (the checkpoint's default, set when it loads) or half-typed
+        return None
+    try:
+        value = min(max(int(step), 0), n)
+    except (TypeError, ValueError):
+        value = min(1, n)
+    return n, value
+
+
+def intervene(request: EpisodeRequest, step: Any = 1, edited_rle: Any = None) -> tuple[str, str, dict[str, Any]]:
+    """Replace the imagined board at model step ``step`` by ``edited_rle`` and let the network imagine on.
+
+    (panel PNG, status with the comparison to the original run, summary). From ``step`` on the
+    true frames are the game's continuation of the edited board, so the scores say whether the
+    rest of the imagination, and the final answer, follow the edit. For a summary-task checkpoint
+    the status and summary also say how its task answer (count, patch or grid) changed.
+    """
+    r = run(request)
+    base, cfg = r.ep, r.model.config
+    i = _step_index(step, base.steps)
+    new = inputs.edited_board(edited_rle, r.board.shape)
+    ep = episode.intervene(r.model, r.board, i, new, base.steps, base.rule)
+    before, after = presenters.task_answers(base, cfg), presenters.task_answers(ep, cfg)
+    answers = (before, after) if before is not None and after is not None else None
+    tag = _tag(r.key, ep.steps, inputs.board_digest(r.board), ep.rule, i, inputs.board_digest(new))
+    panel = OUTPUTS.write(f"{tag}-intervened.png", DRAWING.run(figures.intervention_panel_png, ep, i))
+    status, summary = presenters.intervention(r.shown, r.what, cfg, r.board, base, ep, i, new, answers)
+    return panel, status, summary
+
+
+# ---------------------------------------------------------------------------------------------
+# Beyond the paper: the checkpoint's extrapolation curve, faithfulness and decoder probes
+
+
+def _extrapolation(model: ImaginationModel, scores: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """The extrapolation eval.json holds, else measured now on the first eval episodes (about a second)."""
+    ex = scores.get("extrapolation")
+    if isinstance(ex, dict) and (ex.get("accuracy") or ex.get("note")):
+        return ex, "from the checkpoint's eval.json"
+    es = eval_set_for(model.config, LIVE_EXTRAPOLATION_EPISODES)
+    measured = extrapolation(model, eval_episodes(model.config, es)[:, 0])
+    return measured, f"measured live on the first {es.episodes} of its eval episodes (eval.json has no extrapolation)"
+
+
+@functools.lru_cache(maxsize=4 * CHECKPOINTS.cache_size)
+def _analysis_view(key: str, eval_mtime: float | None) -> tuple[bytes | None, str, list[list[Any]]]:
+    """One view per checkpoint and eval.json version (``eval_mtime``: a rewrite by training.analyze
+    refreshes it). Not under a lock: a slow Hub fetch must not hold up other checkpoints."""
+    model = CHECKPOINTS.model(key)
+    scores = CHECKPOINTS.eval_json(key) or {}
+    ex, source = _extrapolation(model, scores)
+    shown, hint = CHECKPOINTS.display_name(key), CHECKPOINTS.analyze_hint(key)
+    return presenters.analysis_view(shown, model.config, scores, ex, source, hint)
+
+
+def analysis(checkpoint: Any) -> tuple[str | None, str, list[list[Any]]]:
+    """The checkpoint's extrapolation curve (PNG), its faithfulness and extrapolation (markdown), its probe rows.
+
+    From the checkpoint's eval.json (written by ``python -m training.analyze``); where that has no
+    extrapolation, it is measured live on 200 eval episodes (about a second, once per checkpoint).
+    """
+    if not checkpoint_name(checkpoint):
+        return None, "Pick a checkpoint to see its extrapolation, faithfulness and probes.", []
+    key, _ = load_model(checkpoint)
+    png, text, rows = _analysis_view(key, CHECKPOINTS.eval_mtime(key))
+    curve = None if png is None else OUTPUTS.write(f"{hashlib.sha256(png).hexdigest()[:20]}-extrapolation.png", png)
+    return curve, text, rows
