@@ -29,6 +29,7 @@ app: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 test: setup browser lint
 	$(VENV)/bin/pytest -q

@@ -1,20 +1,36 @@
 """The house in numbers: lines per module, its longest function, imports inside functions, import cycles.
 
-    python benchmarks/house.py [--markdown]
+    python benchmarks/house.py
 
-Read from the code's own syntax trees (ast), so anyone can rerun it: the figures issue 22 asked for.
+Read from the code's own syntax trees (ast), so anyone can rerun it; tests/test_house.py holds the
+house to it (no cycle, no import inside a function, modules and functions of a readable length).
 """
 
 from __future__ import annotations
 
-import argparse
 import ast
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("imagination", "training")
 FILES = ("app.py",)
+
+
+@dataclass
+class Module:
+    name: str
+    lines: int
+    function: str  # the longest function
+    function_lines: int
+    inside: int  # project imports inside functions
+
+
+@dataclass
+class House:
+    modules: list[Module]
+    cycles: list[list[str]]
 
 
 def modules() -> dict[str, Path]:
@@ -44,32 +60,27 @@ def longest_function(tree: ast.Module) -> tuple[str, int]:
 
 def imports(tree: ast.Module, name: str, known: set[str]) -> tuple[set[str], int]:
     """The project modules a module imports (anywhere in it), and how many import statements sit inside functions."""
-    found, inside = set(), 0
-    is_pkg = False
+    inside = 0
     for fn in ast.walk(tree):
         if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for node in ast.walk(fn):
-                if isinstance(node, (ast.Import, ast.ImportFrom)) and _project(node, name, known, is_pkg):
+                if isinstance(node, (ast.Import, ast.ImportFrom)) and _project(node, name, known):
                     inside += 1
+    found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
-            found |= _project(node, name, known, is_pkg)
+            found |= _project(node, name, known)
     return found, inside
 
 
-def _project(node: ast.Import | ast.ImportFrom, name: str, known: set[str], is_pkg: bool) -> set[str]:
-    targets = []
+def _project(node: ast.Import | ast.ImportFrom, name: str, known: set[str]) -> set[str]:
+    """The project modules one import statement names (``from pkg import module`` names the module)."""
     if isinstance(node, ast.Import):
         targets = [a.name for a in node.names]
     else:
         base = node.module or ""
         if node.level:
-            pkg = (
-                name.split(".")[: -node.level]
-                if not is_pkg
-                else name.split(".")[: len(name.split(".")) - node.level + 1]
-            )
-            base = ".".join([*pkg, base] if base else pkg)
+            base = ".".join([*name.split(".")[: -node.level], *([base] if base else [])])
         targets = [f"{base}.{a.name}" for a in node.names] + [base]
     out = set()
     for t in targets:
@@ -77,19 +88,20 @@ def _project(node: ast.Import | ast.ImportFrom, name: str, known: set[str], is_p
             t = t.rpartition(".")[0]
         if t and t != name:
             out.add(t)
-    # "from pkg import module" names the module, not the package: drop the package when a module matched
-    mods = {t for t in out if any(o != t and o.startswith(t + ".") for o in out)}
-    return out - mods if isinstance(node, ast.ImportFrom) else out
+    packages = {t for t in out if any(o != t and o.startswith(t + ".") for o in out)}
+    return out - packages if isinstance(node, ast.ImportFrom) else out
 
 
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
-    """Strongly connected components of more than one module (Tarjan)."""
-    index, low, stack, on, out = {}, {}, [], set(), []
-    counter = [0]
+    """Strongly connected components of more than one module (Tarjan): each is at least one cycle."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on: set[str] = set()
+    out: list[list[str]] = []
 
     def visit(v: str) -> None:
-        index[v] = low[v] = counter[0]
-        counter[0] += 1
+        index[v] = low[v] = len(index)
         stack.append(v)
         on.add(v)
         for w in graph.get(v, ()):
@@ -109,36 +121,37 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
             if len(comp) > 1:
                 out.append(sorted(comp))
 
-    sys.setrecursionlimit(10000)
+    sys.setrecursionlimit(10_000)
     for v in sorted(graph):
         if v not in index:
             visit(v)
     return out
 
 
-def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.parse_args(argv)
+def measure() -> House:
     mods = modules()
-    known = set(mods)
-    graph, rows, total_inside, total_lines = {}, [], 0, 0
+    graph: dict[str, set[str]] = {}
+    rows = []
     for name, path in mods.items():
         text = path.read_text()
         tree = ast.parse(text)
-        graph[name], inside = imports(tree, name, known)
+        graph[name], inside = imports(tree, name, set(mods))
         fn, n = longest_function(tree)
-        lines = len(text.splitlines())
-        total_lines += lines
-        total_inside += inside
-        rows.append((name, lines, fn, n, inside))
+        rows.append(Module(name, len(text.splitlines()), fn, n, inside))
+    return House(sorted(rows, key=lambda r: -r.lines), cycles(graph))
+
+
+def main() -> None:
+    house = measure()
     print("| module | lines | longest function | its lines | imports inside functions |")
     print("|---|---|---|---|---|")
-    for name, lines, fn, n, inside in sorted(rows, key=lambda r: -r[1]):
-        print(f"| `{name}` | {lines} | `{fn}` | {n} | {inside} |")
-    found = cycles(graph)
+    for r in house.modules:
+        print(f"| `{r.name}` | {r.lines} | `{r.function}` | {r.function_lines} | {r.inside} |")
+    lines = sum(r.lines for r in house.modules)
+    inside = sum(r.inside for r in house.modules)
     print(
-        f"\n{len(mods)} modules, {total_lines} lines; {total_inside} project imports inside functions; "
-        f"{len(found)} import cycles" + "".join(f"\n- {' -> '.join(c)}" for c in found)
+        f"\n{len(house.modules)} modules, {lines} lines; {inside} project imports inside functions; "
+        f"{len(house.cycles)} import cycles" + "".join(f"\n- {' -> '.join(c)}" for c in house.cycles)
     )
 
 

@@ -208,8 +208,10 @@ def parse_rle_with_rule(text: str, max_cells: int = DEFAULT_MAX_CELLS) -> tuple[
     return _parse_rle(text, max_cells, False)
 
 
-def write_rle(board: torch.Tensor, rule: str | life.Rule = life.LIFE, name: str | None = None) -> str:
+def write_rle(board: torch.Tensor, rule: str | life.Rule | None = life.LIFE, name: str | None = None) -> str:
     """Canonical RLE for ``board``: header, runs wrapped at 70 characters, ``!``; no final newline.
+
+    ``rule=None`` leaves the rule out of the header (RLE allows it): a frame of another environment.
 
     The header keeps the board's full size (not the live cells' bounding box) so that
     ``parse_rle(write_rle(b))`` gives back ``b`` exactly, margins and all-dead boards included.
@@ -218,7 +220,7 @@ def write_rle(board: torch.Tensor, rule: str | life.Rule = life.LIFE, name: str 
     cells = _cells(board)
     height, width = cells.shape
     lines = [f"#N {' '.join(name.split())}"] if name and name.strip() else []
-    lines.append(f"x = {width}, y = {height}, rule = {life.parse_rule(rule)}")
+    lines.append(f"x = {width}, y = {height}" + ("" if rule is None else f", rule = {life.parse_rule(rule)}"))
 
     tokens: list[str] = []
     last_row = 0

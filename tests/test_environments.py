@@ -4,16 +4,19 @@ the model, training, evaluation, the model card and the demo's handlers work on 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from conftest import TINY_TRAIN
 from elementary import ElementaryEnvironment
 
 from imagination import ImaginationModel, cards, envs, errors
+from imagination.demo import handlers
 from imagination.evaluate import EvalSet, evaluate
-from training import train
+from training import registration, train
 
 envs.register(ElementaryEnvironment)  # the one registration: nothing else in the package names it
 
@@ -84,3 +87,23 @@ def test_a_checkpoint_of_an_unregistered_environment_is_refused_by_name(trained:
     (other / "model.safetensors").write_bytes((trained / "model.safetensors").read_bytes())
     with pytest.raises(errors.InvalidConfig, match="no environment named 'hexlife'; known: life, maze, elementary"):
         ImaginationModel.from_pretrained(other)
+
+
+def test_the_demos_handlers_run_an_episode_of_it(
+    trained: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the app's own handlers, as a visitor's request: a zoo holding only this checkpoint."""
+    zoo_dir = tmp_path / "zoo"
+    shutil.copytree(trained, zoo_dir / "eca")
+    monkeypatch.setenv("IMAGINATION_ZOO", str(zoo_dir))
+    registration.register(registration.record(zoo_dir / "eca", "eca", "someone/eca", bundled=True))
+    run = handlers.run(handlers.EpisodeRequest("eca", "random", 3, 0.5, 16))
+    assert run.board.shape == (1, 16) and run.ep.true.shape == (3, 1, 16)
+    assert run.ep.rule == "rule 90" and "random row" in run.what
+    frames = ElementaryEnvironment(90).rollout(torch.from_numpy(run.board).float(), 2)
+    assert np.array_equal(run.ep.true, frames.numpy())
+    panel, matrix, animation, table, status, summary = handlers.run_episode(
+        handlers.EpisodeRequest("eca", "random", 3, 0.5, 16)
+    )
+    assert all(Path(p).stat().st_size > 0 for p in (panel, matrix, animation))
+    assert summary["steps"] == 2 and len(table["data"]) == 3 and "eca" in status

@@ -268,7 +268,12 @@ def clicked_cell(board: np.ndarray, index: Any) -> tuple[int, int]:
 
 
 def board_rle(board: np.ndarray, rule: str = life.LIFE) -> str:
-    return patterns.write_rle(torch.from_numpy(np.asarray(board, dtype=np.float32)), rule)
+    """A frame as RLE; the header names the rule only where it is a Life rule (another world's label is not)."""
+    try:
+        known: str | None = str(life.parse_rule(rule))
+    except ValueError:
+        known = None
+    return patterns.write_rle(torch.from_numpy(np.asarray(board, dtype=np.float32)), known)
 
 
 def rle_rule(value: Any) -> str:

@@ -24,7 +24,7 @@ from typing import Any
 import huggingface_hub
 
 from imagination import registry, zoo
-from imagination.errors import CheckpointError
+from imagination.errors import CheckpointError, Offline
 from imagination.loading import resolve as hub
 from imagination.loading.fetch import hub_error
 from imagination.model import ImaginationModel
@@ -179,7 +179,7 @@ class Checkpoints:
             model = ImaginationModel.from_pretrained(target, local_files_only=self.offline)
         except CheckpointError as e:  # keep its class (offline, gated, ...): only its text is made public
             text = self._public(str(e), key, name)
-            if self.offline and type(e).__name__ == "Offline" and "--online" not in text:
+            if self.offline and isinstance(e, Offline) and "--online" not in text:
                 text += " (this app runs offline: start it with --online to fetch Hub repos)"
             e.args = (text,)
             raise e from None

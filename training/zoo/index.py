@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from huggingface_hub import SpaceCard
+
 from imagination import registry
 from imagination.registry import HUB_ORG
 from training import registration
 from training.zoo.paths import ROOT, is_checkout_zoo
 from training.zoo.plan import PLAN
-
-MODELS_START, MODELS_END = "# zoo-models:start", "# zoo-models:end"
 
 
 def pushed_repo(name: str) -> str | None:
@@ -68,12 +68,8 @@ def space_models() -> list[str]:
 def write_space_models(repo_ids: list[str], readme: Path = ROOT / "README.md") -> None:
     """The Space's front matter lists these repo ids (so the Hub links the demo to them); ``[]`` when none.
 
-    The markers enclose the whole ``models:`` key, so an empty list is written as ``models: []``
-    rather than a key with no value.
+    Through huggingface_hub's ``SpaceCard``, which reads and writes the front matter as the Hub does.
     """
-    text = readme.read_text()
-    head, rest = text.split(MODELS_START, 1)
-    _, tail = rest.split(MODELS_END, 1)
-    head = head.removesuffix("models:\n")  # the older layout kept the key above the markers
-    block = "models:\n" + "".join(f"  - {r}\n" for r in repo_ids) if repo_ids else "models: []\n"
-    readme.write_text(f"{head}{MODELS_START}\n{block}{MODELS_END}{tail}")
+    card = SpaceCard.load(readme)
+    card.data.models = list(repo_ids)
+    card.save(readme)
