@@ -23,7 +23,7 @@ PRECISIONS = ("auto", "fp32", "bf16")
 
 # The TrainConfig fields that are each environment's settings (config.json's "environment" object).
 # Another environment adds its fields to TrainConfig and names them here (a maze: "rounds_per_step").
-ENVIRONMENT_FIELDS: dict[str, tuple[str, ...]] = {"life": ("rule", "wrap")}
+ENVIRONMENT_FIELDS: dict[str, tuple[str, ...]] = {"life": ("rule", "wrap"), "maze": ("rounds_per_step",)}
 
 
 @dataclass
@@ -41,6 +41,7 @@ class TrainConfig:
     environment: str = "life"
     rule: str = "B3/S23"  # Life
     wrap: bool = False  # Life
+    rounds_per_step: int = 1  # a maze: rounds of dead-end filling one environment step makes
     # -- variants of the regime ---------------------------------------------------------------------
     untied: bool = False
     consistency_weight: float = 0.0
@@ -49,6 +50,12 @@ class TrainConfig:
     latent_detach: bool = True  # the target encode(board T) is a constant; --no-latent-detach trains both sides
     latent_relative: bool = False  # that MSE over the target's mean square: shrinking the encoder cannot lower it
     hidden_noise: float = 0.0  # noise (this x the state's RMS) on each core step's input: pulls drift back
+    # W x MSE(h_t, encode(decode(h_t) > 0.5)) / its mean square at every step t >= 1, the target held constant:
+    # each state stays the encoding of a clean frame (its own decoding, never a true frame)
+    snap_weight: float = 0.0
+    # the decoding k ~ U[1, hold_steps] steps past the last one is trained against the environment's frame there,
+    # the core started from the last state held constant: a maze's solution must stay solved
+    hold_steps: int = 0
     init: str = ""  # frozen base model (zoo name, folder or repo id) for adversarial / probes
     warm_start: str = ""  # start the model phase from this checkpoint's weights (same architecture): a longer run
     # -- architecture (see ModelConfig) ---------------------------------------------------------------
@@ -74,6 +81,10 @@ class TrainConfig:
     density_lo: float = 0.15
     density_hi: float = 0.65
     warmup_max: int = 3
+    train_sizes: str = ""  # sizes drawn per batch, e.g. "3,4,5,6" (a maze's cells); empty: train_size
+    # -1: every batch runs game_steps; k >= 0: each batch runs until its last episode's fixed point (a maze
+    # solved) plus up to k steps, so no step count can stand in for a clock (model_steps must equal game_steps)
+    horizon_margin: int = -1
     # -- where the steps run --------------------------------------------------------------------------
     device: str = "auto"  # auto: cuda when a CUDA device is present, else cpu (runtime.pick_device)
     precision: str = "auto"  # auto: bf16 autocast on cuda, fp32 on cpu; bf16 also runs the CPU steps in bf16
@@ -121,6 +132,10 @@ class TrainConfig:
             raise ValueError(f"--precision must be one of {PRECISIONS}")
         if self.environment not in envs.names():
             raise ValueError(f"--environment must be one of {envs.names()}")
+        if self.horizon_margin >= 0 and self.model_steps != self.game_steps:
+            raise ValueError("--horizon-margin runs the model as many steps as the episode: --model-steps must be 0")
+        if self.train_sizes and not all(s.strip().isdigit() and int(s) > 0 for s in self.train_sizes.split(",")):
+            raise ValueError(f"--train-sizes is a comma-separated list of sizes, got {self.train_sizes!r}")
 
 
 def environment_settings(tc: TrainConfig) -> dict[str, Any]:

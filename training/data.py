@@ -16,14 +16,24 @@ def step_seed(tc: TrainConfig, step: int, rank: int) -> int:
 
 
 def sample_batch(tc: TrainConfig, cfg: ModelConfig, step: int, rank: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """(episodes [B, T+1, H, W], and for the adversarial regime real boards [B, H, W] from other episodes)."""
+    """(episodes [B, T+1, H, W], and for the adversarial regime real boards [B, H, W] from other episodes).
+
+    With ``train_sizes`` each batch is of one size drawn from them; with ``horizon_margin`` its T is the
+    environment's (until its last episode's fixed point, plus a margin), else ``game_steps``.
+    """
     g = torch.Generator().manual_seed(step_seed(tc, step, rank))
-    kw = {"density": (tc.density_lo, tc.density_hi), "warmup": (0, tc.warmup_max)}
-    ep = cfg.env.training_episodes(tc.batch_size, cfg.game_steps, tc.train_size, g, kw)
+    kw: dict = {"density": (tc.density_lo, tc.density_hi), "warmup": (0, tc.warmup_max)}
+    if tc.horizon_margin >= 0:
+        kw["until_fixed"] = tc.horizon_margin
+    size = tc.train_size
+    if tc.train_sizes:
+        sizes = [int(s) for s in tc.train_sizes.split(",")]
+        size = sizes[int(torch.randint(len(sizes), (1,), generator=g))]
+    ep = cfg.env.training_episodes(tc.batch_size, cfg.game_steps, size, g, kw)
     real = torch.empty(0)
     if tc.regime == "adversarial":
-        other = cfg.env.training_episodes(tc.batch_size, cfg.game_steps, tc.train_size, g, kw)
-        pick = torch.randint(0, cfg.game_steps + 1, (tc.batch_size,), generator=g)
+        other = cfg.env.training_episodes(tc.batch_size, cfg.game_steps, size, g, kw)
+        pick = torch.randint(0, other.shape[1], (tc.batch_size,), generator=g)
         real = other[torch.arange(tc.batch_size), pick]
     return ep, real
 

@@ -63,11 +63,21 @@ class Objective(nn.Module):
         return getattr(self, "_" + self.phase)(ep, real, adver_weight)
 
     # -- the model phase ---------------------------------------------------------------------------
+    def horizon(self, ep: torch.Tensor) -> int:
+        """The core steps a batch runs: the model's, or the episode's own length (``horizon_margin``)."""
+        return ep.shape[1] - 1 if self.tc.horizon_margin >= 0 else self.model.config.model_steps
+
     def _model(self, ep: torch.Tensor, real: torch.Tensor, w: float) -> tuple[torch.Tensor, Stats]:
         tc, model = self.tc, self.model
-        m = model.config.model_steps
-        hidden = model(ep[:, 0]) if tc.hidden_noise <= 0 else self._noisy_hidden(ep[:, 0])
+        steps = self.horizon(ep)
+        hidden = model(ep[:, 0], steps) if tc.hidden_noise <= 0 else self._noisy_hidden(ep[:, 0], steps)
         loss, stats = self._board_task(hidden, ep) if tc.task == "board" else self._summary_task(hidden, ep)
+        if tc.snap_weight > 0:
+            snap = self._snap(hidden[:, 1:].flatten(0, 1))
+            loss, stats["snap"] = loss + tc.snap_weight * snap, snap.detach()
+        if tc.hold_steps > 0:
+            hold = self._hold(hidden[:, -1].detach(), ep, steps)
+            loss, stats["hold"] = loss + hold, hold.detach()
         if tc.consistency_weight > 0:
             flat = hidden.flatten(0, 1)
             again = model.encode(model.decode(flat))
@@ -77,17 +87,32 @@ class Objective(nn.Module):
             target = model.encode(ep[:, -1])
             if tc.latent_detach:
                 target = target.detach()
-            latent = F.mse_loss(hidden[:, m], target)
+            latent = F.mse_loss(hidden[:, -1], target)
             if tc.latent_relative:
                 latent = latent / target.detach().pow(2).mean().clamp_min(1e-8)
             loss = loss + tc.latent_weight * latent
             stats["latent"] = latent.detach()
         return loss, stats
 
+    def _snap(self, states: torch.Tensor) -> torch.Tensor:
+        """How far states [N, C, H, W] are from the encodings of their own thresholded decodings (relative MSE)."""
+        model = self.model
+        with torch.no_grad():
+            target = model.encode((model.decode(states) > 0.5).float())
+        return (states - target).pow(2).mean() / target.pow(2).mean().clamp_min(1e-8)
+
+    def _hold(self, last: torch.Tensor, ep: torch.Tensor, steps: int) -> torch.Tensor:
+        """k ~ U[1, hold_steps] more steps from the last state, decoded against the environment's frame there."""
+        model = self.model
+        k = int(torch.randint(1, self.tc.hold_steps + 1, (1,)))
+        recall = model.observe(ep[:, 0]) if model.config.recall else None
+        target = model.config.env.rollout(ep[:, -1], k)[:, -1]
+        return board_loss(model, model.decode_logits(model.continue_from(last, steps, k, recall)[:, -1]), target)
+
     def _board_task(self, hidden: torch.Tensor, ep: torch.Tensor) -> tuple[torch.Tensor, Stats]:
         """The final board from h_T; the autoencoder regimes also decode the start board from h_0."""
         model = self.model
-        raw_last = model.decode_logits(hidden[:, model.config.model_steps])
+        raw_last = model.decode_logits(hidden[:, -1])
         loss = board_loss(model, raw_last, ep[:, -1])
         if self.tc.regime != "baseline":
             loss = loss + board_loss(model, model.decode_logits(hidden[:, 0]), ep[:, 0])
@@ -97,25 +122,24 @@ class Objective(nn.Module):
     def _summary_task(self, hidden: torch.Tensor, ep: torch.Tensor) -> tuple[torch.Tensor, Stats]:
         """The board decoder on h_0 only; the task head: the summary at h_T and (its autoencoder) at h_0."""
         tc, model = self.tc, self.model
-        m = model.config.model_steps
         loss = board_loss(model, model.decode_logits(hidden[:, 0]), ep[:, 0])
         # MSE in units of cells per region, so "off by one cell" weighs the same for every task
         cells = summary_cells(tc.task, tc.task_size, ep.shape[-2:])
         # A count is exact to the cell (up to 400 here), beyond bf16's 8 mantissa bits: under mixed
         # precision the summary head still runs in fp32 (a no-op in an fp32 run).
         with torch.autocast(ep.device.type, enabled=False):
-            summ = model.summarize_raw(hidden[:, [0, m]].float()) * cells
+            summ = model.summarize_raw(hidden[:, [0, -1]].float()) * cells
         target = summary_targets(ep[:, [0, -1]], tc.task, tc.task_size) * cells
         loss = loss + F.mse_loss(summ, target)
         return loss, {"mae_cells": (summ[:, 1].detach() - target[:, 1]).abs().mean()}
 
-    def _noisy_hidden(self, boards: torch.Tensor) -> torch.Tensor:
+    def _noisy_hidden(self, boards: torch.Tensor, steps: int) -> torch.Tensor:
         """h_0..h_T with noise on each core step's input; h_0 itself stays clean for its decoder loss."""
         model = self.model
         recall = model.observe(boards) if model.config.recall else None
         h = model.encode(boards)
         hidden = [h]
-        for t in range(model.config.model_steps):
+        for t in range(steps):
             rms = h.detach().pow(2).mean().sqrt()
             h = model.core_step(h + self.tc.hidden_noise * rms * torch.randn_like(h), t, recall)
             hidden.append(h)
@@ -124,12 +148,11 @@ class Objective(nn.Module):
     # -- the phases on a frozen model --------------------------------------------------------------
     def _frozen_hidden(self, ep: torch.Tensor) -> torch.Tensor:
         with torch.no_grad():
-            return self.model(ep[:, 0])
+            return self.model(ep[:, 0], self.horizon(ep))
 
     def _new_decoder_loss(self, hidden: torch.Tensor, ep: torch.Tensor) -> tuple[torch.Tensor, Stats]:
         """The new decoder against the boards at the trained steps 0 and T."""
-        m = self.model.config.model_steps
-        raw = self.model.decode_logits(hidden[:, [0, m]], self.extra["decoder"])
+        raw = self.model.decode_logits(hidden[:, [0, -1]], self.extra["decoder"])
         loss = board_loss(self.model, raw, ep[:, [0, -1]])
         acc = ((self.model.to_probs(raw[:, 1].detach()) > 0.5) == (ep[:, -1] > 0.5)).float().mean()
         return loss, {"acc": acc}
@@ -140,9 +163,8 @@ class Objective(nn.Module):
     def _adversarial(self, ep: torch.Tensor, real: torch.Tensor, w: float) -> tuple[torch.Tensor, Stats]:
         hidden = self._frozen_hidden(ep)
         loss, stats = self._new_decoder_loss(hidden, ep)
-        m = self.model.config.model_steps
         disc = self.extra["discriminator"]
-        fake = self.model.decode(hidden[:, 1:m], self.extra["decoder"]).flatten(0, 1)
+        fake = self.model.decode(hidden[:, 1:-1], self.extra["decoder"]).flatten(0, 1)
         # The decoder learns to fool a frozen copy of the discriminator's weights ...
         frozen = {k: v.detach() for k, v in disc.named_parameters()}
         gen_logits = functional_call(disc, frozen, (fake,))

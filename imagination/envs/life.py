@@ -87,6 +87,8 @@ class LifeEnvironment(Environment):
     def training_episodes(
         self, n: int, steps: int, size: int, generator: torch.Generator, options: Mapping[str, Any]
     ) -> torch.Tensor:
+        if "until_fixed" in options:
+            raise ValueError("Life's episodes have no fixed point to run until: give a fixed number of game steps")
         return life.sample_training_episodes(
             n,
             steps,

@@ -68,9 +68,21 @@ class MazeEnvironment(Environment):
     def training_episodes(
         self, n: int, steps: int, size: int, generator: torch.Generator, options: Mapping[str, Any]
     ) -> torch.Tensor:
-        """Fresh mazes of ``size`` cells from a seed drawn from ``generator`` (a batch is a function of the step)."""
+        """Fresh mazes of ``size`` cells from a seed drawn from ``generator`` (a batch is a function of the step).
+
+        ``options["until_fixed"] = k`` rolls the batch out until its last maze is solved plus up to k more
+        steps (drawn from ``generator``) instead of ``steps``: a network trained so cannot count steps to
+        its answer, it has to reach the solution and stay there.
+        """
         seed = int(torch.randint(0, MAX_SEED, (1,), generator=generator))
-        return self.rollout(maze.generate(n, size, seed), steps)
+        mazes = maze.generate(n, size, seed)
+        margin = options.get("until_fixed")
+        if margin is not None:
+            rounds = int(maze.rounds_to_solve(mazes).max())
+            steps = -(-rounds // self.rounds_per_step) + int(
+                torch.randint(0, int(margin) + 1, (1,), generator=generator)
+            )
+        return self.rollout(mazes, steps)
 
     def start(self, source: str, *, size: int, seed: int, density: float, **extra: Any) -> tuple[np.ndarray, str]:
         if source != "random":
