@@ -4,7 +4,9 @@
   against the true game;
 - patching: replace h_i by the encoding of the true board i and watch the final error;
 - editing: flip k cells of the imagined board at step i, re-encode it, continue the core, and
-  ask whether the final answer follows the Game of Life continuation of the *edited* board.
+  ask whether the final answer follows the Game of Life continuation of the *edited* board;
+- thinking longer: on an environment whose episodes settle (a maze's solution), the share of
+  episodes solved exactly against the iterations run, on larger problems than the training ones.
 
 Definitions and the faithfulness score are written out in docs/analysis.md.
 """
@@ -117,3 +119,56 @@ def faithfulness(model: ImaginationModel, episodes: torch.Tensor, flips: int = 3
     edit = editing(model, episodes, flips, seed)
     rates = [e["follow_rate"] for e in edit if e["follow_rate"] is not None]
     return {"score": sum(rates) / len(rates) if rates else None, "flips": flips, "patching": patch, "editing": edit}
+
+
+@torch.no_grad()
+def solve_curve(model: ImaginationModel, starts: torch.Tensor, iterations: int, batch: int = 250) -> dict[str, Any]:
+    """The share of ``starts`` whose decoding is exactly their fixed point, after every iteration 0..``iterations``.
+
+    Only for an environment whose episodes settle (``Environment.fixed_point``): a maze is solved when
+    every pixel of the decoded frame is its solution's. ``rounds`` is what the environment itself needs
+    (its steps to the fixed point), so a curve can be read against the algorithm's own pace.
+    """
+    env = model.config.env
+    settled = env.fixed_point(starts)
+    if settled is None:
+        raise ValueError(f"{env.title or env.name} has no fixed point to solve to")
+    target, rounds = settled
+    solved = torch.zeros(iterations + 1)
+    for i in range(0, len(starts), batch):
+        part, goal = starts[i : i + batch], target[i : i + batch] > 0.5
+        recall = model.observe(part) if model.config.recall else None
+        h = model.encode(part)
+        for t in range(iterations + 1):
+            if t:
+                h = model.core_step(h, t - 1, recall)
+            solved[t] += ((model.decode(h) > metrics.THRESHOLD) == goal).flatten(1).all(1).sum()
+    return {
+        "solve_rate": (solved / len(starts)).tolist(),
+        "rounds_median": float(rounds.float().median()),
+        "rounds_max": int(rounds.max()),
+    }
+
+
+def thinking_longer(
+    model: ImaginationModel, sizes: list[int], episodes: int, seed: int, factor: float = 2.0
+) -> dict[str, Any]:
+    """Solve rates on fixed sets of larger problems, each run for ``factor`` x its hardest episode's rounds.
+
+    ``solve_rate[size]`` is read at the set's own max rounds (the iterations dead-end filling needs for
+    its hardest maze: ``iterations[size]``); the whole curve to ``factor`` x that says whether the answer
+    also stays solved (``solve_rate_at_end``).
+    """
+    env = model.config.env
+    out: dict[str, Any] = {"sizes": list(sizes), "episodes": episodes, "seed": seed, "factor": factor}
+    rates, used, end, curves = {}, {}, {}, {}
+    for size in sizes:
+        starts = env.eval_episodes(episodes, 0, size, seed)[:, 0]
+        _, rounds = env.fixed_point(starts) or (None, torch.zeros(1))
+        needed = max(1, int(rounds.max()))
+        curve = solve_curve(model, starts, int(round(factor * needed)))
+        key = str(size)
+        rates[key], used[key], end[key] = curve["solve_rate"][needed], needed, curve["solve_rate"][-1]
+        curves[key] = curve
+    out.update(solve_rate=rates, iterations=used, solve_rate_at_end=end, curves=curves)
+    return out

@@ -80,6 +80,9 @@ def board_scores(config: ModelConfig, episodes: torch.Tensor, decoded: torch.Ten
     best = metrics.best_matching_steps(accuracy)
     return {
         "interpretability": metrics.interpretability_from_matrix(scores, untrained_m, untrained_g),
+        # the pairing that never goes back in time, for a network that keeps its own pace (docs/method.md)
+        "interpretability_monotone": metrics.interpretability_monotone(scores, untrained_m, untrained_g),
+        "monotone_game_steps": metrics.monotone_pairing(scores, untrained_m, untrained_g),
         "interpretability_intermediate": (
             metrics.interpretability_from_matrix(scores, inner_m, inner_g) if inner_m and inner_g else None
         ),

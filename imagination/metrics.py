@@ -162,3 +162,34 @@ def interpretability(
         trained_game = trained_game_steps(trained, m, g)
     scores = score_matrix(true, decoded)
     return interpretability_from_matrix(scores, untrained_steps(m, trained), untrained_steps(g, trained_game))
+
+
+def monotone_pairing(scores: np.ndarray, model_steps: Sequence[int], game_steps: Sequence[int]) -> list[int]:
+    """The game step each of ``model_steps`` shows under the best pairing that never goes back in time.
+
+    The aligned pairing (step i <-> game step i) assumes the network keeps the environment's pace; the
+    best match of each step alone may jump back and forth. A network that runs an algorithm at its own
+    pace (a maze filled more slowly, or several rounds a step) is paired best by a monotone map: each
+    model step to one game step, non-decreasing, maximising the summed scores (dynamic programming).
+    """
+    sub = np.asarray(scores, dtype=float)[np.ix_(list(model_steps), list(game_steps))]
+    m, g = sub.shape
+    if m == 0 or g == 0:
+        raise ValueError("no steps to pair")
+    total = np.zeros_like(sub)  # total[i, j]: best summed score of steps 0..i with step i at game step <= j
+    total[0] = np.maximum.accumulate(sub[0])
+    for i in range(1, m):
+        total[i] = np.maximum.accumulate(total[i - 1] + sub[i])
+    pairs, j = [0] * m, g - 1
+    for i in range(m - 1, -1, -1):  # walk back: the latest game step <= j where step i reaches that best
+        reach, best = (total[i - 1] + sub[i] if i else sub[i]), total[i][j]
+        while j > 0 and not np.isclose(reach[j], best):
+            j -= 1
+        pairs[i] = j
+    return [list(game_steps)[j] for j in pairs]
+
+
+def interpretability_monotone(scores: np.ndarray, model_steps: Sequence[int], game_steps: Sequence[int]) -> float:
+    """Mean score of the scored model steps under ``monotone_pairing``."""
+    pairs = monotone_pairing(scores, model_steps, game_steps)
+    return float(np.mean([np.asarray(scores)[i, j] for i, j in zip(model_steps, pairs, strict=True)]))

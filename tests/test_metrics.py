@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 import torch
@@ -149,3 +151,21 @@ def test_metric_is_bounded(seed: int, noise: float) -> None:
     assert 0.0 <= s <= 1.0
     m = metrics.score_matrix(ep, decoded)
     assert ((m >= 0) & (m <= 1)).all()
+
+
+def test_the_monotone_pairing_follows_a_network_at_its_own_pace() -> None:
+    """A slower network (each game step shown twice) is paired step by step; a reordering is not rewarded."""
+    slow = np.repeat(np.eye(4), 2, axis=0)[:7]  # model steps 0..6 show game steps 0,0,1,1,2,2,3
+    assert metrics.monotone_pairing(slow, range(7), range(4)) == [0, 0, 1, 1, 2, 2, 3]
+    assert metrics.interpretability_monotone(slow, range(7), range(4)) == 1.0
+    reordered = np.eye(4)[[0, 2, 1, 3]]  # steps 1 and 2 swapped: one of them must lose its match
+    assert metrics.interpretability_monotone(reordered, range(4), range(4)) == 0.75
+    assert metrics.interpretability_from_matrix(reordered, range(4), range(4)) == 1.0  # the reference's metric
+    brute = max(  # the dynamic programme against every monotone map of a small random matrix
+        sum(s[i, js[i]] for i in range(4))
+        for s in [np.random.default_rng(0).random((4, 3))]
+        for js in itertools.combinations_with_replacement(range(3), 4)
+    )
+    s = np.random.default_rng(0).random((4, 3))
+    pairs = metrics.monotone_pairing(s, range(4), range(3))
+    assert pairs == sorted(pairs) and np.isclose(sum(s[i, j] for i, j in enumerate(pairs)), brute)

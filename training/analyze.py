@@ -30,15 +30,21 @@ DOCS = ROOT / "docs"
 ANALYSIS_EPISODES = 1000  # of the eval set; the edits and patches are cheap but not free
 
 
-def analyze(folder: Path, flips: int = 3) -> dict[str, Any]:
+def analyze(folder: Path, flips: int = 3, thinking: tuple[int, ...] = (1, 2, 4)) -> dict[str, Any]:
+    """Faithfulness and extrapolation; where the environment's episodes settle (a maze), also the solve
+    rates on the eval set's size times each of ``thinking`` (the thinking-longer sets, same seed)."""
     model = ImaginationModel.from_pretrained(folder)
     scores = json.loads((folder / "eval.json").read_text())
     es = EvalSet(**scores["eval_set"])
     episodes = eval_episodes(model.config, dataclasses.replace(es, episodes=min(es.episodes, ANALYSIS_EPISODES)))
-    return {
+    out = {
         "faithfulness": analysis.faithfulness(model, episodes, flips=flips),
         "extrapolation": analysis.extrapolation(model, episodes[:, 0]),
     }
+    if thinking and model.config.env.fixed_point(episodes[:1, 0]) is not None:
+        sizes = [es.size * k for k in thinking]
+        out["thinking"] = analysis.thinking_longer(model, sizes, min(es.episodes, ANALYSIS_EPISODES), es.seed)
+    return out
 
 
 def fit_probes(folder: Path, steps: int, runs: Path = ROOT / "runs" / "probes") -> dict[str, Any]:
@@ -146,6 +152,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--probes", action="store_true", help="also fit decoder probes (board-task models)")
     p.add_argument("--probe-steps", type=int, default=1500)
     p.add_argument("--flips", type=int, default=3)
+    p.add_argument(
+        "--thinking",
+        type=int,
+        nargs="*",
+        default=[1, 2, 4],
+        help="a maze's solve rates on the eval size times these (more iterations on bigger mazes); none: skip",
+    )
     p.add_argument("--probe-runs", type=Path, default=ROOT / "runs" / "probes", help="where probe runs are written")
     args = p.parse_args(argv)
     folders = list(args.folders)
@@ -157,11 +170,17 @@ def main(argv: list[str] | None = None) -> None:
         cfg = json.loads((f / "config.json").read_text())
         if args.missing and _analyzed(f, args.probes and cfg["task"] == "board"):
             continue
-        results = analyze(f, args.flips)
+        results = analyze(f, args.flips, tuple(args.thinking))
         if args.probes and cfg["task"] == "board":
             results["probes"] = fit_probes(f, args.probe_steps, args.probe_runs)
         fa, ex = results["faithfulness"], results["extrapolation"]
         print(f"{f.name}: faithfulness {_fmt(fa.get('score'))}, steps >= 99%: {ex.get('steps_above_99')}")
+        if "thinking" in results:
+            th = results["thinking"]
+            print(
+                "  solve rate by size (iterations): "
+                + ", ".join(f"{s}: {th['solve_rate'][s]:.3f} ({th['iterations'][s]})" for s in th["solve_rate"])
+            )
         if args.write:
             write(f, results)
     if args.all and args.write:

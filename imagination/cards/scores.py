@@ -85,6 +85,10 @@ def eval_results(cfg: ModelConfig, scores: dict[str, Any]) -> list[EvalResult]:
         ("interpretability", "Interpretability (MCC, untrained steps)", scores["interpretability"]),
         ("final_error", "Final-board error", scores["final_error"]),
     ]
+    if scores.get("interpretability_monotone") is not None:
+        rows.append(
+            ("interpretability_monotone", "Interpretability (monotone pairing)", scores["interpretability_monotone"])
+        )
     if scores.get("interpretability_intermediate") is not None:
         inner = scores["interpretability_intermediate"]
         rows.append(("interpretability_intermediate", "Interpretability (steps 1..T-1)", inner))

@@ -96,6 +96,11 @@ class Environment(ABC):
     ) -> torch.Tensor:
         """A training batch [n, steps+1, H, W] from ``generator`` (``options``: the run's data settings)."""
 
+    def fixed_point(self, start: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """(the frame each start [..., H, W] settles at, the steps it takes), for an environment whose episodes
+        end in a fixed point (a maze's solution); None where they never settle (Life)."""
+        return None
+
     # -- a start a visitor asks for ---------------------------------------------------------------
     @abstractmethod
     def start(self, source: str, *, size: int, seed: int, density: float, **extra: Any) -> tuple[np.ndarray, str]:
