@@ -6,7 +6,7 @@ Hub's model page shows the imagination before anyone runs code. The episode is t
 panel (``figures.episode_panel_png``): a strip with every step at once, the true frames above the
 decoder's reading of each hidden state, then the imagined frames and their errors, each step's kind
 (trained or imagined) and scores under it. A strip rather than an animation: true against imagined
-reads at a glance across all steps, and it is about half the bytes of the same episode as a GIF.
+reads at a glance across all steps, in about a third of the bytes of the demo's GIF of the same episode.
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ def picture_png(folder: str | Path) -> bytes:
     folder = Path(folder)
     model = ImaginationModel.from_pretrained(folder)
     eval_set = EvalSet(**json.loads((folder / "eval.json").read_text())["eval_set"])
-    return episode_panel_png(picture_episode(model, eval_set), env=model.config.env, max_width=WIDTH)
+    ep = picture_episode(model, eval_set)
+    return episode_panel_png(ep, env=model.config.env, max_width=WIDTH, compress_level=9)  # stored: smallest
 
 
 def write_picture(folder: str | Path) -> Path:

@@ -262,11 +262,15 @@ def episode_images(
 
 
 def episode_panel_png(
-    ep: Episode, task: TaskMaps | None = None, env: Environment | None = None, max_width: int = PAGE_WIDTH
+    ep: Episode,
+    task: TaskMaps | None = None,
+    env: Environment | None = None,
+    max_width: int = PAGE_WIDTH,
+    compress_level: int = 1,
 ) -> bytes:
     """The panel of an episode as a PNG: every step's true, decoded, imagined and error rows, in bands
-    at most ``max_width`` px wide (the demo's first picture, and a model card's)."""
-    return palette_png(_wrapped_panel_indices(ep, task, Words.of(env), max_width))
+    at most ``max_width`` px wide (the demo's first picture, and a model card's, stored at ``compress_level`` 9)."""
+    return palette_png(_wrapped_panel_indices(ep, task, Words.of(env), max_width), compress_level=compress_level)
 
 
 def compare_panel_png(
