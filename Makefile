@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
-.PHONY: setup app test lint browser zoo-table
+.PHONY: setup app test lint browser zoo-table tutorial
 
 setup: $(VENV)/.installed
 
@@ -33,3 +33,7 @@ lint: setup
 
 test: setup browser lint
 	$(VENV)/bin/pytest -q
+
+# Run docs/tutorial.ipynb and store its outputs (what GitHub shows); the test suite runs it without storing.
+tutorial: setup
+	$(PY) tests/test_tutorial.py

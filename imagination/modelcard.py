@@ -137,8 +137,10 @@ def render(
     scores: str = "",
     training: str = "",
     eval_size: int | None = None,
+    picture: str = "",
 ) -> ModelCard:
-    """The card from the template: ``summary``, ``scores`` and ``training`` are Markdown blocks.
+    """The card from the template: ``summary``, ``scores``, ``training`` and ``picture`` (the checkpoint
+    imagining an episode, ``imagination.cards.picture``) are Markdown blocks.
 
     Without ``scores`` the card says plainly that the checkpoint is unevaluated and how to measure it.
     """
@@ -152,6 +154,7 @@ def render(
         unmeasured=UNMEASURED,
         usage=usage(cfg, *where, eval_size),
         training=training,
+        picture=picture,
     )
 
 

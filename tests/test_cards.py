@@ -7,6 +7,7 @@ no file a user receives names a path of the machine that wrote it.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import shutil
@@ -18,6 +19,7 @@ from conftest import TINY_TRAIN
 from hub_stub import HubStub
 from huggingface_hub import ModelCard, ModelCardData
 from huggingface_hub.repocard import metadata_load
+from PIL import Image
 
 from imagination import ImaginationModel, cards, modelcard, provenance, registry, zoo
 from imagination.cards.__main__ import main as cards_main
@@ -40,14 +42,33 @@ def machine_paths(text: str, *extra: Path) -> list[str]:
     return found
 
 
+def readable(path: Path) -> str:
+    """The text of a file where a path could be written: a notebook less its pictures (base64 is full of slashes)."""
+    if path.suffix != ".ipynb":
+        return path.read_text()
+    nb = json.loads(path.read_text())
+    for cell in nb["cells"]:
+        for output in cell.get("outputs", []):
+            output.get("data", {}).pop("image/png", None)
+    return json.dumps(nb, indent=1)
+
+
 def shipped_files(folder: Path) -> list[Path]:
     return [p for p in sorted(folder.iterdir()) if p.suffix in (".json", ".md", ".jsonl")]
 
 
-def test_absolute_path_detector_can_fail() -> None:
+def test_absolute_path_detector_can_fail(tmp_path: Path) -> None:
     assert machine_paths('"command": ["/work/main/training/train.py", "--out"]')
     assert machine_paths("`/tmp/pytest-1/base`")
     assert not machine_paths("rule B3/S23, zoo/gol3-autoencoder, https://arxiv.org/abs/2405.06409, 1x1 convs")
+    # a notebook's printed outputs are read, its base64 pictures are not
+    notebook = tmp_path / "n.ipynb"
+    picture = {"output_type": "display_data", "data": {"image/png": "iVBORw0KGgo/AAAA/BBBB/CCCC"}}
+    notebook.write_text(json.dumps({"cells": [{"outputs": [picture]}]}))
+    assert not machine_paths(readable(notebook))
+    printed = {"output_type": "stream", "text": "/work/runs/tiny: final error 0.2"}
+    notebook.write_text(json.dumps({"cells": [{"outputs": [picture, printed]}]}))
+    assert machine_paths(readable(notebook))
 
 
 @pytest.mark.parametrize("name", BUNDLED)
@@ -74,6 +95,21 @@ def test_bundled_card_is_the_generated_one_and_parses(name: str) -> None:
         assert "base_model" not in data
     target = e.repo_id if e.pushed else name  # an unpushed bundled entry loads by zoo name, offline
     assert f'ImaginationModel.from_pretrained("{target}")' in text
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_bundled_card_shows_its_picture_drawn_from_its_weights(name: str) -> None:
+    """The card links imagination.png beside it (the Hub shows it), a PNG that decodes, small, and exactly what
+    the saved weights draw for the eval set's first episode: regenerated, byte for byte."""
+    folder = zoo.entry(name).path
+    picture = folder / cards.PICTURE
+    assert f"]({cards.PICTURE})" in (folder / "README.md").read_text()
+    data = picture.read_bytes()
+    assert len(data) < 60_000
+    with Image.open(io.BytesIO(data)) as img:
+        assert img.format == "PNG" and img.width <= 1000
+        img.load()  # every pixel decodes
+    assert cards.picture_png(folder) == data
 
 
 def test_derived_entries_are_the_adversarial_and_long_ones() -> None:
@@ -118,6 +154,9 @@ def test_fresh_cards_and_files_hold_no_machine_path(runs: Path) -> None:
         assert f'from_pretrained("./{run}")' in text and "path/to" not in text
         assert cards.mismatches(folder) == []
         assert ModelCard.load(folder / "README.md").data.eval_results
+        assert f"]({cards.PICTURE})" in text and (folder / cards.PICTURE).read_bytes() == cards.picture_png(folder)
+    # a picture is drawn from each run's own weights
+    assert (runs / "base" / cards.PICTURE).read_bytes() != (runs / "adv" / cards.PICTURE).read_bytes()
     adv = json.loads((runs / "adv" / "eval.json").read_text())
     assert adv["derived_from"] == {"source": "base", "how": "init", "zoo_name": None, "repo_id": None}
     # a local base is not on the Hub: no base_model is claimed for it, the text names the folder
@@ -197,6 +236,8 @@ def test_mixin_card_says_it_is_unevaluated(runs: Path, tmp_path: Path) -> None:
     scores = json.loads((folder / "eval.json").read_text())
     assert scores["eval_set"]["episodes"] == 2000  # the fixed eval set, measured from the weights
     assert cards.mismatches(folder) == [] and "Scores: not measured" not in (folder / "README.md").read_text()
+    assert f"]({cards.PICTURE})" not in local  # an unevaluated card has no picture; the command draws it
+    assert (folder / cards.PICTURE).read_bytes() == cards.picture_png(runs / "base")
 
 
 def test_model_card_data_keeps_base_model_relation() -> None:
@@ -252,7 +293,7 @@ def test_no_generated_or_documented_file_holds_a_machine_path() -> None:
     leaks = {
         f: found
         for f in tracked
-        if f.endswith((".json", ".jsonl", ".md")) and (found := machine_paths((ROOT / f).read_text()))
+        if f.endswith((".json", ".jsonl", ".md", ".ipynb")) and (found := machine_paths(readable(ROOT / f)))
     }
     assert not leaks
 

@@ -43,12 +43,13 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_push_then_download_is_identical(hub: HubStub, folder: Path) -> None:
     url = push.push(folder, "imagination-zoo/tiny-ae")
     assert url.startswith(hub.url)
-    for name in ("config.json", "model.safetensors", "eval.json", "train_config.json", "log.jsonl"):
+    for name in ("config.json", "model.safetensors", "eval.json", "train_config.json", "log.jsonl", icards.PICTURE):
         got = hf_hub_download("imagination-zoo/tiny-ae", name)
         assert Path(got).read_bytes() == (folder / name).read_bytes(), name
-    # the card is the folder's, rewritten for the repo it went to
+    # the card is the folder's, rewritten for the repo it went to; it shows its picture from the repo
     uploaded = Path(hf_hub_download("imagination-zoo/tiny-ae", "README.md")).read_text()
     assert uploaded == icards.build_card(folder, "tiny-ae", "imagination-zoo/tiny-ae").content
+    assert f"]({icards.PICTURE})" in uploaded
     assert 'from_pretrained("imagination-zoo/tiny-ae")' in uploaded
     assert 'from_pretrained("./tiny-ae")' in (folder / "README.md").read_text()  # the folder's own is unchanged
     # registered: the repo and the commit it was pushed at

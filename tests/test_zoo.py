@@ -13,7 +13,7 @@ from conftest import TINY_TRAIN, assert_tables_close
 from huggingface_hub import ModelCard
 
 from imagination import ImaginationModel, registry, zoo
-from imagination.cards import card_eval_metrics
+from imagination.cards import PICTURE, card_eval_metrics, picture_png
 from imagination.evaluate import EvalSet, evaluate
 from imagination.provenance import portable
 from training import analyze
@@ -42,7 +42,7 @@ def test_entry_rescores_to_its_card(name: str) -> None:
     e = zoo.entry(name)
     folder = e.path
     assert sorted(p.name for p in folder.iterdir()) == sorted(
-        ["config.json", "model.safetensors", "README.md", "train_config.json", "eval.json", "log.jsonl"]
+        ["config.json", "model.safetensors", "README.md", "train_config.json", "eval.json", "log.jsonl", PICTURE]
     )
     assert (folder / "model.safetensors").stat().st_size < 1_000_000
     model = zoo.load(name)  # strict keys, safetensors only
@@ -169,8 +169,10 @@ def test_adopt_installs_a_run_made_with_the_plan_and_refuses_any_other(
     with pytest.raises(SystemExit, match=rf"lr: 0.01 in the run, {train.TrainConfig.lr} in the plan"):
         zoo_builder.adopt(other, "tiny-adopted")
     assert not (zoo_dir / "tiny-adopted").exists()
+    (run / PICTURE).unlink()  # a run finished before cards carried a picture: adopt draws it from the weights
     zoo_builder.adopt(run, "tiny-adopted")
     entry = zoo_dir / "tiny-adopted"
+    assert (entry / PICTURE).read_bytes() == picture_png(entry) == (run / PICTURE).read_bytes()
     tc = json.loads((entry / "train_config.json").read_text())
     assert tc["name"] == "tiny-adopted" and tc["seed"] == 3
     # the recorded command is the plan's, with the run's seed: it parses to the run's every setting

@@ -22,7 +22,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-FILES = ("config.json", "model.safetensors", "README.md", "train_config.json", "eval.json", "log.jsonl")
+from imagination.cards import PICTURE, write_picture
+
+# A finished run's Hub-ready files: the card's picture (imagination.png) is drawn with the card
+FILES = ("config.json", "model.safetensors", "README.md", "train_config.json", "eval.json", "log.jsonl", PICTURE)
 
 
 def _flag(args: list[str], name: str, default: str | None = None) -> str | None:
@@ -92,8 +95,11 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"seeds {failed} failed; see {out / 'seeds'}/seed-<k>.log, then rerun with --resume")
     summaries = {s: seed_summary(out / "seeds" / f"seed-{s}") for s in args.seeds}
     best = choose(summaries, bar)
+    winner = out / "seeds" / f"seed-{best}"
+    if not (winner / PICTURE).exists():  # a seed finished before cards carried a picture: drawn from its weights
+        write_picture(winner)
     for f in FILES:
-        shutil.copy2(out / "seeds" / f"seed-{best}" / f, out / f)
+        shutil.copy2(winner / f, out / f)
     scores = json.loads((out / "eval.json").read_text())
     scores["seed_selection"] = {
         "seeds": {str(s): v for s, v in summaries.items()},

@@ -1,4 +1,5 @@
-"""``python -m imagination.cards FOLDER [--evaluate]``: (re)write a checkpoint folder's card from eval.json.
+"""``python -m imagination.cards FOLDER [--evaluate]``: (re)write a checkpoint folder's card from eval.json,
+and its picture (imagination.png, the checkpoint imagining the first eval episode) from its weights.
 
 ``--evaluate`` first measures eval.json from the weights when it is missing (a folder saved by
 ``save_pretrained`` has none), so the card's scores are always the evaluator's.

@@ -3,7 +3,8 @@
 ``training.train`` (a new run), ``training.zoo`` (the bundled cards), ``training.analyze`` (new
 results), ``training.push`` (the card rewritten for the repo it goes to) all write cards here, so a
 card reads the same whoever wrote it. Every number comes from eval.json; the words from the
-environment and the config; the layout from ``templates/modelcard.md`` (``imagination.modelcard``).
+environment and the config; the layout from ``templates/modelcard.md`` (``imagination.modelcard``); the
+picture it embeds from the saved weights (``picture``).
 A card names its base model (``base_model``, ``base_model_relation: finetune``) when it was trained
 from another checkpoint: the repo holds complete weights that load alone, which is the Hub's
 "finetune" (its "adapter" is for weights that need the base to load).
@@ -19,6 +20,7 @@ from huggingface_hub import ModelCard, ModelCardData
 
 from imagination import modelcard
 from imagination.cards import sections
+from imagination.cards.picture import caption, write_picture
 from imagination.cards.scores import config_of, eval_results
 from imagination.provenance import base_repo_id, portable_args, read_json, recorded_derivation, trained_on
 
@@ -73,7 +75,8 @@ def build_card(folder: str | Path, name: str | None = None, repo_id: str | None 
     )
     where = modelcard.target(folder, name, repo_id)
     body = "\n\n".join(b for b in blocks if b)
-    return modelcard.render(data, cfg, name, where, summary, body, training, eval_size=es["size"])
+    picture = caption(name, cfg)
+    return modelcard.render(data, cfg, name, where, summary, body, training, eval_size=es["size"], picture=picture)
 
 
 def _unit(cfg: Any) -> str:
@@ -81,7 +84,11 @@ def _unit(cfg: Any) -> str:
 
 
 def write_card(folder: str | Path, name: str | None = None, repo_id: str | None = None) -> ModelCard:
-    """Write README.md into a checkpoint folder (see :func:`build_card`)."""
+    """Write README.md (see :func:`build_card`) and the picture it embeds (``picture``) into a checkpoint folder.
+
+    The two are written together so no card links a picture that is missing or drawn from other weights.
+    """
     card = build_card(folder, name, repo_id)
+    write_picture(folder)
     card.save(Path(folder) / "README.md")
     return card

@@ -258,7 +258,19 @@ def episode_images(
     matrix = score_matrix_png(ep.score_matrix(), ep.trained_steps, matrix_title, env=env)
     h, w = ep.true.shape[-2:]
     animation = episode_animation(ep, max(1, min(12, 100 // max(h, w))), env=env)
-    return palette_png(_wrapped_panel_indices(ep, task, Words.of(env))), matrix, animation
+    return episode_panel_png(ep, task, env), matrix, animation
+
+
+def episode_panel_png(
+    ep: Episode,
+    task: TaskMaps | None = None,
+    env: Environment | None = None,
+    max_width: int = PAGE_WIDTH,
+    compress_level: int = 1,
+) -> bytes:
+    """The panel of an episode as a PNG: every step's true, decoded, imagined and error rows, in bands
+    at most ``max_width`` px wide (the demo's first picture, and a model card's, stored at ``compress_level`` 9)."""
+    return palette_png(_wrapped_panel_indices(ep, task, Words.of(env), max_width), compress_level=compress_level)
 
 
 def compare_panel_png(

@@ -22,7 +22,7 @@ import torch
 from tqdm import tqdm
 
 from imagination import registry
-from imagination.cards import write_card
+from imagination.cards import PICTURE, write_card, write_picture
 from imagination.provenance import derived_from, portable
 from training import best_of, train
 from training.best_of import FILES  # a finished run's Hub-ready files
@@ -142,6 +142,8 @@ def adopt(run: Path, name: str) -> None:
     if differ:
         said = "; ".join(f"{k}: {a!r} in the run, {b!r} in the plan" for k, (a, b) in differ.items())
         raise SystemExit(f"{run} was not trained with {name}'s plan ({said})")
+    if not (run / PICTURE).exists():  # finished before cards carried a picture: drawn from its weights
+        write_picture(run)
     if out.resolve() != run.resolve():
         shutil.rmtree(out, ignore_errors=True)
         out.mkdir(parents=True)
