@@ -377,3 +377,30 @@ def analysis_view(
         )
     text, rows = analysis_text(shown, cfg, scores, ex, ex_source, where)
     return png, text, rows
+
+
+def emergence_status(name: str, records: list[dict[str, Any]], when: dict[str, Any]) -> str:
+    """What a checkpoint's snapshots say: how many, and when its imagination and its answer arrived."""
+
+    def at(step: int | None, stays: bool) -> str:
+        if step is None:
+            return "not within its run"
+        return f"from step {step:,}" + ("" if stays else " (and falls back after)")
+
+    last = records[-1]
+    return (
+        f"**{name}**: {len(records)} training snapshots, steps 0 to {last['step']:,} (log-spaced). "
+        f"Interpretability reaches {when['level']:g} {at(when['imagination_step'], when['imagination_stays'])}; "
+        f"the final-board error reaches {when['bar']:.0%} {at(when['solved_step'], when['solved_stays'])} "
+        "(measured on its fixed eval set from each snapshot's saved weights). Move the slider to watch it."
+    )
+
+
+def snapshot_status(name: str, record: dict[str, Any], index: int, count: int, what: str, ep: Episode) -> str:
+    """One snapshot on the start board: which one, its eval-set scores, and how this episode went."""
+    return (
+        f"**{name} at training step {record['step']:,}** (snapshot {index + 1} of {count}, "
+        f'`revision="{record["revision"]}"`) on {what}: on the eval set, interpretability '
+        f"{fmt(record['interpretability'])}, final-board error {fmt(record['final_error'], '.4f')}; "
+        f"this episode's MCC per step {' / '.join(fmt(m, '.2f') for m in ep.mcc)}."
+    )
