@@ -10,7 +10,8 @@ from conftest import TINY_TRAIN
 
 from imagination import ImaginationModel
 from imagination.evaluate import EvalSet, evaluate
-from training import data, snapshots, train
+from imagination.loading import revisions
+from training import data, emergence, snapshots, train
 
 TINY = TINY_TRAIN  # 12 model steps; the adversarial regime adds 6 + 6 decoder steps
 
@@ -57,31 +58,31 @@ def test_snapshots_change_nothing_in_the_run_even_across_a_resume(
 
     weights = {k: (tmp_path / k / "model.safetensors").read_bytes() for k in ("none", "kept", "resumed")}
     assert weights["none"] == weights["kept"] == weights["resumed"]
-    assert not (tmp_path / "none" / snapshots.FOLDER).exists() and not (tmp_path / "none" / snapshots.SCORES).exists()
+    assert not (tmp_path / "none" / revisions.FOLDER).exists() and not (tmp_path / "none" / revisions.SCORES).exists()
     total = 12 + (12 if regime == "adversarial" else 0)
-    assert snapshots.steps_in(tmp_path / "kept") == snapshots.schedule(total, 6)
-    for step in snapshots.steps_in(tmp_path / "kept"):
-        name = Path(snapshots.FOLDER) / snapshots.revision(step)
+    assert revisions.snapshot_steps(tmp_path / "kept") == snapshots.schedule(total, 6)
+    for step in revisions.snapshot_steps(tmp_path / "kept"):
+        name = Path(revisions.FOLDER) / revisions.name(step)
         assert sorted(p.name for p in (tmp_path / "kept" / name).iterdir()) == ["config.json", "model.safetensors"]
         kept, resumed = (tmp_path / k / name / "model.safetensors" for k in ("kept", "resumed"))
         assert kept.read_bytes() == resumed.read_bytes(), step
-    last = tmp_path / "kept" / snapshots.FOLDER / snapshots.revision(total)
+    last = tmp_path / "kept" / revisions.FOLDER / revisions.name(total)
     assert (last / "model.safetensors").read_bytes() == weights["kept"]  # the last snapshot is what shipped
     assert (last / "config.json").read_text() == (tmp_path / "kept" / "config.json").read_text()
-    assert json.loads((tmp_path / "kept" / snapshots.SCORES).read_text()) == json.loads(
-        (tmp_path / "resumed" / snapshots.SCORES).read_text()
+    assert json.loads((tmp_path / "kept" / revisions.SCORES).read_text()) == json.loads(
+        (tmp_path / "resumed" / revisions.SCORES).read_text()
     )
 
 
 def test_every_snapshot_is_scored_from_its_saved_weights(tmp_path: Path) -> None:
     """snapshots.json holds what the evaluator measures on the saved snapshot, on the run's own eval set."""
     scores = run(tmp_path / "run", "--regime", "adversarial", "--snapshots", "5")
-    records = json.loads((tmp_path / "run" / snapshots.SCORES).read_text())
+    records = json.loads((tmp_path / "run" / revisions.SCORES).read_text())
     steps = [r["step"] for r in records]
     assert steps == snapshots.schedule(24, 5) and [r["revision"] for r in records] == [f"step{s}" for s in steps]
     eval_set = EvalSet(**scores["eval_set"])
     for r in records:
-        model = ImaginationModel.from_pretrained(tmp_path / "run" / snapshots.FOLDER / r["revision"])
+        model = ImaginationModel.from_pretrained(tmp_path / "run" / revisions.FOLDER / r["revision"])
         again = evaluate(model, eval_set)
         for key in ("interpretability", "final_error", "task_error", "per_step_accuracy"):
             assert r[key] == again[key], (r["revision"], key)
@@ -91,9 +92,30 @@ def test_every_snapshot_is_scored_from_its_saved_weights(tmp_path: Path) -> None
 
 def test_a_stopped_run_keeps_its_last_step_and_probes_keep_none(tmp_path: Path) -> None:
     run(tmp_path / "stopped", "--steps", "40", "--stop-error", "0.9", "--snapshots", "30")
-    steps = snapshots.steps_in(tmp_path / "stopped")
+    steps = revisions.snapshot_steps(tmp_path / "stopped")
     trained = json.loads((tmp_path / "stopped" / "eval.json").read_text())["train_steps"]
     assert trained < 40 and steps[-1] == trained
     assert steps[:-1] == [s for s in snapshots.schedule(40, 30) if s < trained]
     run(tmp_path / "probes", "--regime", "probes", "--init", str(tmp_path / "stopped"))
-    assert snapshots.steps_in(tmp_path / "probes") == []
+    assert revisions.snapshot_steps(tmp_path / "probes") == []
+
+
+def test_the_emergence_table_reads_every_number_from_the_runs(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    run(tmp_path / "tiny-emerging", "--snapshots", "6")
+    capsys.readouterr()  # the training's own lines
+    emergence.main([str(tmp_path / "tiny-emerging")])
+    printed = capsys.readouterr().out
+    measured = emergence.measure(tmp_path / "tiny-emerging")
+    records = json.loads((tmp_path / "tiny-emerging" / revisions.SCORES).read_text())
+    assert measured["records"] == records and measured["snapshots"] == 6 and measured["final"]["step"] == 12
+    assert measured["from_curve"]["last_step"] == 12  # the learning curve, from log.jsonl
+    assert printed.strip() == emergence.table([measured])
+    assert "| `tiny-emerging` | autoencoder | 6 | 12 |" in printed
+
+
+def test_the_docs_emergence_table_and_figure_are_the_generated_ones() -> None:
+    """docs/analysis.md's emergence table is regenerated from the runs' records (python -m training.emergence)."""
+    doc = emergence.DOC.read_text()
+    block = doc.split("<!-- emergence-table:start -->\n", 1)[1].split("\n<!-- emergence-table:end -->", 1)[0]
+    assert block == emergence.table([emergence.measure(f) for f in emergence.sources()])
+    assert emergence.FIGURE.exists()

@@ -22,16 +22,10 @@ import torch
 from torch import nn
 
 from imagination.evaluate import EvalSet, eval_episodes, evaluate
+from imagination.loading import revisions
 from imagination.model import ImaginationModel
 
-FOLDER = "snapshots"
-SCORES = "snapshots.json"
 DECODER_PHASES = ("decoder", "adversarial")  # phases that train a new decoder for the shipped checkpoint
-
-
-def revision(step: int) -> str:
-    """A snapshot's name, as a folder and as a Hub branch (Pythia's ``step<k>``)."""
-    return f"step{step}"
 
 
 def schedule(total: int, count: int) -> list[int]:
@@ -74,7 +68,7 @@ def shipped(model: ImaginationModel, extra: nn.ModuleDict, phase: str) -> Imagin
 
 def save(model: ImaginationModel, extra: nn.ModuleDict, phase: str, out: Path, step: int) -> None:
     """Write the snapshot of ``step`` (written aside and moved in whole, so a killed run leaves none half-written)."""
-    folder = out / FOLDER / revision(step)
+    folder = out / revisions.FOLDER / revisions.name(step)
     tmp = folder.with_name(folder.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
@@ -85,44 +79,35 @@ def save(model: ImaginationModel, extra: nn.ModuleDict, phase: str, out: Path, s
 
 def clear(out: Path) -> None:
     """Forget an earlier run's snapshots in ``out`` (a fresh run starts its own)."""
-    shutil.rmtree(out / FOLDER, ignore_errors=True)
-    (out / SCORES).unlink(missing_ok=True)
+    shutil.rmtree(out / revisions.FOLDER, ignore_errors=True)
+    (out / revisions.SCORES).unlink(missing_ok=True)
 
 
 def copy_all(src: Path, dest: Path) -> None:
     """Give ``dest`` exactly ``src``'s snapshots and their scores (none if ``src`` has none)."""
     clear(dest)
-    if (src / FOLDER).is_dir():
-        shutil.copytree(src / FOLDER, dest / FOLDER)
-    if (src / SCORES).exists():
-        shutil.copy2(src / SCORES, dest / SCORES)
-
-
-def steps_in(folder: Path) -> list[int]:
-    """The snapshot steps a checkpoint folder holds, in order."""
-    root = folder / FOLDER
-    if not root.is_dir():
-        return []
-    found = [p.name.removeprefix("step") for p in root.iterdir() if (p / "config.json").exists()]
-    return sorted(int(s) for s in found if s.isdigit())
+    if (src / revisions.FOLDER).is_dir():
+        shutil.copytree(src / revisions.FOLDER, dest / revisions.FOLDER)
+    if (src / revisions.SCORES).exists():
+        shutil.copy2(src / revisions.SCORES, dest / revisions.SCORES)
 
 
 def score(out: Path, eval_set: EvalSet) -> list[dict[str, Any]]:
     """Score every snapshot from its saved weights on the run's eval set; writes and returns snapshots.json."""
     records: list[dict[str, Any]] = []
     episodes: torch.Tensor | None = None
-    for step in steps_in(out):
-        model = ImaginationModel.from_pretrained(out / FOLDER / revision(step))
+    for step in revisions.snapshot_steps(out):
+        model = ImaginationModel.from_pretrained(out / revisions.FOLDER / revisions.name(step))
         if episodes is None:
             episodes = eval_episodes(model.config, eval_set)
         s = evaluate(model, eval_set, episodes)
         records.append(
             {
-                "revision": revision(step),
+                "revision": revisions.name(step),
                 "step": step,
                 **{k: s[k] for k in ("interpretability", "final_error", "task_error", "per_step_accuracy")},
             }
         )
     if records:
-        (out / SCORES).write_text(json.dumps(records, indent=2) + "\n")
+        (out / revisions.SCORES).write_text(json.dumps(records, indent=2) + "\n")
     return records

@@ -26,6 +26,7 @@ from torch.optim.lr_scheduler import LambdaLR
 from tqdm import tqdm
 
 from imagination.evaluate import board_scores, decode_episodes, eval_episodes, eval_set_for, summary_scores
+from imagination.loading import revisions
 from imagination.model import ImaginationModel, make_decoder
 from training import snapshots
 from training.config import TrainConfig, model_config
@@ -231,7 +232,7 @@ class Trainer:
         # Evaluated and saved from the CPU in the default layout: the same files, whatever trained them.
         self.model.to("cpu", memory_format=torch.contiguous_format)
         self.extra.to("cpu", memory_format=torch.contiguous_format)
-        if self.snapshot_steps and not (self.out / snapshots.FOLDER / snapshots.revision(self.trained)).is_dir():
+        if self.snapshot_steps and not (self.out / revisions.FOLDER / revisions.name(self.trained)).is_dir():
             snapshots.save(self.model, self.extra, self.plan[-1][0], self.out, self.trained)  # the last step's
         self.bar.close()
         return elapsed
