@@ -12,6 +12,7 @@ from imagination import ImaginationModel
 from imagination.evaluate import EvalSet, evaluate
 from imagination.loading import revisions
 from training import data, emergence, snapshots, train
+from training.zoo import build, plan
 
 TINY = TINY_TRAIN  # 12 model steps; the adversarial regime adds 6 + 6 decoder steps
 
@@ -119,3 +120,20 @@ def test_the_docs_emergence_table_and_figure_are_the_generated_ones() -> None:
     block = doc.split("<!-- emergence-table:start -->\n", 1)[1].split("\n<!-- emergence-table:end -->", 1)[0]
     assert block == emergence.table([emergence.measure(f) for f in emergence.sources()])
     assert emergence.FIGURE.exists()
+
+
+def test_the_zoo_installs_snapshots_only_for_the_entries_its_plan_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """plan.toml's ``snapshots = true`` (the gol3 showcase entries) ships them; any other entry ships none."""
+    assert plan.SNAPSHOTS == ["gol3-baseline", "gol3-autoencoder", "gol3-adversarial"]
+    run(tmp_path / "run", "--snapshots", "4")
+    monkeypatch.setenv("IMAGINATION_ZOO", str(tmp_path / "zoo"))
+    (tmp_path / "zoo").mkdir()
+    build.install(tmp_path / "run", "gol3-baseline")
+    build.install(tmp_path / "run", "gol4-baseline")
+    shipped = tmp_path / "zoo" / "gol3-baseline"
+    assert revisions.snapshot_steps(shipped) == revisions.snapshot_steps(tmp_path / "run") == [0, 1, 3, 12]
+    assert revisions.scores(shipped) == revisions.scores(tmp_path / "run")
+    assert revisions.in_folder(tmp_path / "zoo" / "gol4-baseline") == ["main"]
+    assert not (tmp_path / "zoo" / "gol4-baseline" / revisions.SCORES).exists()
