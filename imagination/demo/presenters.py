@@ -382,17 +382,18 @@ def analysis_view(
 def emergence_status(name: str, records: list[dict[str, Any]], when: dict[str, Any]) -> str:
     """What a checkpoint's snapshots say: how many, and when its imagination and its answer arrived."""
 
-    def at(step: int | None, stays: bool) -> str:
+    def when_reached(what: str, key: str) -> str:
+        step = when[f"{key}_step"]
         if step is None:
-            return "not within its run"
-        return f"from step {step:,}" + ("" if stays else " (and falls back after)")
+            return f"{what} in none of them"
+        return f"{what} first at step {step:,}" + ("" if when[f"{key}_stays"] else " (then falls back)")
 
     last = records[-1]
+    imagined = when_reached(f"interpretability reaches {when['level']:g}", "imagination")
+    solved = when_reached(f"the final-board error reaches {when['bar']:.0%}", "solved")
     return (
-        f"**{name}**: {len(records)} training snapshots, steps 0 to {last['step']:,} (log-spaced). "
-        f"Interpretability reaches {when['level']:g} {at(when['imagination_step'], when['imagination_stays'])}; "
-        f"the final-board error reaches {when['bar']:.0%} {at(when['solved_step'], when['solved_stays'])} "
-        "(measured on its fixed eval set from each snapshot's saved weights). Move the slider to watch it."
+        f"**{name}**: {len(records)} training snapshots, steps 0 to {last['step']:,} (log-spaced), each "
+        f"scored on its fixed eval set from its saved weights: {imagined}, {solved}. Move the slider to watch it."
     )
 
 

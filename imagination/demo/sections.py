@@ -440,7 +440,14 @@ def emergence_view(names: list[str]) -> EmergenceView:
         checkpoint = gr.Dropdown(
             choices=names, value=names[0] if names else None, label="Checkpoint", elem_id="emergence-checkpoint"
         )
-        snapshot = gr.Slider(0, 1, value=0, step=1, label="Training snapshot", elem_id="emergence-snapshot")
+        snapshot = gr.Slider(
+            0,
+            1,
+            value=0,
+            step=1,
+            label="Training snapshot (0: the initialisation; the last: the final weights)",
+            elem_id="emergence-snapshot",
+        )
         status = gr.Markdown(elem_id="emergence-status")
         panel = figure(
             "The episode at that snapshot: per model step the true frame, decoded P(alive), imagined board and error",

@@ -46,7 +46,7 @@ def test_the_view_lists_the_entries_with_snapshots_and_plots_them_all(in_zoo: Pa
     assert last == len(records) - 1 == 5 and records[-1]["step"] == 12
     assert Image.open(plot).size[0] >= 600  # every regime's curves in one picture
     assert "**tiny-ae**: 6 training snapshots, steps 0 to 12" in status
-    assert "Interpretability reaches 0.9" in status and "final-board error reaches 1%" in status
+    assert "interpretability reaches 0.9 " in status and "the final-board error reaches 1% " in status
     with pytest.raises(InputError, match="tiny-plain: no training snapshots to watch .*tiny-ae, tiny-base"):
         handlers.emergence("tiny-plain")
 
