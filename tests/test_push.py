@@ -233,8 +233,11 @@ def test_snapshots_become_branches_that_a_fresh_process_loads_by_revision(
     card = ModelCard.load(hf_hub_download("imagination-zoo/tiny-snaps", "README.md", revision=mid))
     assert f"tiny-snaps at training step {mid[4:]}" in card.text and f'revision="{mid}"' in card.text
     assert card.data.library_name == "imagination"
-    # registered, not bundled: its revisions are the repo's branches
+    # registered, not bundled: its revisions are the repo's branches, and its name loads them too
     assert zoo.revisions("tiny-snaps") == ["main", *(revisions.name(s) for s in steps)]
+    by_name = ImaginationModel.from_pretrained("tiny-snaps", revision=mid).state_dict()
+    local_mid = ImaginationModel.from_pretrained(folder, revision=mid).state_dict()
+    assert all(torch.equal(v, local_mid[k]) for k, v in by_name.items())
     script = (
         "import sys, hashlib\n"
         "from imagination import ImaginationModel\n"
