@@ -6,13 +6,15 @@
 - editing: flip k cells of the imagined board at step i, re-encode it, continue the core, and
   ask whether the final answer follows the Game of Life continuation of the *edited* board;
 - thinking longer: on an environment whose episodes settle (a maze's solution), the share of
-  episodes solved exactly against the iterations run, on larger problems than the training ones.
+  episodes solved exactly against the iterations run, on larger problems than the training ones;
+- emergence: in a run's training snapshots, when the imagination appears and when the task is solved.
 
 Definitions and the faithfulness score are written out in docs/analysis.md.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import torch
@@ -20,8 +22,10 @@ import torch
 from imagination import metrics
 from imagination.episode import continue_edited
 from imagination.model import ImaginationModel
+from imagination.registry import BAR
 
 ACCURACY_BAR = 0.99
+EMERGED = 0.9  # interpretability at which the imagination counts as there (docs/analysis.md, "Watch it emerge")
 
 
 @torch.no_grad()
@@ -172,3 +176,28 @@ def thinking_longer(
         curves[key] = curve
     out.update(solve_rate=rates, iterations=used, solve_rate_at_end=end, curves=curves)
     return out
+
+
+def emergence(records: Sequence[Mapping[str, Any]], level: float = EMERGED, bar: float = BAR) -> dict[str, Any]:
+    """When, in training, the imagination appears and the task is solved, from a run's snapshot scores.
+
+    ``records`` are snapshots.json's (step order). The first step whose interpretability reaches
+    ``level`` and the first whose final-board error is at most ``bar`` (None: not within the run), and
+    whether each stays so at every later snapshot (a jumpy curve crosses and falls back).
+    """
+
+    def first(ok: list[bool]) -> tuple[int | None, bool]:
+        i = next((k for k, v in enumerate(ok) if v), None)
+        return (None, False) if i is None else (records[i]["step"], all(ok[i:]))
+
+    imagined, imagined_stays = first([r["interpretability"] >= level for r in records])
+    solved, solved_stays = first([r["final_error"] <= bar for r in records])
+    return {
+        "level": level,
+        "bar": bar,
+        "imagination_step": imagined,
+        "imagination_stays": imagined_stays,
+        "solved_step": solved,
+        "solved_stays": solved_stays,
+        "last_step": records[-1]["step"] if records else None,
+    }

@@ -23,7 +23,7 @@ from torch import nn
 from imagination import modelcard
 from imagination.config import FIELD_KINDS, OVERRIDABLE, ModelConfig
 from imagination.errors import InvalidArgument, RepoNotFound
-from imagination.loading import fetch, resolve, weights
+from imagination.loading import fetch, resolve, revisions, weights
 from imagination.registry import entries
 
 
@@ -103,9 +103,11 @@ class PreTrainedImagination(
 
         Keyword arguments that name ModelConfig fields override config.json, as in transformers (the
         weight check then says if the architecture no longer fits); any other keyword is refused.
-        ``revision`` applies to Hub repo ids only: a bundled or registered zoo name is one fixed
-        checkpoint, so ask for its repo id to get another revision. config.json is fetched once per
-        load, and the weights come from the same commit.
+        ``revision`` is a Hub repo's branch, tag or commit; for a folder or a bundled zoo name it is
+        ``main`` (the checkpoint itself) or one of its training snapshots, ``step<k>``
+        (``imagination.zoo.revisions``), as on the Hub, where each snapshot is a branch. A registered
+        name that is not bundled is pinned to its registry revision, its snapshot branches aside.
+        config.json is fetched once per load, and the weights come from the same commit.
         """
         label = str(pretrained_model_name_or_path)
         unknown = sorted(set(overrides) - set(OVERRIDABLE))
@@ -119,15 +121,15 @@ class PreTrainedImagination(
             raise InvalidArgument("strict=False is not supported: the weights must always match the config exactly")
         source = resolve.locate(label)
         if source.kind == "folder":
-            if revision is not None:
-                _refuse_revision(label, source)
-            return weights.from_folder(cls, Path(source.location), label, overrides, map_location)
+            folder = revisions.folder_at(Path(source.location), revision, *_folder_words(label, source))
+            return weights.from_folder(cls, folder, label, overrides, map_location)
         if "/" not in source.location:
             known = resolve.known_names(label, [e.name for e in entries()])
             raise RepoNotFound(
                 f"{label}: not a zoo checkpoint ({known}) nor an existing folder; a Hub repo id looks like org/name"
             )
-        if source.name is not None and source.fallback is None:  # a registered, not bundled, name
+        snapshot = revisions.step_of(revision or "") is not None
+        if source.name is not None and source.fallback is None and not snapshot:  # a registered, not bundled, name
             if revision not in (None, source.revision or "main"):
                 pinned = f"at revision {source.revision!r}" if source.revision else "without a revision (main)"
                 raise InvalidArgument(
@@ -138,6 +140,8 @@ class PreTrainedImagination(
         fallback = None
         if source.fallback is not None and revision in (None, "main", resolve.registry_revision(source.name or "")):
             fallback = source.fallback
+        elif source.fallback is not None and snapshot and revision in revisions.in_folder(source.fallback):
+            fallback = revisions.folder_at(source.fallback, revision, label)  # the bundled copy of that snapshot
         opts = {"cache_dir": cache_dir, "force_download": force_download, "token": token}
         files = fetch.fetch(source.location, revision, local_files_only, opts, fallback)
         if isinstance(files, Path):
@@ -147,10 +151,11 @@ class PreTrainedImagination(
         return weights.from_weights(cls, config, fetch_weights(), label, map_location, overrides)
 
 
-def _refuse_revision(label: str, source: resolve.Source) -> None:
+def _folder_words(label: str, source: resolve.Source) -> tuple[str, str]:
+    """What a folder is, and where its other revisions are, for refusing a revision it does not have."""
     hint = ""
     repo = resolve.registered_repo(source.name) if source.name else None
     if repo is not None:
         hint = f"; for another revision, load its Hub repo id: from_pretrained({repo!r}, revision=...)"
     what = f"{label} is a bundled zoo checkpoint" if source.name else f"{label} is a local folder"
-    raise InvalidArgument(f"{what}, which has no revisions{hint}")
+    return what, hint

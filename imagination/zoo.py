@@ -3,6 +3,7 @@
     from imagination import zoo
     zoo.names()                      # every registered checkpoint
     zoo.load("gol3-autoencoder")     # bundled: offline, from any working directory
+    zoo.revisions("gol3-autoencoder")  # main and its training snapshots: from_pretrained(name, revision=...)
 
 The registry itself (``zoo/index.json``, read by ``imagination.registry``) says which checkpoints
 ship with the package and which live only in a Hub repo; ``python -m training.zoo`` writes it.
@@ -12,10 +13,11 @@ from __future__ import annotations
 
 import builtins
 
+from imagination.loading import revisions as _revisions
 from imagination.model import ImaginationModel
 from imagination.registry import BAR, HUB_ORG, SUMMARY_BAR, ZooEntry, bar, entries
 
-__all__ = ["BAR", "HUB_ORG", "SUMMARY_BAR", "ZooEntry", "bar", "bundled", "entry", "list", "load", "names"]
+__all__ = ["BAR", "HUB_ORG", "SUMMARY_BAR", "ZooEntry", "bar", "bundled", "entry", "list", "load", "names", "revisions"]
 
 
 def list() -> builtins.list[ZooEntry]:  # noqa: A001 - the catalogue's natural verb
@@ -45,3 +47,15 @@ def load(name: str) -> ImaginationModel:
     if e.bundled:
         return ImaginationModel.from_pretrained(e.path)
     return ImaginationModel.from_pretrained(e.repo_id, revision=e.revision)
+
+
+def revisions(name: str) -> builtins.list[str]:
+    """What ``from_pretrained(name, revision=...)`` takes: ``main``, then the training snapshots by step.
+
+    A bundled entry's are in its folder (the showcase entries ship theirs); a registered entry that is not
+    bundled has its repo's branches, asked of the Hub.
+    """
+    e = entry(name)
+    if e.bundled:
+        return _revisions.in_folder(e.path)
+    return _revisions.on_hub(e.repo_id)

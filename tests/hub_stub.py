@@ -1,8 +1,9 @@
 """A local stand-in for the Hugging Face Hub, on the standard library only, for offline tests.
 
-It speaks the subset of the Hub protocol that huggingface_hub 2.4 uses to create a repo, upload
-(``upload_folder``, ``upload_file``, ``push_to_hub``, every file sent inline as "regular") and
-download (``hf_hub_download``, ``snapshot_download``, ``from_pretrained``, ``ModelCard.load``).
+It speaks the subset of the Hub protocol that huggingface_hub 2.4 uses to create a repo and a branch
+(``create_branch``), list the branches (``list_repo_refs``), upload (``upload_folder``,
+``upload_file``, ``push_to_hub``, every file sent inline as "regular") and download
+(``hf_hub_download``, ``snapshot_download``, ``from_pretrained``, ``ModelCard.load``).
 The client must be pointed at it before huggingface_hub is imported: ``HF_ENDPOINT=<stub url>``,
 ``HF_HUB_DISABLE_XET=1`` (tests/conftest.py does this).
 
@@ -30,7 +31,7 @@ logger = logging.getLogger(__name__)
 USER = "stub-user"
 _URL_PREFIX = {"model": "", "dataset": "datasets/", "space": "spaces/"}
 _API_TYPES = {"models": "model", "datasets": "dataset", "spaces": "space"}
-_ACTIONS = {"revision", "tree", "preupload", "commit"}
+_ACTIONS = {"revision", "tree", "preupload", "commit", "refs", "branch"}
 
 
 def git_blob_sha1(data: bytes) -> str:
@@ -218,7 +219,7 @@ class HubStub:
 
     def _api(self, req: _Request, repo_type: str, segs: list[str]) -> _Response:
         for n in (2, 1):  # repo ids are "org/name" or (legacy) "name"
-            if len(segs) == n or (len(segs) > n + 1 and segs[n] in _ACTIONS):
+            if len(segs) == n or (len(segs) > n and segs[n] in _ACTIONS):
                 repo_id, action, args = "/".join(unquote(s) for s in segs[:n]), segs[n : n + 1], segs[n + 1 :]
                 break
         else:
@@ -230,6 +231,10 @@ class HubStub:
         if req.method == "GET" and action == ["tree"]:
             recursive = req.query.get("recursive", ["false"])[0].lower() in ("1", "true")
             return _json(self._tree(repo, repo.resolve(rev), unquote("/".join(args[1:])), recursive))
+        if req.method == "GET" and action == ["refs"]:
+            return _json(self._refs(repo))
+        if req.method == "POST" and action == ["branch"] and args:
+            return self._branch(req, repo, unquote(args[0]))
         if "create_pr" in req.query:
             return self._unhandled(req, "pull requests are not supported")
         if req.method == "POST" and action == ["preupload"]:
@@ -263,6 +268,22 @@ class HubStub:
             self._repos[(repo_type, repo_id)] = repo
             self._save(repo)
         return _json({"url": self._repo_url(repo), "name": repo_id, "id": initial.sha[:24]})
+
+    def _refs(self, repo: Repo) -> dict[str, Any]:
+        """``list_repo_refs``: every branch and the commit it points at (the stub has no tags or PRs)."""
+        with self._lock:
+            branches = [{"name": b, "ref": f"refs/heads/{b}", "targetCommit": sha} for b, sha in repo.branches.items()]
+        return {"branches": branches, "converts": [], "tags": [], "pullRequests": []}
+
+    def _branch(self, req: _Request, repo: Repo, branch: str) -> _Response:
+        """``create_branch``: a new branch at ``startingPoint`` (a revision) or main's head; 409 if it exists."""
+        start = req.json().get("startingPoint") or "main"
+        with self._lock:
+            if branch in repo.branches:
+                raise HubError(409, None, f"Reference already exists: refs/heads/{branch}")
+            repo.branches[branch] = repo.resolve(start).sha
+            self._save(repo)
+        return _json({})
 
     def _info(self, repo: Repo, commit: Commit) -> dict[str, Any]:
         info: dict[str, Any] = {

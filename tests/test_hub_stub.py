@@ -126,6 +126,34 @@ def test_second_upload_moves_main_and_old_commit_stays(hub: HubStub, tmp_path: P
     assert upload_folder(repo_id="org/history", folder_path=tmp_path / "v2").oid == second
 
 
+def test_branches_are_created_listed_and_uploaded_to(hub: HubStub, tmp_path: Path) -> None:
+    """create_branch (from main, or from a revision), list_repo_refs, and an upload that replaces a branch's files."""
+    api = HfApi()
+    create_repo("org/branches", exist_ok=True)
+    main_files = _write_folder(tmp_path / "main", seed=b"main")
+    first = upload_folder(repo_id="org/branches", folder_path=tmp_path / "main").oid
+    api.create_branch("org/branches", branch="step5")
+    assert hub.head("org/branches", "step5") == first
+    empty = hub.commits("org/branches")[0]
+    api.create_branch("org/branches", branch="from-start", revision=empty)
+    assert hub.head("org/branches", "from-start") == empty
+    with pytest.raises(HfHubHTTPError):
+        api.create_branch("org/branches", branch="step5")
+    api.create_branch("org/branches", branch="step5", exist_ok=True)
+    (tmp_path / "snap").mkdir()
+    (tmp_path / "snap" / "config.json").write_bytes(b'{"step": 5}')
+    info = upload_folder(repo_id="org/branches", folder_path=tmp_path / "snap", revision="step5", delete_patterns="*")
+    assert hub.head("org/branches", "step5") == info.oid and hub.head("org/branches") == first
+    assert [f.path for f in api.list_repo_tree("org/branches", revision="step5")] == ["config.json"]
+    assert Path(hf_hub_download("org/branches", "config.json", revision="step5")).read_bytes() == b'{"step": 5}'
+    assert Path(hf_hub_download("org/branches", "config.json")).read_bytes() == main_files["config.json"]
+    refs = api.list_repo_refs("org/branches")
+    assert {b.name: b.target_commit for b in refs.branches} == {"main": first, "step5": info.oid, "from-start": empty}
+    assert refs.tags == []
+    with pytest.raises(RepositoryNotFoundError):
+        api.list_repo_refs("org/no-such-repo")
+
+
 def test_cached_files_resolve_without_a_request(
     hub: HubStub, demo: tuple[dict[str, bytes], str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -119,6 +119,9 @@ def test_sdist_and_wheel_carry_the_zoo(installed: dict[str, object]) -> None:
             assert f"zoo/{name}/{f}" in in_sdist
             assert f"imagination/_zoo/{name}/{f}" in in_wheel
     assert "imagination/_zoo/index.json" in in_wheel
+    for f in (ROOT / "zoo").glob("*/snapshots/*/*"):  # the showcase entries' training snapshots, where shipped
+        rel = f.relative_to(ROOT / "zoo").as_posix()
+        assert f"zoo/{rel}" in in_sdist and f"imagination/_zoo/{rel}" in in_wheel
     assert not any(n.startswith("zoo/") for n in in_wheel)  # one copy, inside the package
 
 

@@ -371,8 +371,9 @@ def test_unknown_keywords_are_refused() -> None:
 def test_revision_with_a_zoo_name_or_folder_is_refused() -> None:
     with pytest.raises(errors.InvalidArgument, match="from_pretrained\\('imagination-zoo/gol3-autoencoder'"):
         ImaginationModel.from_pretrained("gol3-autoencoder", revision="nope")
+    # "main" is the folder itself (tests/test_revisions.py); a folder without snapshots has no other revision
     with pytest.raises(errors.InvalidArgument, match="local folder, which has no revisions"):
-        ImaginationModel.from_pretrained(ZOO / "gol3-autoencoder", revision="main")
+        ImaginationModel.from_pretrained(ZOO / "gol4-autoencoder", revision="v2")
 
 
 def test_unknown_bare_name_names_the_zoo_in_one_short_line() -> None:

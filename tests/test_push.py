@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,11 +15,14 @@ import pytest
 import torch
 from conftest import TINY_TRAIN
 from hub_stub import HubStub
-from huggingface_hub import ModelCard, constants, hf_hub_download, snapshot_download
+from huggingface_hub import HfApi, ModelCard, constants, hf_hub_download, snapshot_download
 
 from imagination import CheckpointError, ImaginationModel, life, registry, zoo
 from imagination import cards as icards
+from imagination.loading import revisions
 from training import push, registration, train
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)
@@ -206,3 +213,57 @@ def test_index_keeps_every_registration_and_invents_no_repo(folder: Path, own_zo
     assert (got["theirs"].repo_id, got["theirs"].bundled) == ("contrib/theirs", False)
     assert builder.space_models() == ["me/a", "contrib/theirs"]  # exactly the pushed ones
     assert (builder.ROOT / "README.md").read_bytes() == readme  # a test's zoo never writes the Space's README
+
+
+def test_snapshots_become_branches_that_a_fresh_process_loads_by_revision(
+    hub: HubStub, folder: Path, tmp_path: Path, own_zoo: Path
+) -> None:
+    """Each snapshot is a branch step<k> holding it alone, with its card; main keeps snapshots.json, no weights."""
+    steps = revisions.snapshot_steps(folder)
+    assert steps[:4] == [0, 1, 2, 3] and steps[-1] == 12  # the tiny run keeps its snapshots by default
+    push.push(folder, "imagination-zoo/tiny-snaps", name="tiny-snaps")
+    api = HfApi()
+    branches = [b.name for b in api.list_repo_refs("imagination-zoo/tiny-snaps").branches]
+    assert revisions.ordered(branches) == ["main", *(revisions.name(s) for s in steps)]
+    main_files = api.model_info("imagination-zoo/tiny-snaps").siblings or []
+    assert "snapshots.json" in {f.rfilename for f in main_files}
+    assert not any(f.rfilename.startswith("snapshots/") for f in main_files)
+    mid = revisions.name(steps[len(steps) // 2])
+    files = sorted(f.rfilename for f in api.model_info("imagination-zoo/tiny-snaps", revision=mid).siblings or [])
+    assert files == ["README.md", "config.json", "model.safetensors"]
+    card = ModelCard.load(hf_hub_download("imagination-zoo/tiny-snaps", "README.md", revision=mid))
+    assert f"tiny-snaps at training step {mid[4:]}" in card.text and f'revision="{mid}"' in card.text
+    assert card.data.library_name == "imagination"
+    # registered, not bundled: its revisions are the repo's branches, and its name loads them too
+    assert zoo.revisions("tiny-snaps") == ["main", *(revisions.name(s) for s in steps)]
+    by_name = ImaginationModel.from_pretrained("tiny-snaps", revision=mid).state_dict()
+    local_mid = ImaginationModel.from_pretrained(folder, revision=mid).state_dict()
+    assert all(torch.equal(v, local_mid[k]) for k, v in by_name.items())
+    script = (
+        "import sys, hashlib\n"
+        "from imagination import ImaginationModel\n"
+        "m = ImaginationModel.from_pretrained(sys.argv[1], revision=sys.argv[2])\n"
+        "print(hashlib.sha256(b''.join(v.numpy().tobytes() for v in m.state_dict().values())).hexdigest())\n"
+    )
+    env = {**os.environ, "HF_HOME": str(tmp_path / "cache"), "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", script, "imagination-zoo/tiny-snaps", mid],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    local = ImaginationModel.from_pretrained(folder / revisions.FOLDER / mid)
+    want = hashlib.sha256(b"".join(v.numpy().tobytes() for v in local.state_dict().values())).hexdigest()
+    assert done.stdout.strip().splitlines()[-1] == want
+    assert hub.unhandled == []
+
+
+def test_a_folder_whose_snapshot_scores_do_not_match_its_snapshots_is_refused(folder: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "tiny-ae"
+    shutil.copytree(folder, copy)
+    shutil.rmtree(copy / revisions.FOLDER / "step1")
+    with pytest.raises(SystemExit, match="snapshots.json scores steps"):
+        push.check_folder(copy, "tiny-copy")

@@ -15,6 +15,7 @@ from huggingface_hub import ModelCard
 from imagination import ImaginationModel, registry, zoo
 from imagination.cards import PICTURE, card_eval_metrics, picture_png
 from imagination.evaluate import EvalSet, evaluate
+from imagination.loading import revisions
 from imagination.provenance import portable
 from training import analyze
 from training import zoo as zoo_builder
@@ -41,9 +42,14 @@ def test_every_planned_entry_was_trained_with_its_plan(name: str) -> None:
 def test_entry_rescores_to_its_card(name: str) -> None:
     e = zoo.entry(name)
     folder = e.path
-    assert sorted(p.name for p in folder.iterdir()) == sorted(
-        ["config.json", "model.safetensors", "README.md", "train_config.json", "eval.json", "log.jsonl", PICTURE]
-    )
+    files = ["config.json", "model.safetensors", "README.md", "train_config.json", "eval.json", "log.jsonl", PICTURE]
+    if name in plan.SNAPSHOTS and (folder / revisions.FOLDER).exists():  # a showcase entry ships its snapshots
+        files += [revisions.FOLDER, revisions.SCORES]
+        steps = revisions.snapshot_steps(folder)
+        assert [r["step"] for r in revisions.scores(folder)] == steps and steps[:3] == [0, 1, 2]
+        last = folder / revisions.FOLDER / revisions.name(steps[-1]) / "model.safetensors"
+        assert last.read_bytes() == (folder / "model.safetensors").read_bytes()  # its last snapshot is main
+    assert sorted(p.name for p in folder.iterdir()) == sorted(files)
     assert (folder / "model.safetensors").stat().st_size < 1_000_000
     model = zoo.load(name)  # strict keys, safetensors only
     assert isinstance(model, ImaginationModel)

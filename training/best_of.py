@@ -3,7 +3,7 @@
     python -m training.best_of --seeds 0 1 -- --out runs/gol3-ae --regime autoencoder --game-steps 3
 
 Each seed trains in its own process (one torch thread each, so N seeds use N cores) into
-``<out>/seeds/seed-<k>``; every one of them is a complete, scored checkpoint. The winner is chosen
+``<out>/seeds/seed-<k>``; every one of them is a complete, scored checkpoint (with its snapshots). The winner is chosen
 on the *log set* (a seeded set of episodes distinct from the eval set): first the seeds whose
 task error met ``--stop-error`` (or is lowest), then the highest interpretability. Its files are
 copied to ``<out>``, and eval.json records every seed's log-set numbers and which one won, so the
@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from imagination.cards import PICTURE, write_picture
+from training import snapshots
 
 # A finished run's Hub-ready files: the card's picture (imagination.png) is drawn with the card
 FILES = ("config.json", "model.safetensors", "README.md", "train_config.json", "eval.json", "log.jsonl", PICTURE)
@@ -100,6 +101,7 @@ def main(argv: list[str] | None = None) -> None:
         write_picture(winner)
     for f in FILES:
         shutil.copy2(winner / f, out / f)
+    snapshots.copy_all(winner, out)
     scores = json.loads((out / "eval.json").read_text())
     scores["seed_selection"] = {
         "seeds": {str(s): v for s, v in summaries.items()},

@@ -101,6 +101,7 @@ class TrainConfig:
     log_every: int = 250
     log_episodes: int = 256
     checkpoint_every: int = 250
+    snapshots: int = 24  # log-spaced checkpoints kept in <out>/snapshots/step<k> (training.snapshots); 0: none
     seed: int = 0
     threads: int = 0  # torch threads per process; 0: torch's default
     max_minutes: float = 0.0  # stop the model phase after this wall time (breaks determinism); 0: off

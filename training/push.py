@@ -10,6 +10,11 @@ and, for a registered zoo folder, so must the registry's headline scores. The ca
 rewritten for the repo it goes to (its usage snippet loads that repo; its ``base_model`` names the
 base's registered repo). After the upload the registry (``zoo/index.json``) records the repo id and
 the commit sha as the entry's revision, and marks it pushed; the Space's ``models:`` follows.
+
+A folder with training snapshots (``snapshots/step<k>``, training.snapshots) gets one branch per snapshot, named
+``step<k>`` as Pythia's are: each holds that snapshot's config.json, weights and a short card saying which step of
+which checkpoint it is, so ``from_pretrained(repo_id, revision="step<k>")`` loads it. main carries
+snapshots.json (every snapshot's scores), not the snapshots' weights.
 """
 
 from __future__ import annotations
@@ -21,9 +26,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from huggingface_hub import HfApi
+from huggingface_hub import HfApi, ModelCardData
 
 from imagination import cards, registry
+from imagination.loading import revisions
 from imagination.model import ImaginationModel
 from imagination.provenance import derivation
 from training import registration
@@ -31,6 +37,7 @@ from training.zoo.index import sync_space
 
 REQUIRED = ("config.json", "model.safetensors", "README.md", "eval.json")
 IGNORE = ["resume_state*", ".weights-tmp*", "*.tmp*", ".*"]
+MAIN_IGNORE = [*IGNORE, f"{revisions.FOLDER}/*"]  # the snapshots go to their own branches
 HEADLINE = ("interpretability", "final_error", "task_error", "per_step_accuracy", "meets_bar")
 
 
@@ -63,6 +70,20 @@ def check_folder(folder: Path, name: str | None = None, register: bool = True) -
                 raise SystemExit(f"{folder}: the registry's scores do not match eval.json ({said}); rerun its index")
         elif register and e["name"] == name and e.get("bundled", True) and not registry.in_zoo(folder):
             raise SystemExit(f"{name!r} is a bundled zoo entry; register this folder under another --name")
+    check_snapshots(folder)
+
+
+def check_snapshots(folder: Path) -> None:
+    """Every snapshot loads strictly, and snapshots.json scores exactly the snapshots there are."""
+    steps = revisions.snapshot_steps(folder)
+    for step in steps:
+        ImaginationModel.from_pretrained(folder, revision=revisions.name(step))
+    scored = [r["step"] for r in revisions.scores(folder)]
+    if scored != steps:
+        raise SystemExit(
+            f"{folder}: snapshots.json scores steps {scored} but the folder holds snapshots {steps}; "
+            "the training run writes both (training.snapshots)"
+        )
 
 
 def stage(folder: Path, dest: Path, name: str, repo_id: str) -> Path:
@@ -70,6 +91,45 @@ def stage(folder: Path, dest: Path, name: str, repo_id: str) -> Path:
     shutil.copytree(folder, dest, ignore=shutil.ignore_patterns(*IGNORE))
     cards.write_card(dest, name=name, repo_id=repo_id)
     return dest
+
+
+def snapshot_card(name: str, repo_id: str, record: dict) -> str:
+    """The card of a snapshot's branch: which step of which checkpoint it is, and its scores from snapshots.json."""
+    rev, step = record["revision"], record["step"]
+    data = ModelCardData(library_name="imagination", license="apache-2.0", tags=["interpretability", "snapshot"])
+    scores = f"interpretability {record['interpretability']:.3f}, final-board error {record['final_error']:.4f}"
+    text = (
+        f"# {name} at training step {step}\n\n"
+        f"A training snapshot of [{repo_id}](https://huggingface.co/{repo_id}) ({name}): the checkpoint after "
+        f"{step} optimiser steps of its run (step 0 is the initialisation), kept to watch the imagination emerge. "
+        f"On the run's fixed eval set: {scores} (main's snapshots.json holds every snapshot's scores).\n\n"
+        f"```python\nfrom imagination import ImaginationModel\n\n"
+        f'model = ImaginationModel.from_pretrained("{repo_id}", revision="{rev}")\n```\n'
+    )
+    return f"---\n{data.to_yaml()}\n---\n\n{text}"
+
+
+def push_snapshots(folder: Path, name: str, repo_id: str, api: HfApi, tmp: Path) -> list[str]:
+    """One branch per snapshot (``create_branch`` from main, then one commit that makes it the snapshot alone)."""
+    pushed = []
+    for record in revisions.scores(folder):
+        rev = record["revision"]
+        staged = tmp / rev
+        staged.mkdir()
+        src = folder / revisions.FOLDER / rev
+        for f in ("config.json", "model.safetensors"):
+            shutil.copy2(src / f, staged / f)
+        (staged / "README.md").write_text(snapshot_card(name, repo_id, record))
+        api.create_branch(repo_id, branch=rev, exist_ok=True)
+        api.upload_folder(
+            folder_path=staged,
+            repo_id=repo_id,
+            revision=rev,
+            delete_patterns="*",  # the branch starts as main: keep only the snapshot's files
+            commit_message=f"{name} at training step {record['step']}",
+        )
+        pushed.append(rev)
+    return pushed
 
 
 def push(
@@ -103,9 +163,10 @@ def push(
         info = api.upload_folder(
             folder_path=staged,
             repo_id=repo_id,
-            ignore_patterns=IGNORE,
+            ignore_patterns=MAIN_IGNORE,
             commit_message=f"Upload {name}: weights, config, training config, scores and card",
         )
+        push_snapshots(folder, name, repo_id, api, Path(tmp))
     if register:
         register_push(folder, name, repo_id, info.oid)
     return str(info.commit_url)

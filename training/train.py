@@ -30,7 +30,7 @@ from imagination.evaluate import EvalSet, board_scores, decode_episodes, eval_ep
 from imagination.loading.resolve import resolve
 from imagination.model import ImaginationModel
 from imagination.provenance import derived_from, portable, portable_args
-from training import config
+from training import config, snapshots
 from training.config import REGIMES, TrainConfig
 from training.objective import probe_steps
 from training.runtime import distributed, pick_device
@@ -62,7 +62,7 @@ def train(tc: TrainConfig, resume: bool = False) -> dict[str, Any] | None:
 def finish(
     tc: TrainConfig, model: ImaginationModel, extra: nn.ModuleDict, out: Path, elapsed: float, trained: int
 ) -> dict[str, Any]:
-    """Save the weights, then score what was saved (not the in-memory model) and write the card."""
+    """Save the weights, then score what was saved (not the in-memory model, nor the snapshots') and write the card."""
     base_eval = take_new_decoder(tc, model, extra) if tc.regime == "adversarial" else None
     for p in model.parameters():
         p.requires_grad_(True)
@@ -86,6 +86,7 @@ def finish(
         result["derived_from"] = derived_from(tc.init or tc.warm_start, "init" if tc.init else "warm_start")
     if tc.regime == "probes":
         result["probes"] = probe_table(saved, extra, eval_set)
+    snapshots.score(out, eval_set)  # snapshots.json: each snapshot's scores, from its saved weights
     (out / "eval.json").write_text(json.dumps(result, indent=2) + "\n")
     (out / "train_config.json").write_text(json.dumps(recorded_config(tc), indent=2) + "\n")
     cards.write_card(out, name=tc.name or out.name)
@@ -96,9 +97,7 @@ def finish(
 def take_new_decoder(tc: TrainConfig, model: ImaginationModel, extra: nn.ModuleDict) -> dict[str, Any]:
     """The adversarial regime ships its new decoder; returns the scores of the model before it (its base)."""
     base_eval = evaluate(model, eval_set_for(model.config, tc.eval_episodes, tc.eval_size, tc.eval_seed))
-    model.decoder = extra["decoder"]
-    model.config.regime = "adversarial"
-    model.config.trained_steps = [0, model.config.model_steps]
+    snapshots.attach_decoder(model, extra["decoder"])
     return base_eval
 
 

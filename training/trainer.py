@@ -26,7 +26,9 @@ from torch.optim.lr_scheduler import LambdaLR
 from tqdm import tqdm
 
 from imagination.evaluate import board_scores, decode_episodes, eval_episodes, eval_set_for, summary_scores
+from imagination.loading import revisions
 from imagination.model import ImaginationModel, make_decoder
+from training import snapshots
 from training.config import TrainConfig, model_config
 from training.data import Batches
 from training.objective import Discriminator, Objective, Stats, probe_names
@@ -188,6 +190,11 @@ class Trainer:
             mininterval=2,
         )
         self.batches = Batches(tc, self.model.config, rank, device)
+        # probes never change the checkpoint they ship (the frozen model): nothing to watch emerge
+        wanted = tc.snapshots if rank == 0 and tc.regime != "probes" else 0
+        self.snapshot_steps = set(snapshots.schedule(sum(n for _, n in self.plan), wanted))
+        if self.info is None and rank == 0:
+            snapshots.clear(self.out)
         self.start_time = time.perf_counter()
 
     def _open_log(self, fresh: bool) -> None:
@@ -208,6 +215,8 @@ class Trainer:
     # -- phases --------------------------------------------------------------------------------------
     def fit(self) -> float:
         """Run every phase not done yet; returns the training's wall seconds, with the weights on the CPU."""
+        if self.trained == 0 and 0 in self.snapshot_steps:
+            snapshots.save(self.model, self.extra, self.plan[0][0], self.out, 0)
         start = 0
         for phase, n in self.plan:
             if self.global_step < start + n:
@@ -223,6 +232,8 @@ class Trainer:
         # Evaluated and saved from the CPU in the default layout: the same files, whatever trained them.
         self.model.to("cpu", memory_format=torch.contiguous_format)
         self.extra.to("cpu", memory_format=torch.contiguous_format)
+        if self.snapshot_steps and not (self.out / revisions.FOLDER / revisions.name(self.trained)).is_dir():
+            snapshots.save(self.model, self.extra, self.plan[-1][0], self.out, self.trained)  # the last step's
         self.bar.close()
         return elapsed
 
@@ -266,6 +277,8 @@ class Trainer:
             stop = False
             if phase == "model" and check_point and (tc.stop_error > 0 or tc.max_minutes > 0):
                 stop = self._stop_early(reached, now)
+            if self.trained in self.snapshot_steps:  # before the checkpoint, so a resume writes it again
+                snapshots.save(self.model, self.extra, phase, self.out, self.trained)
             if self.global_step % tc.checkpoint_every == 0 or self.global_step == self.phase_end or stop:
                 self.checkpoint(now)
 

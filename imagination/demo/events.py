@@ -99,6 +99,14 @@ compare = board_endpoint(handlers.compare, "checkpoints")
 imagined_board = episode_endpoint(handlers.imagined_board, step=1)
 intervene = episode_endpoint(handlers.intervene, step=1, edited_rle=None)
 analysis = friendly(handlers.analysis)
+emergence_step = board_endpoint(handlers.emergence_step, "checkpoint", "snapshot")
+
+
+@friendly
+def emergence(checkpoint: Any) -> tuple[Any, str, str]:
+    """A checkpoint's training snapshots: the slider over them (at the last), every regime's plot, status."""
+    last, plot, status = handlers.emergence(checkpoint)
+    return gr.Slider(minimum=0, maximum=last, value=last), plot, status
 
 
 @friendly

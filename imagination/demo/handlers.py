@@ -18,11 +18,13 @@ import hashlib
 import logging
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from imagination import envs, episode, figures, registry, zoo
+from imagination.analysis import emergence as emergence_steps
 from imagination.analysis import extrapolation
 from imagination.demo import inputs, presenters
 from imagination.demo.inputs import InputError
@@ -30,6 +32,7 @@ from imagination.demo.server import Checkpoints, OutputFolder, redact
 from imagination.demo.workers import WorkerPool
 from imagination.errors import CheckpointError
 from imagination.evaluate import eval_episodes, eval_set_for
+from imagination.loading import revisions
 from imagination.model import ImaginationModel
 
 logger = logging.getLogger("imagination.app")
@@ -461,3 +464,55 @@ def analysis(checkpoint: Any) -> tuple[str | None, str, list[list[Any]]]:
     png, text, rows = _analysis_view(key, CHECKPOINTS.eval_mtime(key))
     curve = None if png is None else OUTPUTS.write(f"{hashlib.sha256(png).hexdigest()[:20]}-extrapolation.png", png)
     return curve, text, rows
+
+
+# ---------------------------------------------------------------------------------------------
+# Watch it emerge: a checkpoint's training snapshots on one start board, and every regime's curves
+
+
+def emergence_entries() -> list[str]:
+    """The bundled zoo entries that ship training snapshots (and their scores), in zoo order."""
+    return [e.name for e in zoo.bundled() if revisions.scores(e.path)]
+
+
+def _snapshots(name: Any) -> tuple[str, list[dict[str, Any]]]:
+    """An entry with snapshots and its snapshots.json records (step order); an InputError for any other."""
+    n, have = checkpoint_name(name), emergence_entries()
+    if n not in have:
+        listed = ", ".join(have) or "none in this zoo"
+        raise InputError(f"{n or 'no checkpoint'}: no training snapshots to watch (those that have them: {listed})")
+    return n, revisions.scores(zoo.entry(n).path)
+
+
+@functools.lru_cache(maxsize=4)
+def _emergence_png(folders: tuple[str, ...]) -> bytes:
+    """One plot of every entry's snapshots (keyed by folder: a test's zoo is another plot)."""
+    return figures.emergence_png({Path(f).name: revisions.scores(Path(f)) for f in folders})
+
+
+@functools.lru_cache(maxsize=32)
+def _snapshot_model(folder: str, revision: str) -> ImaginationModel:
+    return ImaginationModel.from_pretrained(folder, revision=revision)
+
+
+def emergence(name: Any) -> tuple[int, str, str]:
+    """A checkpoint's training snapshots: (the last snapshot's index, the plot of interpretability and
+    final-board error against training step for every entry with snapshots (PNG), status)."""
+    n, records = _snapshots(name)
+    png = _emergence_png(tuple(str(zoo.entry(e).path) for e in emergence_entries()))
+    plot = OUTPUTS.write(f"{hashlib.sha256(png).hexdigest()[:20]}-emergence.png", png)
+    return len(records) - 1, plot, presenters.emergence_status(n, records, emergence_steps(records))
+
+
+def emergence_step(checkpoint: Any, snapshot: Any, request: EpisodeRequest) -> tuple[str, str]:
+    """The start board through the checkpoint as it was at training snapshot ``snapshot`` (0: its
+    initialisation, up to the last, its final weights): (the episode panel PNG, status)."""
+    n, records = _snapshots(checkpoint)
+    i = inputs.whole_number(snapshot, "the snapshot", 0, len(records) - 1)
+    record = records[i]
+    model = _snapshot_model(str(zoo.entry(n).path), record["revision"])
+    board, what = request.board(model.config.env)
+    ep = episode.run_episode(model, board)
+    panel, _, _ = DRAWING.run(figures.episode_images, ep, figures.MATRIX_TITLE, None)
+    tag = _tag("emergence", n, record["revision"], inputs.board_digest(board))
+    return OUTPUTS.write(f"{tag}-snapshot.png", panel), presenters.snapshot_status(n, record, i, len(records), what, ep)

@@ -18,6 +18,7 @@ from imagination.demo.sections import (
     AnalysisView,
     CheckpointPicker,
     CompareView,
+    EmergenceView,
     EpisodeView,
     InterveneView,
     RuleAndScores,
@@ -25,6 +26,7 @@ from imagination.demo.sections import (
     beyond_the_paper,
     checkpoint_picker,
     compare_view,
+    emergence_view,
     episode_view,
     intervene_view,
     rule_and_scores,
@@ -54,6 +56,7 @@ class Page:
     analysis: AnalysisView
     intervene_open: gr.State
     analysis_open: gr.State
+    emergence: EmergenceView
 
 
 def page_environment(default: str | None) -> envs.Environment:
@@ -95,8 +98,19 @@ def build_demo(default_checkpoint: str | None = None) -> gr.Blocks:
         compare = compare_view([n for _, n in choices], default)
         intervene = intervene_view()
         analysis = beyond_the_paper()
+        emergence = emergence_view(handlers.emergence_entries())
         page = Page(
-            loaded, picker, board, rule, episode, compare, intervene, analysis, gr.State(False), gr.State(False)
+            loaded,
+            picker,
+            board,
+            rule,
+            episode,
+            compare,
+            intervene,
+            analysis,
+            gr.State(False),
+            gr.State(False),
+            emergence,
         )
         wire(page)
     demo.queue(default_concurrency_limit=RUN_CONCURRENCY)
@@ -109,6 +123,7 @@ def wire(p: Page) -> None:
     _wire_start_board(p.board)
     ran = _wire_episode(p)
     _wire_views(p, page_load, ran)
+    _wire_emergence(p)
 
 
 def _episode_inputs(p: Page) -> list[gr.components.Component]:
@@ -300,3 +315,35 @@ def _wire_views(p: Page, page_load: gr.events.Dependency, ran: gr.events.Depende
         **RAW,
     )
     an.view.expand(events.analysis, inputs=[p.picker.checkpoint], outputs=an.outputs, api_name="analysis", **RAW)
+
+
+def _wire_emergence(p: Page) -> None:
+    """Watch it emerge: opening the view or picking a checkpoint sets the slider to its snapshots and draws
+    every regime's plot, then the start board at the last snapshot; moving the slider redraws the board."""
+    em = p.emergence
+    step_inputs = [em.checkpoint, em.snapshot, *p.board.inputs]
+    step_outputs = [em.panel, em.step_status]
+    shown = gr.on(
+        [em.view.expand, em.checkpoint.input],
+        events.emergence,
+        inputs=[em.checkpoint],
+        outputs=[em.snapshot, em.plot, em.status],
+        api_name="emergence",
+        **RAW,
+    )
+    shown.success(
+        events.emergence_step,
+        inputs=step_inputs,
+        outputs=step_outputs,
+        api_name="emergence_step_shown",
+        api_visibility="private",
+        **RAW,
+    )
+    em.snapshot.release(
+        events.emergence_step,
+        inputs=step_inputs,
+        outputs=step_outputs,
+        api_name="emergence_step",
+        concurrency_limit=RUN_CONCURRENCY,
+        **RAW,
+    )

@@ -377,3 +377,31 @@ def analysis_view(
         )
     text, rows = analysis_text(shown, cfg, scores, ex, ex_source, where)
     return png, text, rows
+
+
+def emergence_status(name: str, records: list[dict[str, Any]], when: dict[str, Any]) -> str:
+    """What a checkpoint's snapshots say: how many, and when its imagination and its answer arrived."""
+
+    def when_reached(what: str, key: str) -> str:
+        step = when[f"{key}_step"]
+        if step is None:
+            return f"{what} in none of them"
+        return f"{what} first at step {step:,}" + ("" if when[f"{key}_stays"] else " (then falls back)")
+
+    last = records[-1]
+    imagined = when_reached(f"interpretability reaches {when['level']:g}", "imagination")
+    solved = when_reached(f"the final-board error reaches {when['bar']:.0%}", "solved")
+    return (
+        f"**{name}**: {len(records)} training snapshots, steps 0 to {last['step']:,} (log-spaced), each "
+        f"scored on its fixed eval set from its saved weights: {imagined}, {solved}. Move the slider to watch it."
+    )
+
+
+def snapshot_status(name: str, record: dict[str, Any], index: int, count: int, what: str, ep: Episode) -> str:
+    """One snapshot on the start board: which one, its eval-set scores, and how this episode went."""
+    return (
+        f"**{name} at training step {record['step']:,}** (snapshot {index + 1} of {count}, "
+        f'`revision="{record["revision"]}"`) on {what}: on the eval set, interpretability '
+        f"{fmt(record['interpretability'])}, final-board error {fmt(record['final_error'], '.4f')}; "
+        f"this episode's MCC per step {' / '.join(fmt(m, '.2f') for m in ep.mcc)}."
+    )

@@ -1,10 +1,10 @@
 """The demo page's sections, top to bottom: each lays out its widgets and returns them.
 
 A checkpoint picker, the start board, the rule and card scores, the episode (Run, pictures,
-tables, downloads), and three views that open on demand: compare regimes, intervene, beyond the
-paper. The start board asks the checkpoint's environment for its sources and rule menu; what else
-it needs of an environment (words, a menu of named starts) is that environment's section below
-(``life_section``), the one place the page names Life.
+tables, downloads), and four views that open on demand: compare regimes, intervene, beyond the
+paper, watch it emerge (over training). The start board asks the checkpoint's environment for its
+sources and rule menu; what else it needs of an environment (words, a menu of named starts) is that
+environment's section below (``life_section``), the one place the page names Life.
 """
 
 from __future__ import annotations
@@ -413,3 +413,49 @@ def beyond_the_paper() -> AnalysisView:
             elem_id="analysis-probes",
         )
     return AnalysisView(view, curve, text, probes)
+
+
+@dataclass
+class EmergenceView:
+    view: gr.Accordion
+    checkpoint: gr.Dropdown
+    snapshot: gr.Slider
+    status: gr.Markdown
+    panel: gr.Image
+    step_status: gr.Markdown
+    plot: gr.Image
+
+
+def emergence_view(names: list[str]) -> EmergenceView:
+    """Shown when some zoo entry ships its training snapshots (``handlers.emergence_entries``)."""
+    with gr.Accordion(
+        "7. Watch it emerge: the imagination over training", open=False, elem_id="emergence", visible=bool(names)
+    ) as view:
+        gr.Markdown(
+            "Training kept snapshots at log-spaced steps (0 = the initialisation). Slide over them: the start "
+            "board (section 2) runs through the network as it was at that step. The plot puts every regime's "
+            "interpretability and final-board error against training step: does the imagination appear "
+            "before, with or after the task is solved?"
+        )
+        checkpoint = gr.Dropdown(
+            choices=names, value=names[0] if names else None, label="Checkpoint", elem_id="emergence-checkpoint"
+        )
+        snapshot = gr.Slider(
+            0,
+            1,
+            value=0,
+            step=1,
+            label="Training snapshot (0: the initialisation; the last: the final weights)",
+            elem_id="emergence-snapshot",
+        )
+        status = gr.Markdown(elem_id="emergence-status")
+        panel = figure(
+            "The episode at that snapshot: per model step the true frame, decoded P(alive), imagined board and error",
+            "emergence-panel",
+        )
+        step_status = gr.Markdown(elem_id="emergence-step-status")
+        plot = figure(
+            "Interpretability and final-board error against training step, every regime with snapshots",
+            "emergence-plot",
+        )
+    return EmergenceView(view, checkpoint, snapshot, status, panel, step_status, plot)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -166,3 +167,42 @@ def curves_panels(
         ax.legend(fontsize=7, loc="lower left")
     axes[0].set_ylabel(ylabel)
     return fig
+
+
+def emergence_figure(
+    runs: Mapping[str, Sequence[Mapping[str, Any]]],
+    level: float = 0.9,
+    bar: float = 0.01,
+    title: str = "When the imagination emerges: every regime's training snapshots",
+) -> Figure:
+    """Interpretability (solid, left axis) and final-board error (dashed, right axis, log) against training
+    step (0 = initialisation; log-spaced beyond), one colour per run, from its snapshots.json records."""
+    fig = _figure(7.2, 4.2)
+    ax = fig.subplots()
+    err = ax.twinx()
+    handles = []
+    for name, records in runs.items():
+        steps = [r["step"] for r in records]
+        line = ax.plot(steps, [r["interpretability"] for r in records], marker="o", ms=3, label=f"{name}")[0]
+        errors = [max(r["final_error"], 1e-5) for r in records]  # an exact answer still shows, at the floor
+        err.plot(steps, errors, ls="--", marker="x", ms=3, lw=1, color=line.get_color())
+        handles.append(line)
+    ax.axhline(level, color="grey", ls=":", lw=1)
+    err.axhline(bar, color="grey", ls="-.", lw=1)
+    ax.set_xscale("symlog", linthresh=1)
+    ax.set_xlim(left=0)
+    ax.set_ylim(-0.02, 1.02)
+    err.set_yscale("log")
+    err.set_ylim(1e-5, 1)
+    ax.set_xlabel("training step (optimiser steps; 0 = initialisation)")
+    ax.set_ylabel(f"interpretability (solid; dotted: {level:g})")
+    err.set_ylabel(f"final-board error (dashed; dash-dot: {bar:.0%})")
+    ax.set_title(title, fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(handles=handles, fontsize=8, loc="center left")
+    return fig
+
+
+def emergence_png(runs: Mapping[str, Sequence[Mapping[str, Any]]], dpi: int = 100, **kwargs: Any) -> bytes:
+    """``emergence_figure`` as PNG bytes (what the demo shows)."""
+    return figure_png(emergence_figure(runs, **kwargs), dpi)

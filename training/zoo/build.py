@@ -24,11 +24,11 @@ from tqdm import tqdm
 from imagination import registry
 from imagination.cards import PICTURE, write_card, write_picture
 from imagination.provenance import derived_from, portable
-from training import best_of, train
+from training import best_of, snapshots, train
 from training.best_of import FILES  # a finished run's Hub-ready files
 from training.zoo import paths
 from training.zoo.index import pushed_repo
-from training.zoo.plan import PLAN, SEEDS, command
+from training.zoo.plan import PLAN, SEEDS, SNAPSHOTS, command
 
 ADOPT_IGNORES = ("out", "name", "command", "seed", "threads")  # what may differ between a run and its zoo command
 
@@ -149,6 +149,7 @@ def adopt(run: Path, name: str) -> None:
         out.mkdir(parents=True)
         for f in FILES:
             shutil.copy2(run / f, out / f)
+        snapshots.copy_all(run, out)
     tc = json.loads((out / "train_config.json").read_text())
     if rebased:  # the base it started from is this zoo's: eval.json (and so the card) names it as such
         ev = json.loads((out / "eval.json").read_text())
@@ -220,11 +221,15 @@ def trainable_here(names: list[str], every: bool) -> list[str]:
 
 
 def install(run: Path, name: str) -> None:
-    """Copy a finished run into zoo/<name> (Hub layout, no resume state)."""
+    """Copy a finished run into zoo/<name> (Hub layout, no resume state), with its snapshots if the plan says so."""
     dest = registry.zoo_dir() / name
     dest.mkdir(parents=True, exist_ok=True)
     for f in FILES:
         shutil.copy2(run / f, dest / f)
+    if name in SNAPSHOTS:
+        snapshots.copy_all(run, dest)
+    else:
+        snapshots.clear(dest)
     tc = json.loads((dest / "train_config.json").read_text())
     tc["out"] = f"runs/zoo/{name}"
     (dest / "train_config.json").write_text(json.dumps(tc, indent=2) + "\n")

@@ -61,9 +61,13 @@ def _value(value: Any, where: str) -> str | None:
 
 def _layers(spec: dict[str, Any], where: str, known: dict[str, Flags]) -> Flags:
     """A recipe's, set's or entry's ``args``: its layers merged, a name standing for a set's or an entry's flags."""
-    unknown = set(spec) - {"why", "args", "base"}
+    unknown = set(spec) - {"why", "args", "base", "snapshots"}
     if unknown or not isinstance(spec.get("why"), str) or "\n" in spec["why"] or "args" not in spec:
-        raise ValueError(f"plan.toml {where}: give a one-line `why` and `args` (and an entry's `base`), nothing else")
+        raise ValueError(
+            f"plan.toml {where}: give a one-line `why` and `args` (and an entry's `base`, `snapshots`), nothing else"
+        )
+    if not isinstance(spec.get("snapshots", False), bool):
+        raise ValueError(f"plan.toml {where}.snapshots: true (the zoo bundles its training snapshots) or false")
     out = []
     for layer in spec["args"]:
         if isinstance(layer, str) and layer not in known:
@@ -95,7 +99,18 @@ def load(text: str) -> tuple[dict[str, list[str]], Plan, dict[str, str]]:
     return recipes, plan, {name: spec["why"] for name, spec in data["entries"].items()}
 
 
-RECIPES, PLAN, WHY = load(files("training.zoo").joinpath("plan.toml").read_text(encoding="utf-8"))
+def with_snapshots(text: str) -> list[str]:
+    """The entries whose training snapshots the zoo bundles (``snapshots = true``), in plan order.
+
+    Every run keeps its snapshots (``--snapshots``, training.snapshots) without changing its weights or its
+    command; the zoo ships them only for the showcase entries, so the wheel stays small.
+    """
+    return [name for name, spec in tomllib.loads(text)["entries"].items() if spec.get("snapshots") is True]
+
+
+_TEXT = files("training.zoo").joinpath("plan.toml").read_text(encoding="utf-8")
+RECIPES, PLAN, WHY = load(_TEXT)
+SNAPSHOTS = with_snapshots(_TEXT)
 SEEDS = ["0"]  # one run per entry (best_of keeps the best of several when given more)
 
 
