@@ -39,6 +39,7 @@ class EnvironmentSection:
     paint: bool = True  # offer the brush (a canvas cut into cells)
     cells: str = "cells"  # what a click flips
     continuation: str = "the game's continuation of the edited board"  # the true frames after an edit
+    task: str = ""  # what the network is trained to predict, for the page's introduction ("": in general words)
 
     def intervene_about(self, env: envs.Environment) -> str:
         """The intervene view's explanation, in this environment's words."""
@@ -78,6 +79,7 @@ def maze_section() -> EnvironmentSection:
         paint=False,
         cells="pixels",
         continuation="dead-end filling of the edited maze",
+        task="the solution of a maze, the path dead-end filling leaves, in as many steps as filling takes rounds",
     )
 
 

@@ -307,10 +307,11 @@ def frame_rle(board: np.ndarray, env: Environment) -> str:
 
 
 def rle_rule(value: Any) -> str:
-    """The rule in an RLE header, or Life's (only to write an edited board back with the same header)."""
+    """The rule in an RLE header, "" where it names none (a maze's), to write an edited frame back with the
+    same header; Life's where the text is no RLE."""
     try:
         _, rule = patterns.parse_rle_with_rule(value or "")
-        return str(life.parse_rule(rule)) if rule else life.LIFE
+        return str(life.parse_rule(rule)) if rule else ""
     except (ValueError, TypeError):  # PatternError is a ValueError, and so is a malformed rule
         return life.LIFE
 

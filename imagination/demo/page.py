@@ -35,6 +35,8 @@ from imagination.demo.sections import (
     rule_and_scores,
     section_of,
     start_board,
+    start_outputs,
+    start_updates,
 )
 from imagination.demo.server import entries_of, showcase
 
@@ -49,6 +51,7 @@ RAW = {"preprocess": False}  # every handler checks the raw values itself (input
 class Page:
     """Every section of the page, and the states events keep between them."""
 
+    intro: gr.Markdown
     loaded: gr.State  # the checkpoint whose steps and rule the fields hold
     picker: CheckpointPicker
     board: StartBoard
@@ -89,7 +92,7 @@ def build_demo(default_checkpoint: str | None = None) -> gr.Blocks:
         analytics_enabled=False,
         delete_cache=(1800, 3600),  # every 30 min, drop cached outputs older than an hour
     ) as demo:
-        gr.Markdown(style.intro(env), elem_id="intro")
+        intro = gr.Markdown(style.intro(env, section.task), elem_id="intro")
         loaded = gr.State(first["loaded"])
         with gr.Row(equal_height=False):
             with gr.Column(scale=2, min_width=320, elem_id="inputs"):
@@ -103,6 +106,7 @@ def build_demo(default_checkpoint: str | None = None) -> gr.Blocks:
         analysis = beyond_the_paper()
         emergence = emergence_view(handlers.emergence_entries())
         page = Page(
+            intro,
             loaded,
             picker,
             board,
@@ -192,7 +196,8 @@ def _wire_start_board(board: StartBoard, picked: gr.State) -> None:
         api_visibility="private",
         queue=False,
     )
-    rebuild = [board.source.change, board.seed.change, board.density.release, board.size.release]
+    # the size on release of the slider, or as typed in its box (.input: a visitor's, never the page's own)
+    rebuild = [board.source.change, board.seed.change, board.density.release, board.size.release, board.size.input]
     gr.on(
         [*rebuild, board.pattern.change, board.text.blur],
         events.make_board,
@@ -266,13 +271,22 @@ def _wire_environment(p: Page) -> None:
     picked = p.picker.environment.input(
         events.choose_environment(environment_updates),
         inputs=[p.picker.environment],
-        outputs=environment_outputs(p.picker, p.board, p.rule, p.episode, p.compare, p.intervene),
+        outputs=environment_outputs(p.intro, p.picker, p.board, p.rule, p.episode, p.compare, p.intervene),
         api_name="choose_environment",
         api_visibility="private",
         **RAW,
     )
+    # then the start: a new source rebuilds the board (.change), now in the new environment and size
+    started = picked.success(
+        events.choose_environment(start_updates),
+        inputs=[p.picker.picked],
+        outputs=start_outputs(p.board),
+        api_name="start_picked",
+        api_visibility="private",
+        **RAW,
+    )
     ep = p.episode
-    picked.success(
+    started.success(
         events.run_page,
         inputs=[*_episode_inputs(p), p.loaded],
         outputs=[*ep.outputs, ep.npz, ep.json, *_loaded_outputs(p)],

@@ -25,7 +25,7 @@ from imagination.tasks import summary_targets
 
 STEP_HEADERS = ["step", "game step", "kind", "accuracy", "MCC"]
 TASK_HEADERS = ["task answer: predicted", "task answer: true"]
-SOLVED_HEADER = "imagined = solution"
+SOLVED_HEADER = "solved"  # "yes" where the imagined frame is exactly the solution
 SCORE_HEADERS = ["score (from the model card)", "value"]
 PROBE_HEADERS = ["probe", "fitted on steps", "per-step accuracy", "interpretability", "final error"]
 TASK_UNITS = {"count": "live cells on the board", "patch": "live cells per k x k patch", "grid": "live cells per cell"}

@@ -16,7 +16,7 @@ from typing import Any
 import gradio as gr
 
 from imagination import envs
-from imagination.demo import handlers, inputs, presenters
+from imagination.demo import handlers, inputs, presenters, style
 from imagination.demo.environments import EnvironmentSection, has_rule, rule_box_label, section_of, steps_label
 from imagination.demo.handlers import EnvironmentView
 from imagination.demo.server import regimes_of
@@ -374,46 +374,59 @@ def intervene_view(env: envs.Environment, section: EnvironmentSection) -> Interv
 
 
 def environment_outputs(
-    picker: CheckpointPicker, board: StartBoard, rule: RuleAndScores, episode: EpisodeView, compare: CompareView,
-    intervene: InterveneView,
+    intro: gr.Markdown, picker: CheckpointPicker, board: StartBoard, rule: RuleAndScores, episode: EpisodeView,
+    compare: CompareView, intervene: InterveneView,
 ) -> list[gr.components.Component]:  # fmt: skip
-    """The widgets ``environment_updates`` sets, in its order."""
+    """The widgets ``environment_updates`` sets, in its order: none whose new value would rebuild the start
+    board (``start_outputs``), which would rebuild it with values not all set yet."""
     return [
-        picker.picked, picker.checkpoint, board.heading, board.source, board.size, board.seed, board.density,
-        board.pattern, board.text, board.paint, board.preview, board.rle, rule.box, rule.rule, episode.steps,
-        compare.names, intervene.about,
+        intro, picker.picked, picker.checkpoint, board.heading, board.size, board.density, board.text, board.paint,
+        rule.box, rule.rule, episode.steps, compare.names, intervene.about,
     ]  # fmt: skip
 
 
 def environment_updates(view: EnvironmentView) -> list[Any]:
-    """The page in a picked environment (``environment_outputs``' widgets): its checkpoints, starts, sizes,
-    steps and words; the start frame drawn, the checkpoint field on its showcase (Run then runs it)."""
+    """The page in a picked environment (``environment_outputs``' widgets): its checkpoints, sizes, steps and
+    words, the checkpoint field on its showcase (Run then runs it)."""
     env = view.env
     section = section_of(env)
-    sources = inputs.sources(env)
     return [
+        style.intro(env, section.task),
         env.name,
         gr.update(choices=view.checkpoints, value=view.default),
         section.heading,
-        gr.update(choices=[(label, key) for key, label in sources.items()], value=next(iter(sources))),
         gr.update(minimum=env.min_size, maximum=env.max_size, value=env.default_size, label=section.size_label),
-        gr.update(value=0, label=section.seed_label),
         gr.update(label=section.density_label or "Density", visible=bool(section.density_label)),
+        gr.update(value="", label=section.text_label, placeholder=section.text_example),
+        gr.update(visible=section.paint),
+        gr.update(label=rule_box_label(env)),
+        gr.update(choices=list(env.variants.items()), value=env.variant(), visible=has_rule(env)),
+        gr.update(label=steps_label(env, section)),
+        gr.update(choices=[name for _, name in view.checkpoints], value=view.compare),
+        section.intervene_about(env),
+    ]
+
+
+def start_outputs(board: StartBoard) -> list[gr.components.Component]:
+    """The widgets ``start_updates`` sets: what the start board is built from, and the board."""
+    return [board.source, board.seed, board.pattern, board.preview, board.rle]
+
+
+def start_updates(view: EnvironmentView) -> list[Any]:
+    """The picked environment's first start: its sources, seed 0, its named starts, the frame drawn."""
+    section = section_of(view.env)
+    sources = inputs.sources(view.env)
+    return [
+        gr.update(choices=[(label, key) for key, label in sources.items()], value=next(iter(sources))),
+        gr.update(value=0, label=section.seed_label),
         gr.update(
             choices=section.pattern_choices,
             value=section.pattern_default,
             label=section.pattern_label or "Named start",
             visible=bool(section.pattern_choices),
         ),
-        gr.update(value="", label=section.text_label, placeholder=section.text_example),
-        gr.update(visible=section.paint),
         view.preview,
         view.rle,
-        gr.update(label=rule_box_label(env)),
-        gr.update(choices=list(env.variants.items()), value=env.variant(), visible=has_rule(env)),
-        gr.update(label=steps_label(env, section)),
-        gr.update(choices=[name for _, name in view.checkpoints], value=view.compare),
-        section.intervene_about(env),
     ]
 
 

@@ -13,7 +13,7 @@ from imagination.envs import Environment
 INTRO = """\
 # What does the network imagine?
 
-A recurrent network is trained to predict a {title} {frame} a few steps ahead; its decoder, applied
+A recurrent network is trained to predict {task}; its decoder, applied
 to every *intermediate* hidden state, shows the {frames} it imagines on the way (Wichers et al.,
 [arXiv 2405.06409](https://arxiv.org/abs/2405.06409)). Below: one such episode, already run.
 """
@@ -91,9 +91,10 @@ ALT_TEXT = {
 }
 
 
-def intro(env: Environment) -> str:
-    """The page's first paragraph, in the words of its environment."""
-    return INTRO.format(title=env.title or env.name, frame=env.frame_word, frames=f"{env.frame_word}s")
+def intro(env: Environment, task: str | None = None) -> str:
+    """The page's first paragraph, in the words of its environment (``task``: what the network predicts)."""
+    task = task or f"a {env.title or env.name} {env.frame_word} a few steps ahead"
+    return INTRO.format(task=task, frames=f"{env.frame_word}s")
 
 
 def head() -> str:

@@ -207,7 +207,8 @@ def _wrapped_panel_indices(
     drawn (default every one; a long run's sample, ``sampled_steps``)."""
     h, w = ep.true.shape[-2:]
     steps = list(range(ep.steps + 1)) if shown is None else [int(i) for i in shown]
-    scale = page_scale((h, w), len(steps))
+    # a sample of a long run: few columns, each big enough to read a maze's corridors (2 px a pixel at least)
+    scale = page_scale((h, w), len(steps)) if shown is None else max(2, page_scale((h, w), 1))
     per_band = max(1, (max_width - LEFT - RIGHT + GAP) // (max(w * scale, COLUMN_MIN) + GAP))
     parts: list[np.ndarray] = []
     for cols in (steps[k : k + per_band] for k in range(0, len(steps), per_band)):
@@ -351,7 +352,8 @@ def compare_panel_png(
         rows.append((name, "imagined", ep, "imagined"))
     head, row_h, foot = 40, bh + 22, 6
     img = blank(head + len(rows) * (row_h + 8) + foot, left + cols * col_w + (cols - 1) * gap + 8)
-    put_text(img, (6, 4), "One start board, imagined by each checkpoint (MCC vs the true frame)", px=13, bold=True)
+    title = f"One start {words.frame}, imagined by each checkpoint (MCC vs the true frame)"
+    put_text(img, (6, 4), title, px=13, bold=True)
     for k, i in enumerate(shown):
         put_text(img, (left + k * (col_w + gap) + col_w // 2, 22), f"step {i}", anchor="ma")
     for r, (label, sub, ep, what) in enumerate(rows):
