@@ -123,13 +123,19 @@ def toggle_cell(source: str, seed: int, density: float, size: int, pattern: str,
 
 
 # A click carries its pixel in the event data, which Gradio hands to the parameter typed gr.SelectData.
-@friendly
 def click_cell(
     source: Any, seed: Any, density: Any, size: Any, pattern: Any, text: Any, environment: Any, evt: gr.SelectData
-) -> tuple[str, str, Any, str]:
-    """A click on the start board flips the cell under it; the board becomes RLE text (source 'text')."""
-    request = EpisodeRequest.for_board(source, seed, density, size, pattern, text)
-    return handlers.click_cell(request, evt.index, environment)
+) -> tuple[Any, ...]:
+    """A click on the start board flips the cell under it; the board becomes RLE text (source 'text').
+
+    A click refused (a maze's start or goal walled in) is a warning, and the board stays as it was.
+    """
+    try:
+        request = EpisodeRequest.for_board(source, seed, density, size, pattern, text)
+        return handlers.click_cell(request, evt.index, environment)
+    except Exception as e:
+        page_error(e, "click_cell")
+        return skip(4)
 
 
 @friendly

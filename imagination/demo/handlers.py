@@ -396,18 +396,19 @@ def compare(checkpoints: Any, request: EpisodeRequest) -> tuple[str, dict[str, A
     if not 2 <= len(names) <= MAX_COMPARE:
         raise InputError(f"pick 2 to {MAX_COMPARE} different checkpoints to compare, not {len(names)}")
     models = [load_model(name) for name in names]
+    shown = [CHECKPOINTS.display_name(key) for key, _ in models]
     env = models[0][1].config.env  # the board is the first checkpoint's environment's, and every one's
-    board, what = request.board(env)
-    shown, episodes, interp = [], [], []
-    for key, model in models:
-        shown.append(CHECKPOINTS.display_name(key))
+    for name, (_, model) in zip(shown, models, strict=True):
         if model.config.env.name != env.name:
             raise InputError(
-                f"{shown[-1]} is trained on {model.config.env.title}, not on {env.title} like {shown[0]}: "
+                f"{name} is trained on {model.config.env.title}, not on {env.title} like {shown[0]}: "
                 "compare checkpoints of one environment"
             )
+    board, what = request.board(env)
+    episodes, interp = [], []
+    for key, model in models:
         episodes.append(episode.run_episode(model, board))
-        entry = next((e for e in zoo.list() if e.name == shown[-1] and registry.in_zoo(key)), None)
+        entry = next((e for e in zoo.list() if e.name == CHECKPOINTS.display_name(key) and registry.in_zoo(key)), None)
         interp.append(entry.interpretability if entry else None)
     longest = max(episodes, key=lambda ep: ep.steps)
     columns, _ = shown_steps(longest.steps, solving(longest, env))
