@@ -126,9 +126,11 @@ def solving_status(solved: Solving, steps: int, env: Environment | None = None) 
     solution (whether it keeps it), or that it never is in this run."""
     word = env.step_word if env is not None else "step"
     frame = env.frame_word if env is not None else "frame"
-    need = f" The true {frame} settles after **{solved.rounds} {word}s**" + (
-        f" (step {solved.settled})." if solved.settled is not None else f", past this run's {steps} steps."
-    )
+    if solved.settled is None:
+        at = f", past this run's {steps} steps."
+    else:  # the model step it is shown at, where that is not the round itself (fewer model than game steps)
+        at = "." if solved.settled == solved.rounds else f" (model step {solved.settled})."
+    need = f" The true {frame} settles after **{solved.rounds} {word}s**{at}"
     if solved.first is None:
         return need + f" The imagined {frame} is **never exactly the solution** in these {steps} steps."
     kept = "and stays so to the end" if solved.stays else f"but does not keep it (solved at {sum(solved.solved)} steps)"

@@ -74,7 +74,8 @@ HEAD = """
 """
 
 ALT_TEXT = {
-    "board-preview": "The start board: dark cells are alive. Click a cell to flip it.",
+    "board-preview": "The start board: dark cells are alive (in a maze: open, light ones walls). Click a cell to "
+    "flip it.",
     "episode-panel": "The episode, one column per model step: the true game board, the network's decoded "
     "probability of each cell being alive, the board it imagines (above 0.5), and its errors in red.",
     "score-matrix": "Score matrix: how well the board decoded at each model step matches the true board at each "

@@ -16,7 +16,8 @@ from conftest import TINY_TRAIN
 from PIL import Image
 
 from imagination import figures, maze, patterns, zoo
-from imagination.demo import handlers, inputs, intervention
+from imagination.analysis import Solving
+from imagination.demo import handlers, inputs, intervention, presenters
 from imagination.demo.handlers import EpisodeRequest
 from imagination.demo.inputs import InputError
 from imagination.demo.server import regimes_of
@@ -150,11 +151,32 @@ def test_a_maze_episode_in_the_mazes_words_with_its_solve_state(in_zoo: Path) ->
         "stays_solved": first is not None and all(solved[first:]),
         "solved": solved,
     }
-    assert f"The true maze settles after **{rounds} rounds** (step {rounds})." in status
+    assert f"The true maze settles after **{rounds} rounds**." in status
     assert (f"**solved at iteration {first}**" if first is not None else "**never exactly the solution**") in status
     assert np.array_equal(run.ep.true[-1], maze.solve(start).numpy())  # the true frames are dead-end filling
     with Image.open(animation) as gif:
         assert gif.n_frames == 41  # a short run: every step
+
+
+def test_the_solve_state_in_words() -> None:
+    """Solved and kept, solved and lost, never solved, and a run that ends before the true maze settles."""
+    kept = Solving(rounds=3, settled=3, solved=[False, False, True, True])
+    assert kept.first == 2 and kept.stays
+    text = presenters.solving_status(kept, 3, MAZE)
+    assert text == (
+        " The true maze settles after **3 rounds**. The imagined maze is **solved at iteration 2** (exactly the "
+        "solution), and stays so to the end."
+    )
+    lost = Solving(rounds=2, settled=2, solved=[False, True, False, True])
+    assert "**solved at iteration 1**" in presenters.solving_status(lost, 3, MAZE) and not lost.stays
+    assert "but does not keep it (solved at 2 steps)" in presenters.solving_status(lost, 3, MAZE)
+    short = Solving(rounds=9, settled=None, solved=[False] * 4)
+    assert short.first is None and not short.stays
+    assert presenters.solving_status(short, 3, MAZE) == (
+        " The true maze settles after **9 rounds**, past this run's 3 steps. The imagined maze is **never exactly "
+        "the solution** in these 3 steps."
+    )
+    assert "(model step 2)." in presenters.solving_status(Solving(4, 2, [False] * 3), 2, MAZE)
 
 
 def test_a_long_run_shows_a_sample_of_its_steps_with_where_it_settles() -> None:
