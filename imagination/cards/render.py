@@ -17,7 +17,7 @@ from typing import Any
 
 from huggingface_hub import ModelCard, ModelCardData
 
-from imagination import modelcard
+from imagination import modelcard, registry
 from imagination.cards import sections
 from imagination.cards.scores import config_of, eval_results
 from imagination.provenance import base_repo_id, portable_args, read_json, recorded_derivation, trained_on
@@ -51,6 +51,7 @@ def build_card(folder: str | Path, name: str | None = None, repo_id: str | None 
     summary = "\n".join(
         line
         for line in (
+            sections.negative_line(_zoo_entry(folder, name)),
             modelcard.regime_line(cfg),
             modelcard.architecture(cfg),
             sections.bar_line(scores, cfg),
@@ -74,6 +75,13 @@ def build_card(folder: str | Path, name: str | None = None, repo_id: str | None 
     where = modelcard.target(folder, name, repo_id)
     body = "\n\n".join(b for b in blocks if b)
     return modelcard.render(data, cfg, name, where, summary, body, training, eval_size=es["size"])
+
+
+def _zoo_entry(folder: Path, name: str) -> registry.ZooEntry | None:
+    """The registry's entry of a zoo folder (what the plan says of it), None for any other folder."""
+    if not registry.in_zoo(folder):
+        return None
+    return next((e for e in registry.entries() if e.name == name), None)
 
 
 def _unit(cfg: Any) -> str:
