@@ -15,7 +15,7 @@ import torch
 from imagination import metrics
 from imagination.config import ModelConfig
 from imagination.model import ImaginationModel
-from imagination.tasks import summary_cells, summary_targets, summary_wrong
+from imagination.tasks import summary_cells, summary_targets, summary_ties, summary_wrong
 
 EVAL_SEED = 20240510
 EVAL_EPISODES = 2000
@@ -106,10 +106,15 @@ def summary_scores(config: ModelConfig, episodes: torch.Tensor, predicted: torch
     final = predicted[:, -1]
     cells = summary_cells(config.task, config.task_size, episodes.shape[-2:])
     wrong = summary_wrong(final, target, cells)
+    ties = summary_ties(target, cells)
     return {
         "task_error": float(wrong.float().mean()),
         "task_mae_cells": float(((final - target).abs() * cells).mean()),
         "cells_per_region": cells,
+        # answers exactly halfway between two whole counts, and the error on them and on the rest (docs/method.md)
+        "tie_share": float(ties.float().mean()),
+        "task_error_on_ties": float(wrong[ties].float().mean()) if ties.any() else None,
+        "task_error_off_ties": float(wrong[~ties].float().mean()) if (~ties).any() else None,
     }
 
 

@@ -53,6 +53,16 @@ def summary_wrong(predicted: torch.Tensor, target: torch.Tensor, cells: int) -> 
     return (predicted * cells).round() != (target * cells).round()
 
 
+def summary_ties(target: torch.Tensor, cells: int) -> torch.Tensor:
+    """Which true answers lie exactly halfway between two whole numbers of cells (``target * cells`` ends in .5).
+
+    Only a patch window cut by the edge has them (k=10 on 10x10: 1 live cell of a 40-cell window is 2.5 of 100):
+    round-half-to-even decides them, so an answer within a hair of the truth is right or wrong by the hair's sign.
+    """
+    scaled = target * cells
+    return (scaled - scaled.floor()) == 0.5
+
+
 def summary_targets(boards: torch.Tensor, task: str, size: int) -> torch.Tensor:
     """The true summary of boards [..., H, W]: fraction of live cells per region."""
     lead = boards.shape[:-2]

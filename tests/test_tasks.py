@@ -16,7 +16,7 @@ from torch import nn
 
 from imagination import ImaginationModel, ModelConfig, life
 from imagination.evaluate import decode_episodes, summary_scores
-from imagination.tasks import pool_summary, summary_cells, summary_targets, summary_wrong
+from imagination.tasks import pool_summary, summary_cells, summary_targets, summary_ties, summary_wrong
 
 
 def window_mean(board: np.ndarray, r: int, c: int, k: int) -> np.float32:
@@ -152,3 +152,25 @@ def test_evaluation_scores_the_unclamped_answer() -> None:
     assert summaries is not None and torch.allclose(summaries, torch.full_like(summaries, 1.2))
     assert summary_scores(model.config, episodes, summaries)["task_error"] == 1.0
     assert summary_scores(model.config, episodes, summaries.clamp(0, 1))["task_error"] == 0.0
+
+
+def test_ties_are_the_answers_halfway_between_two_whole_counts() -> None:
+    """Only a window cut by the edge can hold one (k*k / n not whole); the task error is reported on them apart."""
+    board = torch.zeros(10, 10)
+    board[9, 0] = 1
+    target = summary_targets(board, "patch", 10)
+    ties = summary_ties(target, 100)
+    assert ties[9, 2] and not ties[4, 4]  # 1 live cell of 40 is 2.5 of 100; the full window holds 1 of 100
+    assert int(ties.sum()) == sum(
+        1 for r in range(10) for c in range(10) if (window_mean(board.numpy(), r, c, 10) * 100) % 1 == 0.5
+    )
+    boards = life.random_boards(20, 10, 0.4, torch.Generator().manual_seed(1))
+    assert not summary_ties(summary_targets(boards, "patch", 2), 4).any()  # 4 / n is whole for n = 1, 2, 4
+    assert not summary_ties(summary_targets(boards, "count", 1), 100).any()
+    cfg = ModelConfig(task="patch", task_size=10, game_steps=1, model_steps=1, trained_steps=[0])
+    episodes = torch.stack([board, board]).unsqueeze(0)  # one episode whose final board is ``board``
+    exact = target.unsqueeze(0).unsqueeze(0).expand(1, 2, 10, 10)
+    nudged = exact + 1e-5  # 0.001 of a cell above every answer: each tie rounds up, off the even count
+    s = summary_scores(cfg, episodes, nudged)
+    assert s["tie_share"] == float(ties.float().mean()) and s["task_error_on_ties"] == 1.0
+    assert s["task_error_off_ties"] == 0.0 and summary_scores(cfg, episodes, exact)["task_error"] == 0.0

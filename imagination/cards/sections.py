@@ -58,6 +58,13 @@ def score_table(data: ModelCardData, cfg: ModelConfig, scores: dict[str, Any]) -
     ]
     if "task_mae_cells" in scores:
         rows.append(f"| {cfg.task} mean absolute error (cells per region) | {scores['task_mae_cells']:.4f} |")
+    if scores.get("tie_share"):
+        rows += [
+            f"| {cfg.task} regions whose true answer is a tie (halfway between two whole counts) | "
+            f"{pct(scores['tie_share'])} |",
+            f"| {cfg.task} task error on the ties / on the other regions | {pct(scores['task_error_on_ties'])} / "
+            f"{pct(scores['task_error_off_ties'])} |",
+        ]
     return "| score | value |\n|---|---|\n" + "\n".join(rows)
 
 
