@@ -36,6 +36,7 @@ def build_card(folder: str | Path, name: str | None = None, repo_id: str | None 
     cfg = config_of(folder)
     scores = json.loads((folder / "eval.json").read_text())
     tc = read_json(folder / "train_config.json")
+    entry = _zoo_entry(folder, name)
     derivation = recorded_derivation(scores, tc)
     base_repo = base_repo_id(derivation)
     extra_meta: dict[str, Any] = {"base_model_relation": RELATION} if base_repo else {}
@@ -51,10 +52,10 @@ def build_card(folder: str | Path, name: str | None = None, repo_id: str | None 
     summary = "\n".join(
         line
         for line in (
-            sections.negative_line(_zoo_entry(folder, name)),
+            sections.negative_line(entry),
             modelcard.regime_line(cfg),
             modelcard.architecture(cfg),
-            sections.bar_line(scores, cfg),
+            sections.bar_line(scores, cfg, negative=entry is not None and entry.negative_result),
             sections.base_line(derivation, base_repo),
         )
         if line

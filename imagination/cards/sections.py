@@ -16,14 +16,15 @@ def pct(x: float) -> str:
     return f"{100 * x:.4f}%"
 
 
-def bar_line(scores: dict[str, Any], cfg: ModelConfig) -> str:
+def bar_line(scores: dict[str, Any], cfg: ModelConfig, negative: bool = False) -> str:
     what = "final-board error" if cfg.task == "board" else f"{cfg.task} task error"
     err, needed = scores["task_error"], bar(cfg.task)
     if err <= needed:
         return f"- **meets the zoo's bar**: {what} {pct(err)} <= {100 * needed:g}% on the fixed eval set"
+    how = "read them as those of a failure kept on purpose" if negative else "read them as those of an unfinished model"
     return (
         f"- **below the zoo's bar**: {what} {pct(err)} on the fixed eval set, above the {100 * needed:g}% the zoo "
-        "asks of a checkpoint; it ships with its real numbers, read them as those of an unfinished model"
+        f"asks of a checkpoint; it ships with its real numbers, {how}"
     )
 
 
