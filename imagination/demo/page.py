@@ -71,9 +71,14 @@ def page_environment(default: str | None) -> envs.Environment:
     return envs.make(envs.names()[0])
 
 
+def checkpoint_choices() -> list[tuple[str, str]]:
+    """The picker's (label, name) per registered checkpoint: its label says "negative result" or "below the bar"."""
+    return [(e.label(), e.name) for e in zoo.list()]
+
+
 def build_demo(default_checkpoint: str | None = None) -> gr.Blocks:
     """The whole page. ``default_checkpoint`` defaults to the showcase checkpoint."""
-    choices = [(e.label(), e.name) for e in zoo.list()]
+    choices = checkpoint_choices()
     default = default_checkpoint or showcase()
     if default and default not in {n for _, n in choices}:
         choices = [(default, default), *choices]
