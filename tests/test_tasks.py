@@ -1,4 +1,6 @@
-"""The summary tasks and their task error, as the authors' code defines them (docs/method.md, "The game and the task").
+"""The summary tasks and their task error, as the authors' code defines them.
+
+docs/method.md, "The environments and the task".
 
 Their ``train/data_functions.py``: count = live cells / board_size**2; patch = ``tf.nn.pool(X, (1, k, k), 'AVG',
 padding='SAME')``, which pads (k-1)//2 cells before and k//2 after and leaves the padded cells out of each mean;

@@ -109,6 +109,28 @@ def docs_table(folders: list[Path]) -> str:
     return "\n".join(lines)
 
 
+def thinking_table(folders: list[Path]) -> str:
+    """Per entry whose environment settles (a maze): the solve rate on each size's fixed set at the set's own
+    rounds (what dead-end filling needs for its hardest maze) and at the end of the run (twice that)."""
+    rows = []
+    for f in folders:
+        th = json.loads((f / "eval.json").read_text()).get("thinking")
+        if not th:
+            continue
+        cells = " | ".join(
+            f"{th['solve_rate'][s]:.3f} / {th['solve_rate_at_end'][s]:.3f} ({th['iterations'][s]})"
+            for s in th["solve_rate"]
+        )
+        rows.append((th["solve_rate"].keys(), f"| `{f.name}` | {th['episodes']} | {cells} |"))
+    if not rows:
+        return "No checkpoint of an environment that settles has been analysed."
+    sizes = list(rows[0][0])
+    head = " | ".join(f"{s} cells: solved at its rounds / at 2x (rounds)" for s in sizes)
+    return "\n".join(
+        [f"| checkpoint | mazes a size | {head} |", "|---|---|" + "---|" * len(sizes), *(r for _, r in rows)]
+    )
+
+
 def off_distribution_table(folders: list[Path]) -> str:
     """Task error on the fixed eval set beside each off-distribution set's, whole and by start density, and where an
     entry that meets its bar on the fixed set stops meeting it there."""
@@ -215,6 +237,7 @@ def main(argv: list[str] | None = None) -> None:
             replace_block(doc, "faithfulness-table", docs_table(folders))
         replace_block(DOCS / "analysis.md", "probes-table", probes_table(folders))
         replace_block(DOCS / "analysis.md", "off-distribution-table", off_distribution_table(folders))
+        replace_block(DOCS / "analysis.md", "thinking-table", thinking_table(folders))
 
 
 if __name__ == "__main__":
