@@ -6,6 +6,7 @@ module is enough to reproduce its scores anywhere.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -14,7 +15,7 @@ import torch
 from imagination import metrics
 from imagination.config import ModelConfig
 from imagination.model import ImaginationModel
-from imagination.tasks import summary_cells, summary_targets
+from imagination.tasks import summary_cells, summary_targets, summary_ties, summary_wrong
 
 EVAL_SEED = 20240510
 EVAL_EPISODES = 2000
@@ -44,9 +45,9 @@ def eval_set_for(
 
 
 def eval_episodes(config: ModelConfig, eval_set: EvalSet | None = None) -> torch.Tensor:
-    """The fixed eval episodes of a model's environment and step count: [N, G+1, H, W]."""
+    """The fixed eval episodes of a model's environment and step count: [N, G+1, H, W] (the set's sampler)."""
     es = eval_set_for(config) if eval_set is None else eval_set
-    return config.env.eval_episodes(es.episodes, config.game_steps, es.size, es.seed)
+    return config.env.sampled_episodes(es.sampler, es.episodes, config.game_steps, es.size, es.seed)
 
 
 @torch.no_grad()
@@ -57,13 +58,14 @@ def decode_episodes(
     batch: int = 500,
     decoder: torch.nn.Module | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """Board decodings [N, M+1, H, W] (and summary predictions for summary tasks), in batches."""
+    """Board decodings [N, M+1, H, W] (and summary predictions for summary tasks, unclamped as the
+    authors' metric reads them), in batches."""
     boards, summaries = [], []
     for i in range(0, len(starts), batch):
         hidden = model(starts[i : i + batch], steps)
         boards.append(model.decode_all(hidden, decoder))
         if model.task_head is not None:
-            summaries.append(model.summarize(hidden))
+            summaries.append(model.summarize_raw(hidden))
     return torch.cat(boards), (torch.cat(summaries) if summaries else None)
 
 
@@ -98,15 +100,21 @@ def board_scores(config: ModelConfig, episodes: torch.Tensor, decoded: torch.Ten
 
 
 def summary_scores(config: ModelConfig, episodes: torch.Tensor, predicted: torch.Tensor) -> dict[str, Any]:
-    """Task error of a summary head at the final step, rounded to whole cells per region."""
+    """Task error of a summary head at the final step: its answers rounded to whole cells per region,
+    unclamped (``tasks.summary_wrong``, the authors' ``AccuracyInverseMetric``)."""
     target = summary_targets(episodes[:, -1], config.task, config.task_size)
     final = predicted[:, -1]
     cells = summary_cells(config.task, config.task_size, episodes.shape[-2:])
-    wrong = (final * cells).round() != (target * cells).round()
+    wrong = summary_wrong(final, target, cells)
+    ties = summary_ties(target, cells)
     return {
         "task_error": float(wrong.float().mean()),
         "task_mae_cells": float(((final - target).abs() * cells).mean()),
         "cells_per_region": cells,
+        # answers exactly halfway between two whole counts, and the error on them and on the rest (docs/method.md)
+        "tie_share": float(ties.float().mean()),
+        "task_error_on_ties": float(wrong[ties].float().mean()) if ties.any() else None,
+        "task_error_off_ties": float(wrong[~ties].float().mean()) if (~ties).any() else None,
     }
 
 
@@ -130,3 +138,37 @@ def evaluate(
         assert summaries is not None
         out.update(summary_scores(cfg, episodes, summaries))
     return out
+
+
+# Where an off-distribution score is broken down: the start frame's share of live cells, split where the zoo's
+# training sampler draws its densities (0.15 to 0.65), so a card can say on which side a checkpoint stops holding.
+START_DENSITY_EDGES = (0.0, 0.15, 0.65, 1.0)
+HEADLINE = ("final_error", "task_error", "interpretability")
+
+
+def off_distribution_sets(config: ModelConfig, eval_set: EvalSet) -> dict[str, EvalSet]:
+    """The named off-distribution eval sets of a model: each its environment has, fixed like the main set
+    (EVAL_EPISODES episodes, EVAL_SEED), at the main set's size."""
+    return {name: EvalSet(EVAL_EPISODES, eval_set.size, EVAL_SEED, name) for name in config.env.off_distribution}
+
+
+def off_distribution(model: ImaginationModel, eval_set: EvalSet) -> dict[str, dict[str, Any]]:
+    """The headline scores on each off-distribution set, whole and by start density: eval.json's
+    ``off_distribution``."""
+    out = {}
+    for name, es in off_distribution_sets(model.config, eval_set).items():
+        episodes = eval_episodes(model.config, es)
+        scores = evaluate(model, es, episodes)
+        density = episodes[:, 0].float().mean(dim=(-2, -1))
+        bins = []
+        for lo, hi in itertools.pairwise(START_DENSITY_EDGES):
+            inside = (density >= lo) & ((density < hi) if hi < 1.0 else (density <= hi))
+            if inside.any():
+                part = evaluate(model, es, episodes[inside])
+                bins.append({"start_density": [lo, hi], "episodes": int(inside.sum()), **_headline(part)})
+        out[name] = {"eval_set": asdict(es), **_headline(scores), "by_start_density": bins}
+    return out
+
+
+def _headline(scores: dict[str, Any]) -> dict[str, Any]:
+    return {k: scores[k] for k in HEADLINE}

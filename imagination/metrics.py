@@ -138,7 +138,8 @@ def final_error(true_final: torch.Tensor | np.ndarray, decoded_final: torch.Tens
 
 
 def interpretability_from_matrix(scores: np.ndarray, model_steps: Sequence[int], game_steps: Sequence[int]) -> float:
-    """The reference's aggregation of a score matrix over the untrained steps.
+    """The reference's aggregation of a score matrix over the untrained steps (for equal step counts; with fewer
+    model steps than game steps it departs from theirs, docs/method.md).
 
     Each untrained game step j takes its best score over the untrained model steps i, and the
     sum is divided by the smaller of the two counts. When there are fewer model steps than game

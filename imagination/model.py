@@ -174,9 +174,10 @@ class ImaginationModel(PreTrainedImagination):
         """Unclamped summary-task outputs (fractions of live cells) for hidden states [..., C, H, W].
 
         The task head maps each hidden cell to one value, averaged linearly over each summary
-        region (whole board, k x k patch, or g x g grid cell): the head stays convolutional, works
-        at any board size, and a sum of per-cell values can represent a count exactly, which a
-        sigmoid of pooled logits could not. Trained with MSE, as the reference's count task.
+        region as the target is (whole board, k x k patch: its in-board cells, or g x g grid cell): the
+        head stays convolutional, works at any board size, and a sum of per-cell values can represent
+        a count exactly, which a sigmoid of pooled logits could not. Trained with MSE, as the
+        reference's summary tasks. The task error reads this, unclamped, as the authors' metric does.
         """
         if self.task_head is None:
             raise ValueError("this model was trained on the board task; it has no summary head")

@@ -119,6 +119,8 @@ class PreTrainedImagination(
             )
         if strict is not True:
             raise InvalidArgument("strict=False is not supported: the weights must always match the config exactly")
+        if revision is not None and not isinstance(revision, str):
+            raise InvalidArgument(f"revision must be a string (a branch, tag, commit or step<k>), got {revision!r}")
         source = resolve.locate(label)
         if source.kind == "folder":
             folder = revisions.folder_at(Path(source.location), revision, *_folder_words(label, source))

@@ -86,6 +86,7 @@ class ZooEntry:
     base: str | None = None  # the registry name of the checkpoint this one was trained from, if any
     environment: str = "life"  # the environment's name (imagination.envs)
     negative_result: bool = False  # kept to show a failure, not to be used (its card says which)
+    why: str = ""  # the plan's one line on the entry (training/zoo/plan.toml); a negative result's card says it
 
     @property
     def path(self) -> Path:

@@ -34,6 +34,8 @@ def test_analyze_writes_results_to_eval_json_and_card(tmp_path: Path) -> None:
     if fa["score"] is not None and not math.isnan(fa["score"]):
         assert metrics["faithfulness"] == fa["score"]
     assert "Decoder probes" in (folder / "README.md").read_text()
+    assert scores["off_distribution"]["uniform"]["eval_set"]["sampler"] == "uniform"
+    assert "### Off distribution: `uniform`" in (folder / "README.md").read_text()
     assert_tables_close((folder / "README.md").read_text())
 
     # --missing leaves an analysed checkpoint alone

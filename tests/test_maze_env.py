@@ -57,5 +57,12 @@ def test_a_recall_model_trains_on_mazes_of_several_sizes(tmp_path: Path) -> None
     assert scores["eval_set"]["sampler"] == "backtracker" and scores["eval_set"]["size"] == 3
     log = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
     assert any("snap" in r and "hold" in r for r in log)
+    adversarial = tmp_path / "maze-adv"  # a new decoder on the frozen model, its discriminator on mazes of two sizes
+    train.main(
+        ["--out", str(adversarial), *TINY_TRAIN, "--environment", "maze", "--recall", "--game-steps", "12"]
+        + ["--train-sizes", "2,3", "--horizon-margin", "2", "--eval-size", "3", "--loss", "bce"]
+        + ["--regime", "adversarial", "--init", str(out)]
+    )
+    assert json.loads((adversarial / "config.json").read_text())["regime"] == "adversarial"
     with pytest.raises(ValueError, match="--model-steps must be 0"):
         train.TrainConfig(environment="maze", game_steps=12, model_steps=10, horizon_margin=2)

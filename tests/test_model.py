@@ -135,19 +135,3 @@ def test_config_validation() -> None:
     with pytest.raises(errors.InvalidConfig, match="channels must be int"):
         ModelConfig.from_dict({"channels": "3"})
     assert ModelConfig.from_dict({"channels": 3}) == ModelConfig(channels=3)  # code may leave fields at defaults
-
-
-def test_patch_windows_are_one_per_cell_and_count_the_edge_as_dead() -> None:
-    """A patch answer is the live cells of the k x k window at each cell (the reference's same-size output)."""
-    from imagination.tasks import summary_targets
-
-    board = torch.zeros(10, 10)
-    board[0, 0] = board[9, 9] = board[4, 5] = 1
-    # size 10: the window of cell (r, c) covers rows r-4..r+5, columns c-4..c+5
-    got = summary_targets(board, "patch", 10) * 100
-    assert got.shape == (10, 10)
-    assert got[0, 0] == 2 and got[4, 4] == 3 and got[9, 9] == 1 and got[0, 9] == 1
-    # size 2: rows r..r+1, columns c..c+1; the last row and column reach past the edge
-    got = summary_targets(board, "patch", 2) * 4
-    assert got[0, 0] == 1 and got[9, 9] == 1 and got[8, 8] == 1 and got[4, 4] == 1 and got[3, 4] == 1
-    assert got.sum() == 1 + 4 + 4  # (0,0) is in one window on the board, (9,9) and (4,5) in four each

@@ -77,9 +77,9 @@ def test_hidden_noise_perturbs_the_core_inputs_not_h0() -> None:
     with torch.no_grad():
         clean = model(ep[:, 0])
         torch.manual_seed(1)
-        noisy = objective._noisy_hidden(ep[:, 0])
+        noisy = objective._noisy_hidden(ep[:, 0], tc.game_steps)
         torch.manual_seed(1)
-        again = objective._noisy_hidden(ep[:, 0])
+        again = objective._noisy_hidden(ep[:, 0], tc.game_steps)
     assert torch.equal(noisy[:, 0], clean[:, 0])  # the step-0 decoder loss sees the true encoding
     assert not torch.allclose(noisy[:, 1:], clean[:, 1:])
     assert torch.equal(noisy, again)  # seeded per step by Batches.get, like the data

@@ -94,6 +94,7 @@ def test_docs_tables_are_the_generated_ones() -> None:
     for doc in ("README.md", "docs/analysis.md"):
         assert _block(doc, "faithfulness-table") == analyze.docs_table(folders)
     assert _block("docs/analysis.md", "probes-table") == analyze.probes_table(folders)
+    assert _block("docs/analysis.md", "off-distribution-table") == analyze.off_distribution_table(folders)
 
 
 def test_training_nothing_named_is_an_error() -> None:
@@ -299,3 +300,37 @@ def test_compare_sets_two_zoos_side_by_side_with_their_wall_clocks(
 
 def _eval(name: str) -> dict:
     return json.loads((ZOO_DIR / name / "eval.json").read_text())
+
+
+def test_rescore_and_off_distribution_rewrite_scores_from_the_saved_weights_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``zoo rescore`` replaces the evaluator's keys and keeps the training record; ``zoo off-distribution`` adds the
+    off-distribution sets to eval.json, the card and the docs table; neither touches the weights."""
+    from training import registration, train
+    from training.zoo import rescore
+
+    zoo_dir = tmp_path / "zoo"
+    zoo_dir.mkdir()
+    monkeypatch.setenv("IMAGINATION_ZOO", str(zoo_dir))
+    folder = zoo_dir / "tiny-patch"
+    train.main(["--out", str(folder), *TINY_TRAIN, "--task", "patch", "--task-size", "3", "--game-steps", "2"])
+    registration.write([registration.record(folder, "tiny-patch", "org/tiny-patch", bundled=True)])
+    weights = (folder / "model.safetensors").read_bytes()
+    ev = json.loads((folder / "eval.json").read_text())
+    stale = {**ev, "task_error": 0.5, "task_mae_cells": 9.0, "faithfulness": {"score": None}}
+    (folder / "eval.json").write_text(json.dumps(stale))
+    assert rescore.rescore([]) == [f"tiny-patch: task_error 0.5 -> {ev['task_error']}"]
+    again = json.loads((folder / "eval.json").read_text())
+    assert again["task_error"] == ev["task_error"] and again["task_mae_cells"] == ev["task_mae_cells"]
+    assert again["faithfulness"] == {"score": None} and again["train_steps"] == ev["train_steps"]
+    with pytest.raises(SystemExit, match="not bundled"):
+        rescore.rescore(["gol3-autoencoder"])
+    doc = tmp_path / "analysis.md"
+    doc.write_text("before\n<!-- off-distribution-table:start -->\n<!-- off-distribution-table:end -->\nafter\n")
+    table = rescore.add_off_distribution([], doc)
+    off = json.loads((folder / "eval.json").read_text())["off_distribution"]["uniform"]
+    assert off["eval_set"]["sampler"] == "uniform" and "| `tiny-patch` | patch |" in table
+    assert table in doc.read_text() and doc.read_text().endswith("after\n")
+    assert "### Off distribution: `uniform`" in (folder / "README.md").read_text()
+    assert (folder / "model.safetensors").read_bytes() == weights

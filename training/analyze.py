@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from imagination import analysis, cards, figures, registry, zoo
-from imagination.evaluate import EvalSet, eval_episodes
+from imagination.cards.sections import stops_holding
+from imagination.evaluate import EvalSet, eval_episodes, off_distribution
 from imagination.model import ImaginationModel
 from training import train
 from training.docs import replace_block
@@ -31,8 +32,9 @@ ANALYSIS_EPISODES = 1000  # of the eval set; the edits and patches are cheap but
 
 
 def analyze(folder: Path, flips: int = 3, thinking: tuple[int, ...] = (1, 2, 4)) -> dict[str, Any]:
-    """Faithfulness and extrapolation; where the environment's episodes settle (a maze), also the solve
-    rates on the eval set's size times each of ``thinking`` (the thinking-longer sets, same seed)."""
+    """Faithfulness, extrapolation and the off-distribution sets' scores; where the environment's episodes settle
+    (a maze), also the solve rates on the eval set's size times each of ``thinking`` (the thinking-longer sets,
+    same seed)."""
     model = ImaginationModel.from_pretrained(folder)
     scores = json.loads((folder / "eval.json").read_text())
     es = EvalSet(**scores["eval_set"])
@@ -40,6 +42,7 @@ def analyze(folder: Path, flips: int = 3, thinking: tuple[int, ...] = (1, 2, 4))
     out = {
         "faithfulness": analysis.faithfulness(model, episodes, flips=flips),
         "extrapolation": analysis.extrapolation(model, episodes[:, 0]),
+        "off_distribution": off_distribution(model, es),
     }
     if thinking and model.config.env.fixed_point(episodes[:1, 0]) is not None:
         sizes = [es.size * k for k in thinking]
@@ -79,7 +82,7 @@ def _repo_id(folder: Path) -> str | None:
 
 
 def _analyzed(folder: Path, probes: bool) -> bool:
-    keys = {"faithfulness", "extrapolation"} | ({"probes"} if probes else set())
+    keys = {"faithfulness", "extrapolation", "off_distribution"} | ({"probes"} if probes else set())
     return keys <= json.loads((folder / "eval.json").read_text()).keys()
 
 
@@ -103,6 +106,51 @@ def docs_table(folders: list[Path]) -> str:
             f"| `{f.name}` | {cfg['regime']} | {_fmt(fa.get('score'))} | {patch} | "
             f"{'n/a' if above is None else above} ({cfg['model_steps']}) |"
         )
+    return "\n".join(lines)
+
+
+def thinking_table(folders: list[Path]) -> str:
+    """Per entry whose environment settles (a maze): the solve rate on each size's fixed set at the set's own
+    rounds (what dead-end filling needs for its hardest maze) and at the end of the run (twice that)."""
+    rows = []
+    for f in folders:
+        th = json.loads((f / "eval.json").read_text()).get("thinking")
+        if not th:
+            continue
+        cells = " | ".join(
+            f"{th['solve_rate'][s]:.3f} / {th['solve_rate_at_end'][s]:.3f} ({th['iterations'][s]})"
+            for s in th["solve_rate"]
+        )
+        rows.append((th["solve_rate"].keys(), f"| `{f.name}` | {th['episodes']} | {cells} |"))
+    if not rows:
+        return "No checkpoint of an environment that settles has been analysed."
+    sizes = list(rows[0][0])
+    head = " | ".join(f"{s} cells: solved at its rounds / at 2x (rounds)" for s in sizes)
+    return "\n".join(
+        [f"| checkpoint | mazes a size | {head} |", "|---|---|" + "---|" * len(sizes), *(r for _, r in rows)]
+    )
+
+
+def off_distribution_table(folders: list[Path]) -> str:
+    """Task error on the fixed eval set beside each off-distribution set's, whole and by start density, and where an
+    entry that meets its bar on the fixed set stops meeting it there."""
+    lines = [
+        "| checkpoint | task | task error: eval set | off-distribution set | its task error | by start density "
+        "(0-0.15 / 0.15-0.65 / 0.65-1) | interpretability: eval set / off | where the bar stops holding |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for f in folders:
+        s = json.loads((f / "eval.json").read_text())
+        task = json.loads((f / "config.json").read_text())["task"]
+        main_ok = s["task_error"] <= registry.bar(task)
+        for name, off in s.get("off_distribution", {}).items():
+            parts = " / ".join(f"{p['task_error']:.4f}" for p in off["by_start_density"])
+            failing = stops_holding(task, off)
+            where = "below the bar already" if not main_ok else (", ".join(failing) if failing else "holds")
+            lines.append(
+                f"| `{f.name}` | {task} | {s['task_error']:.4f} | {name} | {off['task_error']:.4f} | {parts} | "
+                f"{s['interpretability']:.3f} / {off['interpretability']:.3f} | {where} |"
+            )
     return "\n".join(lines)
 
 
@@ -188,6 +236,8 @@ def main(argv: list[str] | None = None) -> None:
         for doc in (DOCS / "analysis.md", ROOT / "README.md"):
             replace_block(doc, "faithfulness-table", docs_table(folders))
         replace_block(DOCS / "analysis.md", "probes-table", probes_table(folders))
+        replace_block(DOCS / "analysis.md", "off-distribution-table", off_distribution_table(folders))
+        replace_block(DOCS / "analysis.md", "thinking-table", thinking_table(folders))
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ class Discriminator(nn.Module):
 
     def __init__(self, size: int, slope: float = 0.1) -> None:
         super().__init__()
+        self.size = size  # the largest frame side it sees: smaller frames (a batch of small mazes) are padded
         layers: list[nn.Module] = []
         ch = 1
         for out in (4, 8, 16):
@@ -42,7 +43,10 @@ class Discriminator(nn.Module):
         self.head = nn.Linear(16 * size * size, 1)
 
     def forward(self, boards: torch.Tensor) -> torch.Tensor:
-        return self.head(self.body(boards.reshape(-1, 1, *boards.shape[-2:]))).squeeze(-1)
+        x = boards.reshape(-1, 1, *boards.shape[-2:])
+        if x.shape[-2:] != (self.size, self.size):  # zero beyond the frame: a dead cell, a maze's wall
+            x = F.pad(x, (0, self.size - x.shape[-1], 0, self.size - x.shape[-2]))
+        return self.head(self.body(x)).squeeze(-1)
 
 
 class Objective(nn.Module):

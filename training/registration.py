@@ -43,12 +43,16 @@ def record(folder: Path, name: str, repo_id: str, *, bundled: bool) -> dict[str,
     }
 
 
+PLANNED = ("negative_result", "why")  # what the zoo's plan says of an entry (``training.zoo index`` writes it)
+
+
 def register(entry_record: dict[str, Any], path: Path | None = None) -> None:
-    """Add or replace (by name) one registry entry, keeping the others and their order."""
+    """Add or replace (by name) one registry entry, keeping the others and their order, and what the plan said of
+    it (a push records the files, which do not say it)."""
     models = registry.read(path)
     for i, e in enumerate(models):
         if e["name"] == entry_record["name"]:
-            models[i] = entry_record
+            models[i] = {**{k: e[k] for k in PLANNED if k in e}, **entry_record}
             break
     else:
         models.append(entry_record)

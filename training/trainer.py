@@ -79,7 +79,9 @@ def build(tc: TrainConfig) -> tuple[ImaginationModel, nn.ModuleDict]:
     extra = nn.ModuleDict()
     if tc.regime == "adversarial":
         extra["decoder"] = make_decoder(model.config)
-        extra["discriminator"] = Discriminator(tc.train_size, model.config.negative_slope)
+        sizes = [int(s) for s in tc.train_sizes.split(",")] if tc.train_sizes else [tc.train_size]
+        side = max(model.config.env.frame_shape(s)[0] for s in sizes)
+        extra["discriminator"] = Discriminator(side, model.config.negative_slope)
     elif tc.regime == "probes":
         for name in probe_names(model.config.model_steps):
             extra[name] = make_decoder(model.config)

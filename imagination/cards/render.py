@@ -18,7 +18,7 @@ from typing import Any
 
 from huggingface_hub import ModelCard, ModelCardData
 
-from imagination import modelcard
+from imagination import modelcard, registry
 from imagination.cards import sections
 from imagination.cards.picture import caption, write_picture
 from imagination.cards.scores import config_of, eval_results
@@ -38,6 +38,7 @@ def build_card(folder: str | Path, name: str | None = None, repo_id: str | None 
     cfg = config_of(folder)
     scores = json.loads((folder / "eval.json").read_text())
     tc = read_json(folder / "train_config.json")
+    entry = _zoo_entry(folder, name)
     derivation = recorded_derivation(scores, tc)
     base_repo = base_repo_id(derivation)
     extra_meta: dict[str, Any] = {"base_model_relation": RELATION} if base_repo else {}
@@ -53,9 +54,10 @@ def build_card(folder: str | Path, name: str | None = None, repo_id: str | None 
     summary = "\n".join(
         line
         for line in (
+            sections.negative_line(entry),
             modelcard.regime_line(cfg),
             modelcard.architecture(cfg),
-            sections.bar_line(scores, cfg),
+            sections.bar_line(scores, cfg, negative=entry is not None and entry.negative_result),
             sections.base_line(derivation, base_repo),
         )
         if line
@@ -77,6 +79,13 @@ def build_card(folder: str | Path, name: str | None = None, repo_id: str | None 
     body = "\n\n".join(b for b in blocks if b)
     picture = caption(name, cfg)
     return modelcard.render(data, cfg, name, where, summary, body, training, eval_size=es["size"], picture=picture)
+
+
+def _zoo_entry(folder: Path, name: str) -> registry.ZooEntry | None:
+    """The registry's entry of a zoo folder (what the plan says of it), None for any other folder."""
+    if not registry.in_zoo(folder):
+        return None
+    return next((e for e in registry.entries() if e.name == name), None)
 
 
 def _unit(cfg: Any) -> str:

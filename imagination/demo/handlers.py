@@ -28,7 +28,16 @@ from imagination.analysis import Solving, extrapolation, solving
 from imagination.analysis import emergence as emergence_steps
 from imagination.demo import inputs, presenters
 from imagination.demo.inputs import InputError
-from imagination.demo.server import Checkpoints, OutputFolder, entries_of, environments, redact, regimes_of, showcase
+from imagination.demo.server import (
+    Checkpoints,
+    OutputFolder,
+    checkpoint_choices,
+    entries_of,
+    environments,
+    redact,
+    regimes_of,
+    showcase,
+)
 from imagination.demo.workers import WorkerPool
 from imagination.errors import CheckpointError
 from imagination.evaluate import eval_episodes, eval_set_for
@@ -362,7 +371,7 @@ def environment_view(name: Any) -> EnvironmentView:
     default = showcase(entries)
     request = EpisodeRequest(None, next(iter(env.sources)), 0, inputs.DEFAULT_DENSITY, env.default_size)
     board, _ = request.board(env)
-    choices = [(e.label(), e.name) for e in entries]
+    choices = checkpoint_choices(env.name)
     compare = regimes_of(default, entries) if default else []
     return EnvironmentView(env, choices, default, compare, preview_image(board), inputs.frame_rle(board, env))
 

@@ -38,7 +38,7 @@ from imagination.demo.sections import (
     start_outputs,
     start_updates,
 )
-from imagination.demo.server import entries_of, showcase
+from imagination.demo.server import checkpoint_choices, showcase
 
 # Requests served at once per event; the rest wait in gradio's queue. A request waiting on a drawing
 # worker leaves the server free for the next one, so a few beat one even on two cores
@@ -82,7 +82,7 @@ def build_demo(default_checkpoint: str | None = None) -> gr.Blocks:
     default = default_checkpoint or showcase()
     env = page_environment(default)
     handlers.use_environment(env)
-    choices = [(e.label(), e.name) for e in entries_of(env.name)]  # the picked environment's
+    choices = checkpoint_choices(env.name)  # the picked environment's
     if default and default not in {n for _, n in choices}:
         choices = [(default, default), *choices]
     section = section_of(env)

@@ -258,6 +258,12 @@ def entries_of(environment: str, entries: list[zoo.ZooEntry] | None = None) -> l
     return [e for e in (zoo.list() if entries is None else entries) if e.environment == environment]
 
 
+def checkpoint_choices(environment: str | None = None) -> list[tuple[str, str]]:
+    """The picker's (label, name) per registered checkpoint (of ``environment``, if given): its label says
+    "negative result" or "below the bar"."""
+    return [(e.label(), e.name) for e in (entries_of(environment) if environment else zoo.list())]
+
+
 def showcase(entries: list[zoo.ZooEntry] | None = None) -> str | None:
     """The checkpoint a visitor sees first: one that imagines (an autoencoder or adversarial model with
     interpretability ~1.0 that meets the bar), on the board task, preferring Life and 3 game steps, so the

@@ -37,6 +37,8 @@ class Environment(ABC):
     alive_word: ClassVar[str] = "alive"  # what a 1 in a frame means
     dead_word: ClassVar[str] = "dead"
     sampler: ClassVar[str] = "seeded"  # the eval set's sampler, recorded in eval.json
+    # Fixed eval sets beside the main one, to see where a checkpoint stops holding: sampler -> what its episodes are.
+    off_distribution: ClassVar[dict[str, str]] = {}
     eval_size: ClassVar[int] = 20  # the fixed eval set's size, in the unit ``frame_shape`` takes
     # Where a demo start can come from: key -> what the page calls it. "random" is every environment's.
     sources: ClassVar[dict[str, str]] = {"random": "random"}
@@ -95,6 +97,14 @@ class Environment(ABC):
     @abstractmethod
     def eval_episodes(self, n: int, steps: int, size: int, seed: int) -> torch.Tensor:
         """The fixed eval set: ``n`` episodes [n, steps+1, H, W], the same for the same arguments anywhere."""
+
+    def sampled_episodes(self, sampler: str, n: int, steps: int, size: int, seed: int) -> torch.Tensor:
+        """The episodes of a named eval set's sampler: the fixed eval set's own (``sampler``), or one of
+        ``off_distribution`` in an environment that has them (it overrides this)."""
+        if sampler != self.sampler:
+            known = ", ".join([self.sampler, *self.off_distribution])
+            raise ValueError(f"{self.title or self.name} has no eval sampler {sampler!r} (it has {known})")
+        return self.eval_episodes(n, steps, size, seed)
 
     @abstractmethod
     def training_episodes(

@@ -17,6 +17,7 @@ import torch
 from imagination import life, patterns
 from imagination.envs.base import Environment
 
+UNIFORM_DENSITY = (0.05, 0.95)  # the off-distribution set's start densities: sparse to dense, beyond training's
 GLIDER = np.array([[0, 1, 0], [0, 0, 1], [1, 1, 1]], np.uint8)
 
 
@@ -46,6 +47,12 @@ class LifeEnvironment(Environment):
     frame_word: ClassVar[str] = "board"
     sampler: ClassVar[str] = "reference"
     eval_size: ClassVar[int] = 20
+    off_distribution: ClassVar[dict[str, str]] = {
+        "uniform": (
+            f"fresh start boards, each with its own density drawn uniformly from {UNIFORM_DENSITY[0]} to "
+            f"{UNIFORM_DENSITY[1]} (no warm-up generations)"
+        ),
+    }
     sources: ClassVar[dict[str, str]] = {
         "gliders": "gliders among random cells",
         "random": "random",
@@ -83,6 +90,16 @@ class LifeEnvironment(Environment):
 
     def eval_episodes(self, n: int, steps: int, size: int, seed: int) -> torch.Tensor:
         return life.sample_episodes(n, steps, size, seed, self.rule, self.wrap)
+
+    def sampled_episodes(self, sampler: str, n: int, steps: int, size: int, seed: int) -> torch.Tensor:
+        """``uniform``: fresh boards from sparse to dense, which neither the reference sampler (fresh boards at 0.5,
+        the rest evolved and sparse) nor training (0.15 to 0.65, up to 3 warm-up generations) gives."""
+        if sampler != "uniform":
+            return super().sampled_episodes(sampler, n, steps, size, seed)
+        g = torch.Generator().manual_seed(seed)
+        return life.sample_training_episodes(
+            n, steps, size, g, self.rule, self.wrap, density=UNIFORM_DENSITY, warmup=(0, 0)
+        )
 
     def training_episodes(
         self, n: int, steps: int, size: int, generator: torch.Generator, options: Mapping[str, Any]

@@ -10,6 +10,8 @@
     python -m training.zoo table                # the README results table, from the cards
     python -m training.zoo figures              # docs/figures/<name>.png, true vs imagined
     python -m training.zoo cards                # rewrite every card from its eval.json (template change)
+    python -m training.zoo rescore [NAME ...]   # re-evaluate the saved weights (a definition in evaluate changed)
+    python -m training.zoo off-distribution [NAME ...]  # score the off-distribution sets, docs/analysis.md's table
 
 Every number written by ``index`` and ``table`` is read from eval.json / the model card, which the
 evaluator wrote from the saved weights. ``index`` keeps each entry's repo id, revision and pushed
@@ -32,6 +34,7 @@ from training.zoo import paths
 from training.zoo.build import adopt, record_wall, train_one, train_parallel, trainable_here
 from training.zoo.index import index
 from training.zoo.plan import PLAN, RECIPES, SEEDS, command
+from training.zoo.rescore import add_off_distribution, rescore
 from training.zoo.tables import compare, figures, table, write_table
 
 
@@ -59,6 +62,10 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("name")
     for name in ("index", "table", "figures", "cards"):
         sub.add_parser(name)
+    r = sub.add_parser("rescore", help="re-evaluate bundled entries from their saved weights (every one by default)")
+    r.add_argument("names", nargs="*")
+    o = sub.add_parser("off-distribution", help="score bundled entries on the off-distribution eval sets")
+    o.add_argument("names", nargs="*")
     return p
 
 
@@ -132,6 +139,15 @@ def _cards(args: argparse.Namespace, extra: list[str]) -> None:
             write_card(e.path, name=e.name, repo_id=e.repo_id if e.pushed else None)
 
 
+def _rescore(args: argparse.Namespace, extra: list[str]) -> None:
+    for line in rescore(args.names):
+        print(line)
+
+
+def _off_distribution(args: argparse.Namespace, extra: list[str]) -> None:
+    print(add_off_distribution(args.names))
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, list[str]], None]] = {
     "list": _list,
     "train": _train,
@@ -141,6 +157,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, list[str]], None]] = {
     "table": _table,
     "figures": _figures,
     "cards": _cards,
+    "rescore": _rescore,
+    "off-distribution": _off_distribution,
 }
 
 

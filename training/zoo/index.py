@@ -15,7 +15,7 @@ from imagination import registry
 from imagination.registry import HUB_ORG
 from training import registration
 from training.zoo.paths import ROOT, is_checkout_zoo
-from training.zoo.plan import PLAN
+from training.zoo.plan import NEGATIVE, PLAN, WHY
 
 
 def pushed_repo(name: str) -> str | None:
@@ -30,9 +30,9 @@ def index() -> list[dict]:
     """Rewrite the registry: every bundled folder's entry from its files, every other entry kept.
 
     A bundled entry keeps the repo id, revision and pushed flag it had (a new one is named
-    ``imagination-zoo/<name>``, not pushed); registered entries without a folder (a contributor's
-    repo) stay as ``training.push`` wrote them, and so does a pushed entry whose folder was removed
-    (it is still on the Hub; it is no longer bundled).
+    ``imagination-zoo/<name>``, not pushed) and takes its ``why`` and ``negative_result`` from the plan;
+    registered entries without a folder (a contributor's repo) stay as ``training.push`` wrote them, and so
+    does a pushed entry whose folder was removed (it is still on the Hub; it is no longer bundled).
     """
     here = registry.zoo_dir()
     old = {e["name"]: e for e in registry.read()}
@@ -44,7 +44,9 @@ def index() -> list[dict]:
             continue
         prev = old.pop(name, {})
         entry = registration.record(folder, name, prev.get("repo_id") or f"{HUB_ORG}/{name}", bundled=True)
-        entry.update({k: prev[k] for k in ("revision", "pushed") if k in prev})
+        entry.update({k: prev[k] for k in ("revision", "pushed", *registration.PLANNED) if k in prev})
+        if name in PLAN:
+            entry.update(negative_result=name in NEGATIVE, why=WHY[name])
         models.append(entry)
     for e in old.values():  # registered without a bundled folder: kept while it is on the Hub
         if not e.get("bundled", True) or e.get("pushed"):

@@ -61,11 +61,15 @@ def _value(value: Any, where: str) -> str | None:
 
 def _layers(spec: dict[str, Any], where: str, known: dict[str, Flags]) -> Flags:
     """A recipe's, set's or entry's ``args``: its layers merged, a name standing for a set's or an entry's flags."""
-    unknown = set(spec) - {"why", "args", "base", "snapshots"}
+    entry = where.startswith("entries.")
+    unknown = set(spec) - {"why", "args"} - ({"base", "negative_result", "snapshots"} if entry else set())
     if unknown or not isinstance(spec.get("why"), str) or "\n" in spec["why"] or "args" not in spec:
         raise ValueError(
-            f"plan.toml {where}: give a one-line `why` and `args` (and an entry's `base`, `snapshots`), nothing else"
+            f"plan.toml {where}: give a one-line `why` and `args` (and an entry's `base`, `negative_result`, "
+            "`snapshots`), nothing else"
         )
+    if not isinstance(spec.get("negative_result", False), bool):
+        raise ValueError(f"plan.toml {where}.negative_result: write true or false")
     if not isinstance(spec.get("snapshots", False), bool):
         raise ValueError(f"plan.toml {where}.snapshots: true (the zoo bundles its training snapshots) or false")
     out = []
@@ -108,9 +112,16 @@ def with_snapshots(text: str) -> list[str]:
     return [name for name, spec in tomllib.loads(text)["entries"].items() if spec.get("snapshots") is True]
 
 
+def negative_results(text: str) -> frozenset[str]:
+    """The entries kept only to show a failure (``negative_result = true`` in plan.toml, checked by ``load``): the
+    registry records it, and the cards, the README's table and the app's picker say "negative result"."""
+    return frozenset(name for name, spec in tomllib.loads(text)["entries"].items() if spec.get("negative_result"))
+
+
 _TEXT = files("training.zoo").joinpath("plan.toml").read_text(encoding="utf-8")
 RECIPES, PLAN, WHY = load(_TEXT)
 SNAPSHOTS = with_snapshots(_TEXT)
+NEGATIVE = negative_results(_TEXT)
 SEEDS = ["0"]  # one run per entry (best_of keeps the best of several when given more)
 
 

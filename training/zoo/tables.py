@@ -21,6 +21,11 @@ from training.zoo.paths import ROOT, WALL, runs_dir
 from training.zoo.plan import PLAN
 
 
+def _name(e: dict) -> str:
+    """An entry's name cell: a negative result says so where the name is read first."""
+    return f"`{e['name']}`" + (" (negative result)" if e.get("negative_result") else "")
+
+
 def table() -> str:
     """The README results table, read from each checkpoint's model card.
 
@@ -43,7 +48,7 @@ def table() -> str:
         task = f"{m['task_error']:.4f}" if "task_error" in m else f"{m['final_error']:.4f}"
         ok = "yes" if e["meets_bar"] else "**no**"
         lines.append(
-            f"| `{e['name']}` | {e['regime']} | {e['game_steps']}/{e['model_steps']} | "
+            f"| {_name(e)} | {e['regime']} | {e['game_steps']}/{e['model_steps']} | "
             f"{m['interpretability']:.3f} | {floor.copy_start:.3f} / {floor.copy_final:.3f} | {accs} | "
             f"{m['final_error']:.4f} | {task} | {ok} |"
         )
@@ -71,7 +76,7 @@ def minutes_table() -> str:
             how, gpu = f"{how}, on a {device}", gpu + ev.get("train_minutes", 0.0)
         ok = "yes" if e["meets_bar"] else "**no**"
         lines.append(
-            f"| `{e['name']}` | {how} | {ev.get('train_steps', '?')} | {ev.get('train_minutes', 0.0):.1f} | "
+            f"| {_name(e)} | {how} | {ev.get('train_steps', '?')} | {ev.get('train_minutes', 0.0):.1f} | "
             f"{e['task_error']:.4f} | {ok} |"
         )
     # each entry's own training minutes added up: seeds trained side by side count once (the chosen one's)
