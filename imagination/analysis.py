@@ -6,7 +6,8 @@
 - editing: flip k cells of the imagined board at step i, re-encode it, continue the core, and
   ask whether the final answer follows the Game of Life continuation of the *edited* board;
 - thinking longer: on an environment whose episodes settle (a maze's solution), the share of
-  episodes solved exactly against the iterations run, on larger problems than the training ones;
+  episodes solved exactly against the iterations run, on larger problems than the training ones,
+  and for one episode the iterations at which it is solved (``solving``);
 - emergence: in a run's training snapshots, when the imagination appears and when the task is solved.
 
 Definitions and the faithfulness score are written out in docs/analysis.md.
@@ -15,12 +16,15 @@ Definitions and the faithfulness score are written out in docs/analysis.md.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import torch
 
 from imagination import metrics
-from imagination.episode import continue_edited
+from imagination.envs import Environment
+from imagination.episode import Episode, continue_edited
 from imagination.model import ImaginationModel
 from imagination.registry import BAR
 
@@ -152,6 +156,47 @@ def solve_curve(model: ImaginationModel, starts: torch.Tensor, iterations: int, 
         "rounds_median": float(rounds.float().median()),
         "rounds_max": int(rounds.max()),
     }
+
+
+@dataclass(frozen=True)
+class Solving:
+    """One episode of an environment that settles (a maze) against its fixed point (the solution)."""
+
+    rounds: int  # environment steps the start needs to settle (``Environment.fixed_point``): a maze's rounds
+    settled: int | None  # the first model step whose true frame is the fixed point; None: the run ends before
+    solved: list[bool]  # per model step: the imagined frame is exactly the fixed point
+
+    @property
+    def first(self) -> int | None:
+        """The first model step solved (the iteration the network has the answer); None if none is."""
+        return self.solved.index(True) if any(self.solved) else None
+
+    @property
+    def stays(self) -> bool:
+        """Solved at every step from the first to the last: the network keeps its answer."""
+        return self.first is not None and all(self.solved[self.first :])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rounds": self.rounds,
+            "settled_at": self.settled,
+            "solved_at": self.first,
+            "stays_solved": self.stays,
+            "solved": self.solved,
+        }
+
+
+def solving(ep: Episode, env: Environment) -> Solving | None:
+    """When ``ep``'s imagination reaches its start's fixed point, and when the true frames do; None for an
+    environment whose episodes never settle (Life)."""
+    settled = env.fixed_point(torch.from_numpy(np.asarray(ep.start, np.float32)))
+    if settled is None:
+        return None
+    target, rounds = settled
+    goal = target.numpy() > 0.5
+    solved = [bool(np.array_equal(frame > 0, goal)) for frame in ep.imagined]
+    at = next((i for i, g in enumerate(ep.game_steps) if g >= int(rounds)), None)
+    return Solving(int(rounds), at, solved)
 
 
 def thinking_longer(

@@ -284,6 +284,7 @@ def test_every_endpoint_keeps_its_parameters(client) -> None:
         "/imagined_board": [*episode, "step"],
         "/intervene": [*episode, "step", "edited_rle"],
         "/analysis": ["checkpoint"],
+        "/environment_board": ["environment", *board],
     }
     for name, params in expected.items():
         assert [p["parameter_name"] for p in api[name]["parameters"]] == params, name
@@ -360,6 +361,19 @@ def test_make_board_random_pattern_and_text(client) -> None:
     for text in ("bo$2bo$3o!", ".O.\n..O\nOOO", "#N Glider\nx = 3, y = 3\nbo$2bo$3o!"):
         _, rle = call(client, "/make_board", "text", 0, 0.4, 20, "glider", text)
         assert np.array_equal(patterns.parse_pattern(rle).numpy(), expected_board("pattern"))
+
+
+def test_environment_board_builds_a_start_in_an_environment_the_zoo_holds(client, zoo_dir: Path) -> None:
+    """/make_board builds in the page's first environment (Life); /environment_board in any the zoo holds."""
+    held = list(dict.fromkeys(m["environment"] for m in json.loads((zoo_dir / "index.json").read_text())["models"]))
+    image, rle = call(client, "/environment_board", "life", "random", 7, 0.3, 24, "glider", "")
+    assert rle == call(client, "/make_board", "random", 7, 0.3, 24, "glider", "")[1]
+    assert Image.open(image).size == (24 * (240 // 24),) * 2
+    if "maze" in held:
+        _, rle = call(client, "/environment_board", "maze", "random", 7, None, 6, "", "")
+        assert rle.startswith("x = 13, y = 13\n")  # a 6-cell maze is 13 x 13 pixels
+    message = error_of(client, "/environment_board", "hexlife", "random", 7, 0.3, 24, "glider", "")
+    assert f"the environment must be one of {', '.join(held)}, got 'hexlife'" in message
 
 
 @pytest.mark.parametrize(

@@ -169,3 +169,20 @@ def test_the_monotone_pairing_follows_a_network_at_its_own_pace() -> None:
     s = np.random.default_rng(0).random((4, 3))
     pairs = metrics.monotone_pairing(s, range(4), range(3))
     assert pairs == sorted(pairs) and np.isclose(sum(s[i, j] for i, j in enumerate(pairs)), brute)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(1, 3), st.integers(1, 6), st.integers(1, 6), st.integers(1, 7), st.floats(0, 1), st.integers(0, 2**31)
+)
+def test_the_score_matrix_is_mcc_of_every_pair_to_the_last_bit(n: int, g: int, m: int, side: int, p: float, seed: int):
+    """All pairs are counted at once (a maze's run of hundreds of steps): each entry must still be ``mcc``'s,
+    identical frames 1.0 and constant ones 0.0 included, bit for bit."""
+    rng = np.random.default_rng(seed)
+    true = torch.from_numpy((rng.random((n, g, side, side)) < p).astype(np.float32))
+    decoded = torch.from_numpy(rng.random((n, m, side, side)).astype(np.float32))
+    decoded[:, 0] = true[:, -1]  # one identical pair
+    if m > 1:
+        decoded[:, 1] = 0.9 if seed % 2 else 0.1  # a constant decoding
+    pairs = np.array([[metrics.mcc(true[:, j], decoded[:, i]) for j in range(g)] for i in range(m)])
+    assert np.array_equal(metrics.score_matrix(true, decoded), pairs)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from imagination import cards, zoo
-from imagination.demo.page import checkpoint_choices
+from imagination.demo.server import checkpoint_choices
 from training import registration
 from training import zoo as builder
 from training.zoo import plan

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import gradio as gr
 
-from imagination.demo import handlers, inputs, presenters
+from imagination.demo import handlers, inputs, intervention, presenters
 from imagination.demo.handlers import BOARD_FIELDS, FIELDS, EpisodeRequest, logger
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -79,25 +79,32 @@ def episode_endpoint(handler: Callable[..., Any], **extra: Any) -> Callable[...,
     return _endpoint(event, handler, [*FIELDS, *extra], {"rule": None, **extra})
 
 
-def board_endpoint(handler: Callable[..., Any], *leading: str) -> Callable[..., Any]:
-    """``handler(*leading, request)`` taking ``leading`` values, then the start board's fields one by one."""
+def board_endpoint(handler: Callable[..., Any], *leading: str, picked: bool = False) -> Callable[..., Any]:
+    """``handler(*leading, request)`` taking ``leading`` values, then the start board's fields one by one.
+
+    ``picked``: one value more, last, the environment a visitor picked on the page (a State, which the API
+    neither shows nor takes: an API call builds its board in the page's first environment), passed on.
+    """
+    n = len(leading)
 
     def event(*raw: Any) -> Any:
-        return handler(*raw[: len(leading)], EpisodeRequest.for_board(*raw[len(leading) :]))
+        request = EpisodeRequest.for_board(*raw[n : n + len(BOARD_FIELDS)])
+        return handler(*raw[:n], request, *raw[n + len(BOARD_FIELDS) :])
 
-    return _endpoint(event, handler, [*leading, *BOARD_FIELDS], {})
+    return _endpoint(event, handler, [*leading, *BOARD_FIELDS, *(["environment"] if picked else [])], {})
 
 
 load_checkpoint = friendly(handlers.load_checkpoint)
 checkpoint_rule = friendly(handlers.checkpoint_rule)
-make_board = board_endpoint(handlers.make_board)
+make_board = board_endpoint(handlers.make_board, picked=True)
+environment_board = board_endpoint(handlers.environment_board, "environment")
 board_from_drawing = friendly(handlers.board_from_drawing)
 read_upload = friendly(handlers.read_upload)
 run_episode = episode_endpoint(handlers.run_episode)
 download = episode_endpoint(handlers.download)
 compare = board_endpoint(handlers.compare, "checkpoints")
-imagined_board = episode_endpoint(handlers.imagined_board, step=1)
-intervene = episode_endpoint(handlers.intervene, step=1, edited_rle=None)
+imagined_board = episode_endpoint(intervention.imagined_board, step=1)
+intervene = episode_endpoint(intervention.intervene, step=1, edited_rle=None)
 analysis = friendly(handlers.analysis)
 emergence_step = board_endpoint(handlers.emergence_step, "checkpoint", "snapshot")
 
@@ -116,18 +123,37 @@ def toggle_cell(source: str, seed: int, density: float, size: int, pattern: str,
 
 
 # A click carries its pixel in the event data, which Gradio hands to the parameter typed gr.SelectData.
-@friendly
 def click_cell(
-    source: Any, seed: Any, density: Any, size: Any, pattern: Any, text: Any, evt: gr.SelectData
-) -> tuple[str, str, Any, str]:
-    """A click on the start board flips the cell under it; the board becomes RLE text (source 'text')."""
-    return handlers.click_cell(EpisodeRequest.for_board(source, seed, density, size, pattern, text), evt.index)
+    source: Any, seed: Any, density: Any, size: Any, pattern: Any, text: Any, environment: Any, evt: gr.SelectData
+) -> tuple[Any, ...]:
+    """A click on the start board flips the cell under it; the board becomes RLE text (source 'text').
+
+    A click refused (a maze's start or goal walled in) is a warning, and the board stays as it was.
+    """
+    try:
+        request = EpisodeRequest.for_board(source, seed, density, size, pattern, text)
+        return handlers.click_cell(request, evt.index, environment)
+    except Exception as e:
+        page_error(e, "click_cell")
+        return skip(4)
 
 
 @friendly
 def click_imagined(edited_rle: Any, original_rle: Any, evt: gr.SelectData) -> tuple[Any, str]:
     """A click on the imagined board flips the cell under it (edited cells are coloured)."""
-    return handlers.click_imagined(edited_rle, original_rle, evt.index)
+    return intervention.click_imagined(edited_rle, original_rle, evt.index)
+
+
+def choose_environment(updates: Callable[[handlers.EnvironmentView], list[Any]]) -> Callable[[Any], list[Any]]:
+    """The page's environment picker: the picked environment's view (handlers), set on the page's widgets
+    by ``updates`` (sections.environment_updates, which knows them)."""
+
+    @friendly
+    def choose_environment(name: Any) -> list[Any]:
+        """The page in the picked environment: its checkpoints, start widgets and words, its first start."""
+        return updates(handlers.environment_view(name))
+
+    return choose_environment
 
 
 # ---------------------------------------------------------------------------------------------
@@ -178,15 +204,15 @@ def run_page(*args: Any) -> tuple[Any, ...]:
         return (*cleared, *skip(LOADED_OUTPUTS))
 
 
-def step_range(steps: Any, step: Any) -> Any:
+def step_range(steps: Any, step: Any, environment: Any = None) -> Any:
     """The step slider's range: 0..the model steps field (left as is while that is empty or invalid)."""
-    got = handlers.step_range(steps, step)
+    got = intervention.step_range(steps, step, environment)
     return gr.skip() if got is None else gr.Slider(minimum=0, maximum=got[0], value=got[1])
 
 
 def show_edit(edited_rle: Any, original_rle: Any) -> Any:
     """The edited board typed or pasted as text, redrawn (nothing while it does not parse)."""
-    image = handlers.show_edit(edited_rle, original_rle)
+    image = intervention.show_edit(edited_rle, original_rle)
     return gr.skip() if image is None else image
 
 

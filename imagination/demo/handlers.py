@@ -24,11 +24,20 @@ from typing import Any
 import numpy as np
 
 from imagination import envs, episode, figures, registry, zoo
+from imagination.analysis import Solving, extrapolation, solving
 from imagination.analysis import emergence as emergence_steps
-from imagination.analysis import extrapolation
 from imagination.demo import inputs, presenters
 from imagination.demo.inputs import InputError
-from imagination.demo.server import Checkpoints, OutputFolder, redact
+from imagination.demo.server import (
+    Checkpoints,
+    OutputFolder,
+    checkpoint_choices,
+    entries_of,
+    environments,
+    redact,
+    regimes_of,
+    showcase,
+)
 from imagination.demo.workers import WorkerPool
 from imagination.errors import CheckpointError
 from imagination.evaluate import eval_episodes, eval_set_for
@@ -38,6 +47,7 @@ from imagination.model import ImaginationModel
 logger = logging.getLogger("imagination.app")
 
 MAX_COMPARE = 4
+PANEL_COLUMNS = 12  # steps the panel of a run that settles (a maze's hundreds of rounds) shows, evenly spaced
 # Extrapolation measured live (for checkpoints whose eval.json lacks it): this many eval episodes.
 LIVE_EXTRAPOLATION_EPISODES = 200
 PICK_A_CHECKPOINT = "Pick a checkpoint from the zoo, or type a Hub repo id (org/name)."
@@ -65,8 +75,12 @@ def use_environment(env: envs.Environment) -> None:
     _board_env = env
 
 
-def environment() -> envs.Environment:
-    return _board_env
+def environment(name: Any = None) -> envs.Environment:
+    """The environment of a start board no checkpoint names: the one a visitor picked on the page (its
+    ``name``, kept in a State the API does not see), else the page's (``use_environment``)."""
+    if not isinstance(name, str) or name == _board_env.name or name not in envs.names():
+        return _board_env
+    return envs.make(name)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -146,7 +160,7 @@ def run(request: EpisodeRequest) -> EpisodeRun:
     key, model = load_model(request.checkpoint)
     cfg = model.config
     board, what = request.board(cfg.env)
-    n = inputs.model_steps(request.steps, cfg.model_steps)
+    n = inputs.model_steps(request.steps, cfg.model_steps, cfg.env.max_steps)
     if not cfg.tied and n > cfg.model_steps:
         raise InputError(
             f"{CHECKPOINTS.display_name(key)} is untied (a separate block per step), so it can run at most "
@@ -186,29 +200,37 @@ def preview_image(board: np.ndarray) -> np.ndarray:
     return figures.board_image(board, inputs.preview_scale(board.shape[0]))
 
 
-def edited(board: np.ndarray) -> tuple[str, str, np.ndarray, str]:
+def edited(board: np.ndarray, env: envs.Environment | None = None) -> tuple[str, str, np.ndarray, str]:
     """A board made by hand becomes the pattern text, and text becomes its source: (text, source, preview, RLE)."""
-    rle = inputs.board_rle(board)
+    rle = inputs.frame_rle(board, environment() if env is None else env)
     return rle, inputs.TEXT_SOURCE, preview_image(board), rle
 
 
-def make_board(request: EpisodeRequest) -> tuple[np.ndarray, str]:
-    """The start board as an image and as RLE text."""
-    board, _ = request.board()
-    return preview_image(board), inputs.board_rle(board)
+def make_board(request: EpisodeRequest, environment_name: Any = None) -> tuple[np.ndarray, str]:
+    """The start board (in the page's environment, ``environment``) as an image and as RLE text."""
+    env = environment(environment_name)
+    board, _ = request.board(env)
+    return preview_image(board), inputs.frame_rle(board, env)
+
+
+def environment_board(name: Any, request: EpisodeRequest) -> tuple[np.ndarray, str]:
+    """The start frame in the environment ``name`` (one the zoo holds: "life", "maze") as an image and as RLE."""
+    return make_board(request, environment_named(name).name)
 
 
 def toggle_cell(request: EpisodeRequest, row: Any, col: Any) -> str:
     """The start board with cell (row, col) flipped, as RLE (what a click on the board does)."""
     board, _ = request.board()
-    return inputs.board_rle(inputs.toggled(board, row, col))
+    return inputs.frame_rle(inputs.checked(environment(), inputs.toggled(board, row, col)), environment())
 
 
-def click_cell(request: EpisodeRequest, index: Any) -> tuple[str, str, np.ndarray, str]:
-    """A click at pixel ``index`` of the start board flips the cell under it."""
-    board, _ = request.board()
+def click_cell(request: EpisodeRequest, index: Any, environment_name: Any = None) -> tuple[str, str, np.ndarray, str]:
+    """A click at pixel ``index`` of the start board flips the cell under it (a maze's pixel: wall or open;
+    one that would wall in its start or goal is refused)."""
+    env = environment(environment_name)
+    board, _ = request.board(env)
     row, col = inputs.clicked_cell(board, index)
-    return edited(inputs.toggled(board, row, col))
+    return edited(inputs.checked(env, inputs.toggled(board, row, col)), env)
 
 
 def board_from_drawing(editor: Any, size: Any) -> tuple[str, str, np.ndarray, str]:
@@ -216,17 +238,18 @@ def board_from_drawing(editor: Any, size: Any) -> tuple[str, str, np.ndarray, st
     return edited(inputs.drawing(editor, size))
 
 
-def read_upload(file: Any, size: Any) -> tuple[str, str, np.ndarray, str]:
+def read_upload(file: Any, size: Any, environment_name: Any = None) -> tuple[str, str, np.ndarray, str]:
     """An uploaded .rle / .cells file becomes the board text (checked before it is accepted)."""
-    pattern_text, board = inputs.upload(file, size)
-    return pattern_text, inputs.TEXT_SOURCE, preview_image(board), inputs.board_rle(board)
+    env = environment(environment_name)
+    pattern_text, board = inputs.upload(file, size, env)
+    return pattern_text, inputs.TEXT_SOURCE, preview_image(board), inputs.frame_rle(board, env)
 
 
 # ---------------------------------------------------------------------------------------------
 # An episode
 
 
-def _tag(*parts: Any) -> str:
+def file_tag(*parts: Any) -> str:
     return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:20]
 
 
@@ -236,21 +259,33 @@ def _task_maps(answers: presenters.TaskAnswers | None) -> figures.TaskMaps | Non
     return answers.predicted, answers.true, answers.task, answers.region_cells
 
 
+def shown_steps(steps: int, solved: Solving | None, *more: int) -> tuple[list[int] | None, list[int]]:
+    """(the steps a panel shows, the steps every picture of a long run keeps): where episodes settle (a maze
+    runs for hundreds of rounds) about PANEL_COLUMNS steps, with where the true frames settle, where the
+    answer is first right and ``more``; elsewhere (Life: at most 50 steps, wrapped in bands) every step."""
+    if solved is None:
+        return None, []
+    keep = [k for k in (solved.settled, solved.first, *more) if k is not None and k <= steps]
+    return figures.sampled_steps(steps, PANEL_COLUMNS, keep), keep
+
+
 def episode_outputs(r: EpisodeRun) -> tuple[str, str, str, dict[str, Any], str, dict[str, Any]]:
     """(panel PNG, score-matrix PNG, animation GIF, per-step rows, status, summary) of a run."""
     cfg, ep = r.model.config, r.ep
     answers = presenters.task_answers(ep, cfg)
-    tag = _tag(r.key, ep.steps, inputs.board_digest(r.board), ep.rule)
+    solved = solving(ep, cfg.env)
+    shown, keep = shown_steps(ep.steps, solved)
+    tag = file_tag(r.key, ep.steps, inputs.board_digest(r.board), ep.rule)
     panel_png, matrix_png, gif_bytes = DRAWING.run(
-        figures.episode_images, ep, figures.MATRIX_TITLE, _task_maps(answers)
+        figures.episode_images, ep, figures.MATRIX_TITLE, _task_maps(answers), cfg.env, shown, keep
     )
     return (
         OUTPUTS.write(f"{tag}-panel.png", panel_png),
         OUTPUTS.write(f"{tag}-scores.png", matrix_png),
         OUTPUTS.write(f"{tag}-animation.gif", gif_bytes),
-        presenters.step_table(ep, answers),
-        presenters.run_status(r.shown, r.what, ep, cfg, answers),
-        presenters.run_summary(r.shown, r.board, ep, cfg, answers),
+        presenters.step_table(ep, answers, cfg.env, solved),
+        presenters.run_status(r.shown, r.what, ep, cfg, answers, solved),
+        presenters.run_summary(r.shown, r.board, ep, cfg, answers, solved),
     )
 
 
@@ -280,10 +315,11 @@ def first_view(default: str | None) -> dict[str, Any]:
     episode is painted with the page itself (no request, no wait on a queue).
     """
     out: dict[str, Any] = {"preview": None, "rle": "", "loaded": "", "steps": None, "rule": None}
-    request = EpisodeRequest(default, next(iter(environment().sources)), 0, inputs.DEFAULT_DENSITY, inputs.DEFAULT_SIZE)
+    env = environment()
+    request = EpisodeRequest(default, next(iter(env.sources)), 0, inputs.DEFAULT_DENSITY, env.default_size)
     try:
         board, _ = request.board()
-        out["preview"], out["rle"] = preview_image(board), inputs.board_rle(board)
+        out["preview"], out["rle"] = preview_image(board), inputs.frame_rle(board, env)
         if not default:
             return out
         r = run(request)
@@ -295,6 +331,49 @@ def first_view(default: str | None) -> dict[str, Any]:
     except Exception:  # a default that cannot load (offline Hub id): the page opens empty, and says why on Run
         logger.exception("could not draw the first episode of %s", default)
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# The environment a visitor picks: its checkpoints, the one it opens on, its first start
+
+
+def environment_choices() -> list[tuple[str, str]]:
+    """(title, name) of each environment the zoo holds checkpoints of, the page's first."""
+    names = list(dict.fromkeys([environment().name, *environments()]))
+    return [(envs.make(n).title or n, n) for n in names]
+
+
+@dataclass(frozen=True)
+class EnvironmentView:
+    """What the page shows of an environment a visitor picks, before an episode of it is run."""
+
+    env: envs.Environment
+    checkpoints: list[tuple[str, str]]  # (menu label, name) of its zoo checkpoints
+    default: str | None  # the one the page runs first (its showcase)
+    compare: list[str]  # the compare view's default: its regimes side by side
+    preview: np.ndarray
+    rle: str
+
+
+def environment_named(name: Any) -> envs.Environment:
+    """The environment ``name`` if the zoo holds checkpoints of it (or it is the page's), else an InputError."""
+    n = inputs.text(name, "the environment").strip()
+    known = [key for _, key in environment_choices()]
+    if n not in known:
+        raise InputError(f"the environment must be one of {', '.join(known)}, got {inputs.shown(n)}")
+    return environment(n)
+
+
+def environment_view(name: Any) -> EnvironmentView:
+    """The page in the environment named ``name``: its checkpoints and showcase, and its first start frame."""
+    env = environment_named(name)
+    entries = entries_of(env.name)
+    default = showcase(entries)
+    request = EpisodeRequest(None, next(iter(env.sources)), 0, inputs.DEFAULT_DENSITY, env.default_size)
+    board, _ = request.board(env)
+    choices = checkpoint_choices(env.name)
+    compare = regimes_of(default, entries) if default else []
+    return EnvironmentView(env, choices, default, compare, preview_image(board), inputs.frame_rle(board, env))
 
 
 def _blank_episode() -> episode.Episode:
@@ -325,106 +404,30 @@ def compare(checkpoints: Any, request: EpisodeRequest) -> tuple[str, dict[str, A
     names = list(dict.fromkeys(checkpoint_name(c) for c in checkpoints if checkpoint_name(c)))
     if not 2 <= len(names) <= MAX_COMPARE:
         raise InputError(f"pick 2 to {MAX_COMPARE} different checkpoints to compare, not {len(names)}")
-    board, what = request.board()
-    shown, episodes, interp = [], [], []
-    for name in names:
-        key, model = load_model(name)
-        if model.config.env.name != environment().name:
-            raise InputError(f"{CHECKPOINTS.display_name(key)} is not trained on {environment().title}")
+    models = [load_model(name) for name in names]
+    shown = [CHECKPOINTS.display_name(key) for key, _ in models]
+    env = models[0][1].config.env  # the board is the first checkpoint's environment's, and every one's
+    for name, (_, model) in zip(shown, models, strict=True):
+        if model.config.env.name != env.name:
+            raise InputError(
+                f"{name} is trained on {model.config.env.title}, not on {env.title} like {shown[0]}: "
+                "compare checkpoints of one environment"
+            )
+    board, what = request.board(env)
+    episodes, interp = [], []
+    for key, model in models:
         episodes.append(episode.run_episode(model, board))
-        shown.append(CHECKPOINTS.display_name(key))
-        entry = next((e for e in zoo.list() if e.name == shown[-1] and registry.in_zoo(key)), None)
+        entry = next((e for e in zoo.list() if e.name == CHECKPOINTS.display_name(key) and registry.in_zoo(key)), None)
         interp.append(entry.interpretability if entry else None)
-    png = DRAWING.run(figures.compare_panel_png, episodes, shown)
-    tag = _tag("compare", *shown, inputs.board_digest(board))
+    longest = max(episodes, key=lambda ep: ep.steps)
+    columns, _ = shown_steps(longest.steps, solving(longest, env))
+    png = DRAWING.run(figures.compare_panel_png, episodes, shown, 1200, env, columns)
+    tag = file_tag("compare", *shown, inputs.board_digest(board))
     return (
         OUTPUTS.write(f"{tag}-compare.png", png),
         presenters.compare_table(shown, episodes, interp),
-        presenters.compare_status(shown, episodes, what),
+        presenters.compare_status(shown, episodes, what, env),
     )
-
-
-# ---------------------------------------------------------------------------------------------
-# Intervene: edit the imagined board at step i, and watch the rest of the imagination follow (or not)
-
-
-def _step_index(step: Any, steps: int) -> int:
-    return inputs.whole_number(step, "the step to edit", 0, steps)
-
-
-def _imagined_view(board: np.ndarray, reference: np.ndarray | None) -> np.ndarray:
-    return figures.edited_board_image(board, reference, inputs.preview_scale(board.shape[0]))
-
-
-def _reference(original_rle: Any, shape: tuple[int, ...]) -> np.ndarray | None:
-    try:
-        ref = inputs.parse_text(original_rle, None)
-    except (InputError, ValueError, TypeError):
-        return None
-    return ref if ref.shape == shape else None
-
-
-def imagined_board(request: EpisodeRequest, step: Any = 1) -> tuple[np.ndarray, str, str]:
-    """The imagined board (decoding > 0.5) at model step ``step``: (image, RLE) to edit by clicking cells.
-
-    A third output, the same RLE, is the page's memory of the unedited board (a State: not in the API).
-    """
-    ep = run(request).ep
-    board = ep.imagined[_step_index(step, ep.steps)]
-    rle = inputs.board_rle(board, ep.rule)
-    return _imagined_view(board, None), rle, rle
-
-
-def click_imagined(edited_rle: Any, original_rle: Any, index: Any) -> tuple[np.ndarray, str]:
-    """A click on the imagined board flips the cell under it (edited cells are coloured)."""
-    board = inputs.parse_text(edited_rle, None, what="Edited board")
-    board = inputs.toggled(board, *inputs.clicked_cell(board, index))
-    return _imagined_view(board, _reference(original_rle, board.shape)), inputs.board_rle(
-        board, inputs.rle_rule(edited_rle)
-    )
-
-
-def show_edit(edited_rle: Any, original_rle: Any) -> np.ndarray | None:
-    """The edited board typed or pasted as text, redrawn (None while it does not parse)."""
-    try:
-        board = inputs.parse_text(edited_rle, None)
-    except (InputError, ValueError, TypeError):
-        return None
-    return _imagined_view(board, _reference(original_rle, board.shape))
-
-
-def step_range(steps: Any, step: Any) -> tuple[int, int] | None:
-    """The step slider's (maximum, value): 0..the model steps field (None while that is empty or invalid)."""
-    try:
-        n = inputs.whole_number(steps, "steps", 1, inputs.MAX_STEPS)
-    except InputError:  # empty (the checkpoint's default, set when it loads) or half-typed
-        return None
-    try:
-        value = min(max(int(step), 0), n)
-    except (TypeError, ValueError):
-        value = min(1, n)
-    return n, value
-
-
-def intervene(request: EpisodeRequest, step: Any = 1, edited_rle: Any = None) -> tuple[str, str, dict[str, Any]]:
-    """Replace the imagined board at model step ``step`` by ``edited_rle`` and let the network imagine on.
-
-    (panel PNG, status with the comparison to the original run, summary). From ``step`` on the
-    true frames are the game's continuation of the edited board, so the scores say whether the
-    rest of the imagination, and the final answer, follow the edit. For a summary-task checkpoint
-    the status and summary also say how its task answer (count, patch or grid) changed.
-    """
-    r = run(request)
-    base, cfg = r.ep, r.model.config
-    i = _step_index(step, base.steps)
-    new = inputs.edited_board(edited_rle, r.board.shape)
-    ep = episode.intervene(r.model, r.board, i, new, base.steps, base.rule)
-    before, after = presenters.task_answers(base, cfg), presenters.task_answers(ep, cfg)
-    answers = (before, after) if before is not None and after is not None else None
-    tag = _tag(r.key, ep.steps, inputs.board_digest(r.board), ep.rule, i, inputs.board_digest(new))
-    panel = OUTPUTS.write(f"{tag}-intervened.png", DRAWING.run(figures.intervention_panel_png, ep, i))
-    status, summary = presenters.intervention(r.shown, r.what, cfg, r.board, base, ep, i, new, answers)
-    return panel, status, summary
 
 
 # ---------------------------------------------------------------------------------------------
@@ -514,5 +517,5 @@ def emergence_step(checkpoint: Any, snapshot: Any, request: EpisodeRequest) -> t
     board, what = request.board(model.config.env)
     ep = episode.run_episode(model, board)
     panel, _, _ = DRAWING.run(figures.episode_images, ep, figures.MATRIX_TITLE, None)
-    tag = _tag("emergence", n, record["revision"], inputs.board_digest(board))
+    tag = file_tag("emergence", n, record["revision"], inputs.board_digest(board))
     return OUTPUTS.write(f"{tag}-snapshot.png", panel), presenters.snapshot_status(n, record, i, len(records), what, ep)

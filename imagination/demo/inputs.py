@@ -22,6 +22,7 @@ from PIL import Image
 from imagination import life, patterns
 from imagination.envs import Environment
 
+# Where the environment is not known (Life's, ``Environment``'s defaults): an environment sets its own.
 MIN_SIZE, MAX_SIZE, DEFAULT_SIZE = 8, 64, 20
 MAX_STEPS = 50
 MAX_SEED = 2**63 - 1
@@ -115,15 +116,19 @@ def _empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def size_of(value: Any) -> int:
-    return whole_number(value, "board size", MIN_SIZE, MAX_SIZE)
+def size_of(value: Any, env: Environment | None = None) -> int:
+    """A size in ``env``'s range (a board's side, a maze's cells); Life's 8..64 where no environment is given."""
+    if env is None:
+        return whole_number(value, "board size", MIN_SIZE, MAX_SIZE)
+    return whole_number(value, f"{env.frame_word} size", env.min_size, env.max_size)
 
 
-def model_steps(value: Any, default: int) -> int:
-    """Model steps to run: empty means the checkpoint's own ``default``; else a whole number 1..MAX_STEPS."""
+def model_steps(value: Any, default: int, limit: int = MAX_STEPS) -> int:
+    """Model steps to run: empty means the checkpoint's own ``default``; else a whole number 1..``limit``
+    (its environment's ``max_steps``)."""
     if _empty(value):
         return default
-    return whole_number(value, "steps", 1, MAX_STEPS)
+    return whole_number(value, "steps", 1, limit)
 
 
 def variant(env: Environment, value: Any) -> str:
@@ -153,8 +158,11 @@ def sources(env: Environment) -> dict[str, str]:
 _SIZE_LIMIT = re.compile(r"pattern is (\d+) x (\d+) cells")
 
 
-def parse_text(value: Any, size: int | None = None, what: str = "Board", sep: str = ": ") -> np.ndarray:
-    """Pattern text (RLE or plaintext) -> uint8 frame; placed centred on a ``size`` board if given.
+def parse_text(
+    value: Any, size: int | None = None, what: str = "Board", sep: str = ": ", env: Environment | None = None
+) -> np.ndarray:
+    """Pattern text (RLE or plaintext) -> uint8 frame; placed on the frame of ``size`` if given: where ``env``
+    puts it (``Environment.place``: a maze at its top-left corner), else centred as a pattern.
 
     A pattern larger than the board is cut to its live cells first; when even those do not fit,
     the message names the size they need and the largest board the app offers.
@@ -174,6 +182,12 @@ def parse_text(value: Any, size: int | None = None, what: str = "Board", sep: st
     cells = (np.asarray(board) > 0.5).astype(np.uint8)
     if size is None:
         return cells
+    try:
+        placed = None if env is None else env.place(cells, size)
+    except ValueError as e:
+        raise InputError(f"{what}{sep}{e}") from None
+    if placed is not None:
+        return np.asarray(placed, np.uint8)
     if cells.shape[0] > size or cells.shape[1] > size:
         live = patterns.trim(torch.from_numpy(cells.astype(np.float32))).numpy().astype(np.uint8)
         h, w = live.shape
@@ -200,11 +214,12 @@ def start_board(
     An environment's own sources all take a seed and a density (empty: 0 and the default density)
     and the pattern field as their one extra; text is read here, the same for every environment.
     """
-    n = size_of(size)
+    n = size_of(size, env)
     frame = env.frame_word
     src = text(source, f"the {frame} source").strip()
     if src == TEXT_SOURCE:
-        return parse_text(pattern_text, n), f"a pasted/drawn {n}x{n} {frame}"
+        board = checked(env, parse_text(pattern_text, n, what=frame.capitalize(), env=env))
+        return board, f"a pasted/drawn {n}x{n} {frame}"
     if src not in env.sources:
         raise InputError(f"unknown {frame} source {shown(src)}; choose one of {', '.join(sources(env))}")
     s = 0 if _empty(seed) else whole_number(seed, "seed", 0, MAX_SEED)
@@ -216,6 +231,15 @@ def start_board(
         msg, field = str(e), frame.capitalize()
         raise InputError(msg if msg.startswith(f"{field}:") else f"{field}: {msg}") from None
     return (np.asarray(board) > 0).astype(np.uint8), what
+
+
+def checked(env: Environment, frame: np.ndarray) -> np.ndarray:
+    """``frame`` if it is a start of ``env`` (``Environment.check``: a maze's start and goal open)."""
+    try:
+        env.check(frame)
+    except ValueError as e:
+        raise InputError(f"{env.frame_word.capitalize()}: {e}") from None
+    return frame
 
 
 def edited_board(value: Any, shape: tuple[int, ...]) -> np.ndarray:
@@ -276,11 +300,18 @@ def board_rle(board: np.ndarray, rule: str = life.LIFE) -> str:
     return patterns.write_rle(torch.from_numpy(np.asarray(board, dtype=np.float32)), known)
 
 
+def frame_rle(board: np.ndarray, env: Environment) -> str:
+    """A start frame of ``env`` as RLE: a Life board's header names Life's rule as it always has, a frame of
+    an environment without rules (a maze) names none."""
+    return board_rle(board, life.LIFE if env.variant() else "")
+
+
 def rle_rule(value: Any) -> str:
-    """The rule in an RLE header, or Life's (only to write an edited board back with the same header)."""
+    """The rule in an RLE header, "" where it names none (a maze's), to write an edited frame back with the
+    same header; Life's where the text is no RLE."""
     try:
         _, rule = patterns.parse_rle_with_rule(value or "")
-        return str(life.parse_rule(rule)) if rule else life.LIFE
+        return str(life.parse_rule(rule)) if rule else ""
     except (ValueError, TypeError):  # PatternError is a ValueError, and so is a malformed rule
         return life.LIFE
 
@@ -322,15 +353,16 @@ def decode_upload(data: bytes, name: str) -> str:
             return data.decode("latin-1")
 
 
-def upload(file: Any, size: Any) -> tuple[str, np.ndarray]:
-    """An uploaded .rle / .cells file: (its text, the board it gives), checked before it is accepted."""
-    n = size_of(size)
+def upload(file: Any, size: Any, env: Environment | None = None) -> tuple[str, np.ndarray]:
+    """An uploaded .rle / .cells file: (its text, the board it gives in ``env``), checked before it is accepted."""
+    n = size_of(size, env)
     path = uploaded_path(file, "Upload")
     name = str(file.get("orig_name") or path.name)[-80:]
     if path.stat().st_size > MAX_UPLOAD_BYTES:
         raise InputError(f"Upload: {name} is {path.stat().st_size:,} bytes; a pattern file here is at most 1,000,000")
     pattern_text = decode_upload(path.read_bytes(), name)
-    return pattern_text, parse_text(pattern_text, n, what=f"Upload: {name}", sep=", ")
+    board = parse_text(pattern_text, n, what=f"Upload: {name}", sep=", ", env=env)
+    return pattern_text, board if env is None else checked(env, board)
 
 
 def board_from_ink(rgba: np.ndarray, size: Any) -> np.ndarray:

@@ -2,7 +2,8 @@
 
 ``build_demo`` lays the page out and ``wire`` connects it: every event keeps the ``api_name``,
 inputs and outputs the API documents (tests/test_app.py); what each one calls is in events.py.
-The page is laid out for the environment of its default checkpoint.
+The page is laid out for the environment of its default checkpoint; where the zoo holds several,
+a visitor picks another and the page is set anew for it, its showcase run.
 """
 
 from __future__ import annotations
@@ -27,13 +28,17 @@ from imagination.demo.sections import (
     checkpoint_picker,
     compare_view,
     emergence_view,
+    environment_outputs,
+    environment_updates,
     episode_view,
     intervene_view,
     rule_and_scores,
     section_of,
     start_board,
+    start_outputs,
+    start_updates,
 )
-from imagination.demo.server import showcase
+from imagination.demo.server import checkpoint_choices, showcase
 
 # Requests served at once per event; the rest wait in gradio's queue. A request waiting on a drawing
 # worker leaves the server free for the next one, so a few beat one even on two cores
@@ -46,6 +51,7 @@ RAW = {"preprocess": False}  # every handler checks the raw values itself (input
 class Page:
     """Every section of the page, and the states events keep between them."""
 
+    intro: gr.Markdown
     loaded: gr.State  # the checkpoint whose steps and rule the fields hold
     picker: CheckpointPicker
     board: StartBoard
@@ -71,19 +77,14 @@ def page_environment(default: str | None) -> envs.Environment:
     return envs.make(envs.names()[0])
 
 
-def checkpoint_choices() -> list[tuple[str, str]]:
-    """The picker's (label, name) per registered checkpoint: its label says "negative result" or "below the bar"."""
-    return [(e.label(), e.name) for e in zoo.list()]
-
-
 def build_demo(default_checkpoint: str | None = None) -> gr.Blocks:
     """The whole page. ``default_checkpoint`` defaults to the showcase checkpoint."""
-    choices = checkpoint_choices()
     default = default_checkpoint or showcase()
-    if default and default not in {n for _, n in choices}:
-        choices = [(default, default), *choices]
     env = page_environment(default)
     handlers.use_environment(env)
+    choices = checkpoint_choices(env.name)  # the picked environment's
+    if default and default not in {n for _, n in choices}:
+        choices = [(default, default), *choices]
     section = section_of(env)
     first = handlers.first_view(default)
     with gr.Blocks(
@@ -91,20 +92,21 @@ def build_demo(default_checkpoint: str | None = None) -> gr.Blocks:
         analytics_enabled=False,
         delete_cache=(1800, 3600),  # every 30 min, drop cached outputs older than an hour
     ) as demo:
-        gr.Markdown(style.intro(env), elem_id="intro")
+        intro = gr.Markdown(style.intro(env, section.task), elem_id="intro")
         loaded = gr.State(first["loaded"])
         with gr.Row(equal_height=False):
             with gr.Column(scale=2, min_width=320, elem_id="inputs"):
-                picker = checkpoint_picker(choices, default, first)
+                picker = checkpoint_picker(choices, default, first, handlers.environment_choices(), env)
                 board = start_board(env, section, first)
                 rule = rule_and_scores(env, section, first)
             with gr.Column(scale=3, min_width=360, elem_id="results"):
-                episode = episode_view(first)
+                episode = episode_view(env, section, first)
         compare = compare_view([n for _, n in choices], default)
-        intervene = intervene_view()
+        intervene = intervene_view(env, section)
         analysis = beyond_the_paper()
         emergence = emergence_view(handlers.emergence_entries())
         page = Page(
+            intro,
             loaded,
             picker,
             board,
@@ -125,8 +127,9 @@ def build_demo(default_checkpoint: str | None = None) -> gr.Blocks:
 def wire(p: Page) -> None:
     """Every event of the page, each with its api_name (private ones too: a name is how a client finds it)."""
     page_load = _wire_checkpoint(p)
-    _wire_start_board(p.board)
+    _wire_start_board(p.board, p.picker.picked)
     ran = _wire_episode(p)
+    _wire_environment(p)
     _wire_views(p, page_load, ran)
     _wire_emergence(p)
 
@@ -181,8 +184,9 @@ def _wire_checkpoint(p: Page) -> gr.events.Dependency:
     return page_load
 
 
-def _wire_start_board(board: StartBoard) -> None:
-    """The start board is rebuilt when a value it is built from changes; clicks, drawings, uploads edit it."""
+def _wire_start_board(board: StartBoard, picked: gr.State) -> None:
+    """The start board is rebuilt when a value it is built from changes; clicks, drawings, uploads edit it,
+    in the environment ``picked`` (a State the API does not see: an API call builds in the page's first)."""
     # .change, not .input: a paste that sets the whole value at once is a change too
     board.text.change(
         events.to_text,
@@ -192,11 +196,12 @@ def _wire_start_board(board: StartBoard) -> None:
         api_visibility="private",
         queue=False,
     )
-    rebuild = [board.source.change, board.seed.change, board.density.release, board.size.release]
+    # the size on release of the slider, or as typed in its box (.input: a visitor's, never the page's own)
+    rebuild = [board.source.change, board.seed.change, board.density.release, board.size.release, board.size.input]
     gr.on(
         [*rebuild, board.pattern.change, board.text.blur],
         events.make_board,
-        inputs=board.inputs,
+        inputs=[*board.inputs, picked],
         outputs=[board.preview, board.rle],
         api_name="make_board",
         **RAW,
@@ -205,7 +210,7 @@ def _wire_start_board(board: StartBoard) -> None:
     # A click carries the cell in its event data, which API callers cannot send: they use /toggle_cell.
     board.preview.select(
         events.click_cell,
-        inputs=board.inputs,
+        inputs=[*board.inputs, picked],
         outputs=edited,
         api_name="click_cell",
         api_visibility="undocumented",
@@ -220,7 +225,7 @@ def _wire_start_board(board: StartBoard) -> None:
         **RAW,
     )
     board.upload.upload(
-        events.read_upload, inputs=[board.upload, board.size], outputs=edited, api_name="read_upload", **RAW
+        events.read_upload, inputs=[board.upload, board.size, picked], outputs=edited, api_name="read_upload", **RAW
     )
 
 
@@ -260,6 +265,46 @@ def _wire_episode(p: Page) -> gr.events.Dependency:
     return ran
 
 
+def _wire_environment(p: Page) -> None:
+    """Picking an environment sets the page anew for it (its checkpoints, start, sizes, words), then runs
+    its showcase as Run does; /environment_board builds a start in any environment the zoo holds."""
+    picked = p.picker.environment.input(
+        events.choose_environment(environment_updates),
+        inputs=[p.picker.environment],
+        outputs=environment_outputs(p.intro, p.picker, p.board, p.rule, p.episode, p.compare, p.intervene),
+        api_name="choose_environment",
+        api_visibility="private",
+        **RAW,
+    )
+    # then the start: a new source rebuilds the board (.change), now in the new environment and size
+    started = picked.success(
+        events.choose_environment(start_updates),
+        inputs=[p.picker.picked],
+        outputs=start_outputs(p.board),
+        api_name="start_picked",
+        api_visibility="private",
+        **RAW,
+    )
+    ep = p.episode
+    started.success(
+        events.run_page,
+        inputs=[*_episode_inputs(p), p.loaded],
+        outputs=[*ep.outputs, ep.npz, ep.json, *_loaded_outputs(p)],
+        api_name="run_picked",
+        api_visibility="private",
+        concurrency_limit=RUN_CONCURRENCY,
+        **RAW,
+    )
+    api_board = gr.Button("environment_board", visible=False)
+    api_board.click(
+        events.environment_board,
+        inputs=[p.picker.environment, *p.board.inputs],
+        outputs=[p.board.preview, p.board.rle],
+        api_name="environment_board",
+        **RAW,
+    )
+
+
 def _wire_views(p: Page, page_load: gr.events.Dependency, ran: gr.events.Dependency) -> None:
     """Intervene: the imagined board at step i when the view opens, the step moves, or a run ends
     while it is open; clicks flip its cells; "Run from the edit" continues the network from it.
@@ -269,7 +314,7 @@ def _wire_views(p: Page, page_load: gr.events.Dependency, ran: gr.events.Depende
     imagined_outputs = [iv.board, iv.rle, iv.original]
     p.episode.steps.change(
         events.step_range,
-        inputs=[p.episode.steps, iv.step],
+        inputs=[p.episode.steps, iv.step, p.picker.picked],
         outputs=[iv.step],
         api_name="step_range",
         api_visibility="private",

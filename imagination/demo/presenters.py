@@ -16,13 +16,16 @@ import numpy as np
 import torch
 
 from imagination import figures
+from imagination.analysis import Solving
 from imagination.config import ModelConfig
 from imagination.demo.inputs import board_digest, board_rle, plural
+from imagination.envs import Environment
 from imagination.episode import Episode
 from imagination.tasks import summary_targets
 
 STEP_HEADERS = ["step", "game step", "kind", "accuracy", "MCC"]
 TASK_HEADERS = ["task answer: predicted", "task answer: true"]
+SOLVED_HEADER = "solved"  # "yes" where the imagined frame is exactly the solution
 SCORE_HEADERS = ["score (from the model card)", "value"]
 PROBE_HEADERS = ["probe", "fitted on steps", "per-step accuracy", "interpretability", "final error"]
 TASK_UNITS = {"count": "live cells on the board", "patch": "live cells per k x k patch", "grid": "live cells per cell"}
@@ -98,18 +101,50 @@ def task_answers(ep: Episode, cfg: ModelConfig) -> TaskAnswers | None:
 # One episode
 
 
-def step_table(ep: Episode, answers: TaskAnswers | None = None) -> dict[str, Any]:
-    """Per-step scores as {"headers", "data"}: one row a model step (and the task answer if any)."""
+def step_table(
+    ep: Episode, answers: TaskAnswers | None = None, env: Environment | None = None, solved: Solving | None = None
+) -> dict[str, Any]:
+    """Per-step scores as {"headers", "data"}: one row a model step (and the task answer if any; and, where
+    episodes settle, whether the imagined frame is the solution). The step column is in ``env``'s word."""
     rows = []
     for i in range(ep.steps + 1):
         row: list[Any] = [i, ep.game_steps[i], figures.step_kind(ep, i), round(ep.accuracy[i], 4), round(ep.mcc[i], 4)]
         if answers is not None:
             row += [answers.cells(i, "predicted"), answers.cells(i, "true")]
+        if solved is not None:
+            row.append("yes" if solved.solved[i] else "")
         rows.append(row)
-    return {"headers": STEP_HEADERS + (TASK_HEADERS if answers is not None else []), "data": rows}
+    headers = [*STEP_HEADERS]
+    if env is not None:
+        headers[1] = env.step_word
+    headers += TASK_HEADERS if answers is not None else []
+    return {"headers": headers + ([SOLVED_HEADER] if solved is not None else []), "data": rows}
 
 
-def run_status(shown: str, what: str, ep: Episode, cfg: ModelConfig, answers: TaskAnswers | None = None) -> str:
+def solving_status(solved: Solving, steps: int, env: Environment | None = None) -> str:
+    """Where episodes settle: the rounds the true frames need, and the step the imagination first is the
+    solution (whether it keeps it), or that it never is in this run."""
+    word = env.step_word if env is not None else "step"
+    frame = env.frame_word if env is not None else "frame"
+    if solved.settled is None:
+        at = f", past this run's {steps} steps."
+    else:  # the model step it is shown at, where that is not the round itself (fewer model than game steps)
+        at = "." if solved.settled == solved.rounds else f" (model step {solved.settled})."
+    need = f" The true {frame} settles after **{solved.rounds} {word}s**{at}"
+    if solved.first is None:
+        return need + f" The imagined {frame} is **never exactly the solution** in these {steps} steps."
+    kept = "and stays so to the end" if solved.stays else f"but does not keep it (solved at {sum(solved.solved)} steps)"
+    return need + f" The imagined {frame} is **solved at iteration {solved.first}** (exactly the solution), {kept}."
+
+
+def run_status(
+    shown: str,
+    what: str,
+    ep: Episode,
+    cfg: ModelConfig,
+    answers: TaskAnswers | None = None,
+    solved: Solving | None = None,
+) -> str:
     beyond = ep.steps > ep.trained_horizon
     text = (
         f"**{shown}** on {what}: {ep.steps} model steps (trained for {ep.trained_horizon})"
@@ -122,11 +157,18 @@ def run_status(shown: str, what: str, ep: Episode, cfg: ModelConfig, answers: Ta
             f" Its **{cfg.task} answer** at the last step: {answers.cells(ep.steps)} "
             f"(true: {answers.cells(ep.steps, 'true')}; {TASK_UNITS[cfg.task]})."
         )
+    if solved is not None:
+        text += solving_status(solved, ep.steps, cfg.env)
     return text
 
 
 def run_summary(
-    shown: str, board: np.ndarray, ep: Episode, cfg: ModelConfig, answers: TaskAnswers | None = None
+    shown: str,
+    board: np.ndarray,
+    ep: Episode,
+    cfg: ModelConfig,
+    answers: TaskAnswers | None = None,
+    solved: Solving | None = None,
 ) -> dict[str, Any]:
     summary = {
         "checkpoint": shown,
@@ -144,6 +186,8 @@ def run_summary(
     }
     if answers is not None:
         summary["task_answers"] = answers.to_dict()
+    if solved is not None:
+        summary["solving"] = solved.to_dict()
     return summary
 
 
@@ -179,20 +223,27 @@ def intervention(
     game_moved = (ep.true[-1] > 0.5) != (base.true[-1] > 0.5)
     game_changed = int(game_moved.sum())
     followed = int(((ep.imagined[-1] > 0) == (ep.true[-1] > 0.5))[game_moved].sum())
-    game = f" (game step {ep.game_steps[i]})" if ep.game_steps[i] != i else ""
+    env = cfg.env
+    frame = env.frame_word  # a Life board's words are the game's; a maze's, its rounds of filling
+    game = f" ({env.step_word} {ep.game_steps[i]})" if ep.game_steps[i] != i else ""
+    if ep.rule:
+        continuation, true_final = f"the game's continuation of the edited {frame} (rule {ep.rule})", "the game's"
+    else:
+        continuation, true_final = f"the {env.step_word}s that follow from the edited {frame}", "the true"
     if game_changed:
-        follow = f"; the final board the network imagines follows the edit on {followed} of them"
+        follow = f"; the final {frame} the network imagines follows the edit on {followed} of them"
     else:
         follow = " (the edit dies out or is overwritten before the end)"
     status = (
-        f"**{shown}** on {what}: the imagined board at step {i}{game} was replaced by the edited one "
+        f"**{shown}** on {what}: the imagined {frame} at step {i}{game} was replaced by the edited one "
         f"({plural(flipped, 'cell')} flipped) and the network imagined on from there; from step {i} "
-        f"on the true frames are the game's continuation of the edited board (rule {ep.rule})."
+        f"on the true frames are {continuation}."
         + rule_note(cfg, ep.rule)
         + f"\n\n**Compared with the original run** at the final step {ep.steps}: accuracy "
         f"{base.accuracy[-1]:.3f} → {ep.accuracy[-1]:.3f}, MCC {base.mcc[-1]:.3f} → {ep.mcc[-1]:.3f} (each against "
-        f"its own game); the final imagined board changed in {plural(final_changed, 'cell')}. "
-        f"The edit changes the game's final board in {plural(game_changed, 'cell')}{follow}."
+        f"its own {'game' if ep.rule else 'true frames'}); the final imagined {frame} changed in "
+        f"{plural(final_changed, 'cell')}. The edit changes {true_final} final {frame} in "
+        f"{plural(game_changed, 'cell')}{follow}."
     )
     summary: dict[str, Any] = {
         "checkpoint": shown,
@@ -244,18 +295,20 @@ def compare_table(names: list[str], episodes: list[Episode], interpretability: l
     return {"headers": headers, "data": rows}
 
 
-def compare_status(names: list[str], episodes: list[Episode], what: str) -> str:
+def compare_status(names: list[str], episodes: list[Episode], what: str, env: Environment | None = None) -> str:
+    frame = "board" if env is None else env.frame_word
+    steps = "the game step by step" if env is None or env.variant() else f"every {env.step_word}"
     parts = []
     for name, ep in zip(names, episodes, strict=True):
         inner = [ep.mcc[i] for i in range(1, ep.steps) if i not in ep.trained_steps]
         mid = f", inner steps mean MCC {np.mean(inner):.3f}" if inner else ""
         parts.append(f"**{name}**: final MCC {ep.mcc[-1]:.3f}{mid}")
     return (
-        f"The same start board ({what}) through {len(names)} checkpoints. Each row: what the network imagines "
-        "at every model step (decoded board > 0.5), scored against the true frame. "
+        f"The same start {frame} ({what}) through {len(names)} checkpoints. Each row: what the network imagines "
+        f"at every model step (decoded {frame} > 0.5), scored against the true frame. "
         + "; ".join(parts)
-        + ". A baseline gets the final board right but its inner steps decode to noise; the autoencoder and "
-        "adversarial regimes imagine the game step by step."
+        + f". A baseline gets the final {frame} right but its inner steps decode to noise; the autoencoder and "
+        f"adversarial regimes imagine {steps}."
     )
 
 

@@ -1,66 +1,25 @@
 """The demo page's sections, top to bottom: each lays out its widgets and returns them.
 
-A checkpoint picker, the start board, the rule and card scores, the episode (Run, pictures,
-tables, downloads), and four views that open on demand: compare regimes, intervene, beyond the
-paper, watch it emerge (over training). The start board asks the checkpoint's environment for its
-sources and rule menu; what else it needs of an environment (words, a menu of named starts) is that
-environment's section below (``life_section``), the one place the page names Life.
+An environment and checkpoint picker, the start board, the rule and card scores, the episode (Run,
+pictures, tables, downloads), and four views that open on demand: compare regimes, intervene, beyond
+the paper, watch it emerge (over training). The start board asks the environment for its sources,
+sizes, steps and rule menu; what else it needs of an environment (words, a menu of named starts) is
+that environment's section (``environments``: ``life_section``, ``maze_section``). Picking another
+environment sets every widget that names or bounds it anew (``environment_updates``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
 
-from imagination import envs, patterns
-from imagination.demo import handlers, inputs, presenters
+from imagination import envs
+from imagination.demo import handlers, inputs, presenters, style
+from imagination.demo.environments import EnvironmentSection, has_rule, rule_box_label, section_of, steps_label
+from imagination.demo.handlers import EnvironmentView
 from imagination.demo.server import regimes_of
-
-# ---------------------------------------------------------------------------------------------
-# What an environment adds to the start board: the one place the page names Life
-
-
-@dataclass(frozen=True)
-class EnvironmentSection:
-    """The start board's words and menus in one environment (its sources read seed, density, pattern)."""
-
-    seed_label: str
-    density_label: str
-    pattern_label: str  # the menu of named starts
-    pattern_choices: list[str] = field(default_factory=list)
-    pattern_default: str | None = None
-    text_example: str = ""  # a start frame as pattern text, shown in the empty text box
-    rule_info: str = ""  # what the rule field does
-
-
-def life_section() -> EnvironmentSection:
-    """Life's: gliders and random cells take the seed; its classic patterns; any Life-like rule."""
-    return EnvironmentSection(
-        seed_label="Seed (random, gliders)",
-        density_label="Density (random)",
-        pattern_label="Classic pattern",
-        pattern_choices=patterns.pattern_names(),
-        pattern_default="glider",
-        text_example="x = 3, y = 3, rule = B3/S23\nbo$2bo$3o!",
-        rule_info="The checkpoint's own rule when it is loaded; pick another, or type any Life-like rule "
-        "(B36/S23), to see whether its imagination follows that game",
-    )
-
-
-def plain_section() -> EnvironmentSection:
-    """An environment without a section of its own: a seed and a density, no named starts."""
-    return EnvironmentSection(seed_label="Seed", density_label="Density", pattern_label="Named start")
-
-
-SECTIONS = {"life": life_section}  # environment name -> its start board section
-
-
-def section_of(env: envs.Environment) -> EnvironmentSection:
-    """The environment's section, or a plain one (seed and density) for an environment without one."""
-    return SECTIONS.get(env.name, plain_section)()
-
 
 # ---------------------------------------------------------------------------------------------
 # The sections, top to bottom: each lays out its widgets and returns them
@@ -87,10 +46,27 @@ class CheckpointPicker:
     checkpoint: gr.Dropdown
     load: gr.Button
     status: gr.Markdown
+    environment: gr.Radio  # shown where the zoo holds more than one environment
+    picked: gr.State  # the environment's name: what board events build in (a State: the API never sees it)
 
 
-def checkpoint_picker(choices: list[tuple[str, str]], default: str | None, first: dict[str, Any]) -> CheckpointPicker:
-    gr.Markdown("## 1. Checkpoint")
+def checkpoint_picker(
+    choices: list[tuple[str, str]],
+    default: str | None,
+    first: dict[str, Any],
+    environments: list[tuple[str, str]],
+    env: envs.Environment,
+) -> CheckpointPicker:
+    gr.Markdown("## 1. Environment and checkpoint")
+    environment = gr.Radio(
+        choices=environments,
+        value=env.name,
+        label="Environment",
+        info="What the network was trained on; each has its own checkpoints and starts",
+        visible=len(environments) > 1,
+        elem_id="environment",
+    )
+    picked = gr.State(env.name)
     with gr.Row(equal_height=False):
         checkpoint = gr.Dropdown(
             choices=choices,
@@ -103,7 +79,7 @@ def checkpoint_picker(choices: list[tuple[str, str]], default: str | None, first
         )
         load = gr.Button("Load", size="sm", scale=1, min_width=60, elem_id="load-btn")
     status = gr.Markdown(first.get("status", ""), elem_id="checkpoint-status")
-    return CheckpointPicker(checkpoint, load, status)
+    return CheckpointPicker(checkpoint, load, status, environment, picked)
 
 
 @dataclass
@@ -119,6 +95,8 @@ class StartBoard:
     editor: gr.ImageEditor
     use_drawing: gr.Button
     rle: gr.Textbox
+    heading: gr.Markdown
+    paint: gr.Accordion
 
     @property
     def inputs(self) -> list[gr.components.Component]:
@@ -127,7 +105,7 @@ class StartBoard:
 
 
 def start_board(env: envs.Environment, section: EnvironmentSection, first: dict[str, Any]) -> StartBoard:
-    gr.Markdown("## 2. Start board")
+    heading = gr.Markdown(section.heading, elem_id="start-heading")
     sources = inputs.sources(env)
     source = gr.Radio(
         choices=[(label, key) for key, label in sources.items()],
@@ -147,11 +125,17 @@ def start_board(env: envs.Environment, section: EnvironmentSection, first: dict[
     )
     with gr.Row():
         size = gr.Slider(
-            inputs.MIN_SIZE, inputs.MAX_SIZE, value=inputs.DEFAULT_SIZE, step=1, label="Board size", elem_id="size"
+            env.min_size, env.max_size, value=env.default_size, step=1, label=section.size_label, elem_id="size"
         )
         seed = gr.Number(value=0, label=section.seed_label, min_width=100, elem_id="seed")
         density = gr.Slider(
-            0.0, 1.0, value=inputs.DEFAULT_DENSITY, step=0.01, label=section.density_label, elem_id="density"
+            0.0,
+            1.0,
+            value=inputs.DEFAULT_DENSITY,
+            step=0.01,
+            label=section.density_label,
+            visible=bool(section.density_label),
+            elem_id="density",
         )
     pattern = gr.Dropdown(
         choices=section.pattern_choices,
@@ -164,7 +148,7 @@ def start_board(env: envs.Environment, section: EnvironmentSection, first: dict[
         value="",
         lines=3,
         max_lines=20,
-        label="RLE or plaintext (.cells): paste or type; upload, draw, or click cells of the board",
+        label=section.text_label,
         placeholder=section.text_example,
         elem_id="board-text",
     )
@@ -175,7 +159,7 @@ def start_board(env: envs.Environment, section: EnvironmentSection, first: dict[
         size="sm",
         elem_id="board-upload",
     )
-    with gr.Accordion("Paint a board", open=False, elem_id="paint"):
+    with gr.Accordion("Paint a board", open=False, visible=section.paint, elem_id="paint") as paint:
         editor = gr.ImageEditor(
             canvas_size=(320, 320),
             fixed_canvas=True,
@@ -193,23 +177,27 @@ def start_board(env: envs.Environment, section: EnvironmentSection, first: dict[
     rle = gr.Textbox(
         value=first["rle"], label="This board as RLE", interactive=False, lines=2, buttons=["copy"], elem_id="board-rle"
     )
-    return StartBoard(source, preview, size, seed, density, pattern, text, upload, editor, use_drawing, rle)
+    return StartBoard(
+        source, preview, size, seed, density, pattern, text, upload, editor, use_drawing, rle, heading, paint
+    )
 
 
 @dataclass
 class RuleAndScores:
     rule: gr.Dropdown
     scores: gr.Dataframe
+    box: gr.Accordion
 
 
 def rule_and_scores(env: envs.Environment, section: EnvironmentSection, first: dict[str, Any]) -> RuleAndScores:
-    with gr.Accordion("Rule of the true game, and the checkpoint's card scores", open=False, elem_id="rule-box"):
+    with gr.Accordion(rule_box_label(env), open=False, elem_id="rule-box") as box:
         rule = gr.Dropdown(
             choices=list(env.variants.items()),
             value=first["rule"],
             allow_custom_value=True,
             label="Rule of the true game",
             info=section.rule_info,
+            visible=has_rule(env),
             elem_id="rule",
         )
         scores = gr.Dataframe(
@@ -221,7 +209,7 @@ def rule_and_scores(env: envs.Environment, section: EnvironmentSection, first: d
             max_height=240,
             elem_id="card-scores",
         )
-    return RuleAndScores(rule, scores)
+    return RuleAndScores(rule, scores, box)
 
 
 @dataclass
@@ -245,12 +233,12 @@ class EpisodeView:
         return [self.panel, self.heatmap, self.animation, self.table, self.status, self.summary]
 
 
-def episode_view(first: dict[str, Any]) -> EpisodeView:
+def episode_view(env: envs.Environment, section: EnvironmentSection, first: dict[str, Any]) -> EpisodeView:
     gr.Markdown("## 3. Run")
     with gr.Row(equal_height=True):
         steps = gr.Number(  # bounds checked by the handlers, whose message names the field
             value=first["steps"],
-            label=f"Model steps (1-{inputs.MAX_STEPS})",
+            label=steps_label(env, section),
             info="Empty: the checkpoint's trained steps; more shows whether its imagination keeps up",
             scale=3,
             elem_id="steps",
@@ -334,6 +322,7 @@ def compare_view(names: list[str], default: str | None) -> CompareView:
 @dataclass
 class InterveneView:
     view: gr.Accordion
+    about: gr.Markdown
     step: gr.Slider
     show: gr.Button
     board: gr.Image
@@ -345,19 +334,12 @@ class InterveneView:
     summary: gr.JSON
 
 
-def intervene_view() -> InterveneView:
+def intervene_view(env: envs.Environment, section: EnvironmentSection) -> InterveneView:
     with gr.Accordion("5. Intervene: edit what it imagines at step i", open=False, elem_id="intervene") as view:
-        gr.Markdown(
-            "Pick a model step i: the board the network imagines there is shown below. Click cells to "
-            "flip them, then run from the edit: the hidden state at step i is replaced by the encoding "
-            "of the edited board and the network imagines on. From step i on, the true frames are the "
-            "game's continuation of the edited board, so the scores say whether the rest of the "
-            "imagination, and the final answer, follow the edit. Blue cells: made alive by the edit; "
-            "pale red: killed."
-        )
+        about = gr.Markdown(section.intervene_about(env), elem_id="intervene-about")
         with gr.Row(equal_height=True):
             step = gr.Slider(
-                0, inputs.MAX_STEPS, value=1, step=1, label="Model step i to edit", scale=3, elem_id="intervene-step"
+                0, env.max_steps, value=1, step=1, label="Model step i to edit", scale=3, elem_id="intervene-step"
             )
             show = gr.Button("Show / reset", size="sm", scale=1, elem_id="intervene-show")
         board = gr.Image(
@@ -384,7 +366,68 @@ def intervene_view() -> InterveneView:
         )
         with gr.Accordion("Intervened episode (JSON)", open=False):
             summary = gr.JSON(elem_id="intervene-summary")
-    return InterveneView(view, step, show, board, rle, original, run, status, panel, summary)
+    return InterveneView(view, about, step, show, board, rle, original, run, status, panel, summary)
+
+
+# ---------------------------------------------------------------------------------------------
+# Picking an environment: every widget that names or bounds it, set anew
+
+
+def environment_outputs(
+    intro: gr.Markdown, picker: CheckpointPicker, board: StartBoard, rule: RuleAndScores, episode: EpisodeView,
+    compare: CompareView, intervene: InterveneView,
+) -> list[gr.components.Component]:  # fmt: skip
+    """The widgets ``environment_updates`` sets, in its order: none whose new value would rebuild the start
+    board (``start_outputs``), which would rebuild it with values not all set yet."""
+    return [
+        intro, picker.picked, picker.checkpoint, board.heading, board.size, board.density, board.text, board.paint,
+        rule.box, rule.rule, episode.steps, compare.names, intervene.about,
+    ]  # fmt: skip
+
+
+def environment_updates(view: EnvironmentView) -> list[Any]:
+    """The page in a picked environment (``environment_outputs``' widgets): its checkpoints, sizes, steps and
+    words, the checkpoint field on its showcase (Run then runs it)."""
+    env = view.env
+    section = section_of(env)
+    return [
+        style.intro(env, section.task),
+        env.name,
+        gr.update(choices=view.checkpoints, value=view.default),
+        section.heading,
+        gr.update(minimum=env.min_size, maximum=env.max_size, value=env.default_size, label=section.size_label),
+        gr.update(label=section.density_label or "Density", visible=bool(section.density_label)),
+        gr.update(value="", label=section.text_label, placeholder=section.text_example),
+        gr.update(visible=section.paint),
+        gr.update(label=rule_box_label(env)),
+        gr.update(choices=list(env.variants.items()), value=env.variant(), visible=has_rule(env)),
+        gr.update(label=steps_label(env, section)),
+        gr.update(choices=[name for _, name in view.checkpoints], value=view.compare),
+        section.intervene_about(env),
+    ]
+
+
+def start_outputs(board: StartBoard) -> list[gr.components.Component]:
+    """The widgets ``start_updates`` sets: what the start board is built from, and the board."""
+    return [board.source, board.seed, board.pattern, board.preview, board.rle]
+
+
+def start_updates(view: EnvironmentView) -> list[Any]:
+    """The picked environment's first start: its sources, seed 0, its named starts, the frame drawn."""
+    section = section_of(view.env)
+    sources = inputs.sources(view.env)
+    return [
+        gr.update(choices=[(label, key) for key, label in sources.items()], value=next(iter(sources))),
+        gr.update(value=0, label=section.seed_label),
+        gr.update(
+            choices=section.pattern_choices,
+            value=section.pattern_default,
+            label=section.pattern_label or "Named start",
+            visible=bool(section.pattern_choices),
+        ),
+        view.preview,
+        view.rle,
+    ]
 
 
 @dataclass

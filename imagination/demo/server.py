@@ -23,7 +23,7 @@ from typing import Any
 
 import huggingface_hub
 
-from imagination import registry, zoo
+from imagination import envs, registry, zoo
 from imagination.errors import CheckpointError, Offline
 from imagination.loading import resolve as hub
 from imagination.loading.fetch import hub_error
@@ -244,32 +244,58 @@ class Checkpoints:
         return "<a local copy of the checkpoint>"
 
 
+IMAGINING = ("autoencoder", "adversarial")  # the regimes trained to imagine (a baseline is not)
+
+
+def environments(entries: list[zoo.ZooEntry] | None = None) -> list[str]:
+    """The environments the zoo holds checkpoints of (registered ones), in the order they first appear."""
+    entries = zoo.list() if entries is None else entries
+    return [n for n in dict.fromkeys(e.environment for e in entries) if n in envs.names()]
+
+
+def entries_of(environment: str, entries: list[zoo.ZooEntry] | None = None) -> list[zoo.ZooEntry]:
+    """The zoo's checkpoints of one environment, in catalogue order."""
+    return [e for e in (zoo.list() if entries is None else entries) if e.environment == environment]
+
+
+def checkpoint_choices(environment: str | None = None) -> list[tuple[str, str]]:
+    """The picker's (label, name) per registered checkpoint (of ``environment``, if given): its label says
+    "negative result" or "below the bar"."""
+    return [(e.label(), e.name) for e in (entries_of(environment) if environment else zoo.list())]
+
+
 def showcase(entries: list[zoo.ZooEntry] | None = None) -> str | None:
     """The checkpoint a visitor sees first: one that imagines (an autoencoder or adversarial model with
-    interpretability ~1.0 that meets the bar), on the board task, preferring 3 game steps, so the
-    page opens on the paper's claim rather than on a baseline that does not imagine."""
+    interpretability ~1.0 that meets the bar), on the board task, preferring Life and 3 game steps, so the
+    page opens on the paper's claim rather than on a baseline that does not imagine. Where none is that
+    good (a young environment's zoo), the first board-task checkpoint of an imagining regime."""
     entries = zoo.list() if entries is None else entries
     good = [
-        e
-        for e in entries
-        if e.task == "board"
-        and e.regime in ("autoencoder", "adversarial")
-        and e.meets_bar
-        and e.interpretability > 0.999
+        e for e in entries if e.task == "board" and e.regime in IMAGINING and e.meets_bar and e.interpretability > 0.999
     ]
     if not good:
-        return entries[0].name if entries else None
-    good.sort(key=lambda e: (abs(e.game_steps - 3), e.regime != "autoencoder", -e.interpretability))
+        tried = [e for e in entries if e.task == "board" and e.regime in IMAGINING] or entries
+        return tried[0].name if tried else None
+    order = envs.names()  # Life first: the page opens on the paper's environment
+    good.sort(
+        key=lambda e: (
+            order.index(e.environment) if e.environment in order else len(order),
+            abs(e.game_steps - 3),
+            e.regime != "autoencoder",
+            -e.interpretability,
+        )
+    )
     return good[0].name
 
 
 def regimes_of(name: str, entries: list[zoo.ZooEntry] | None = None) -> list[str]:
-    """Baseline, autoencoder and adversarial checkpoints with ``name``'s step count (the compare view's
-    default): the paper's three regimes side by side, or as many as the zoo has."""
+    """Baseline, autoencoder and adversarial checkpoints of ``name``'s environment and step count (the compare
+    view's default): the paper's three regimes side by side, or as many as the zoo has."""
     entries = zoo.list() if entries is None else entries
     by_name = {e.name: e for e in entries}
     ref = by_name.get(name)
     steps = ref.game_steps if ref else 3
+    entries = entries_of(ref.environment if ref else "life", entries)
     picked = []
     for regime in ("baseline", "autoencoder", "adversarial"):
         match = [e for e in entries if e.regime == regime and e.task == "board" and e.game_steps == steps]

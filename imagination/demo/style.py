@@ -13,7 +13,7 @@ from imagination.envs import Environment
 INTRO = """\
 # What does the network imagine?
 
-A recurrent network is trained to predict a {title} {frame} a few steps ahead; its decoder, applied
+A recurrent network is trained to predict {task}; its decoder, applied
 to every *intermediate* hidden state, shows the {frames} it imagines on the way (Wichers et al.,
 [arXiv 2405.06409](https://arxiv.org/abs/2405.06409)). Below: one such episode, already run.
 """
@@ -74,7 +74,8 @@ HEAD = """
 """
 
 ALT_TEXT = {
-    "board-preview": "The start board: dark cells are alive. Click a cell to flip it.",
+    "board-preview": "The start board: dark cells are alive (in a maze: open, light ones walls). Click a cell to "
+    "flip it.",
     "episode-panel": "The episode, one column per model step: the true game board, the network's decoded "
     "probability of each cell being alive, the board it imagines (above 0.5), and its errors in red.",
     "score-matrix": "Score matrix: how well the board decoded at each model step matches the true board at each "
@@ -91,9 +92,10 @@ ALT_TEXT = {
 }
 
 
-def intro(env: Environment) -> str:
-    """The page's first paragraph, in the words of its environment."""
-    return INTRO.format(title=env.title or env.name, frame=env.frame_word, frames=f"{env.frame_word}s")
+def intro(env: Environment, task: str | None = None) -> str:
+    """The page's first paragraph, in the words of its environment (``task``: what the network predicts)."""
+    task = task or f"a {env.title or env.name} {env.frame_word} a few steps ahead"
+    return INTRO.format(task=task, frames=f"{env.frame_word}s")
 
 
 def head() -> str:

@@ -44,6 +44,12 @@ class Environment(ABC):
     sources: ClassVar[dict[str, str]] = {"random": "random"}
     # Variants a page offers in a menu beside the checkpoint's own: label -> variant (Life's named rules).
     variants: ClassVar[dict[str, str]] = {}
+    # What a page lets a visitor ask for, in the unit ``frame_shape`` takes (Life's board side by default): a
+    # maze of many cells needs hundreds of steps to solve, a Life board a few dozen to show what it does.
+    min_size: ClassVar[int] = 8
+    max_size: ClassVar[int] = 64
+    default_size: ClassVar[int] = 20
+    max_steps: ClassVar[int] = 50  # model steps one episode may run
 
     # -- identity ------------------------------------------------------------------------------
     @abstractmethod
@@ -119,3 +125,14 @@ class Environment(ABC):
         ``extra`` carries what a source needs beyond size, seed and density (a pattern's name, pasted
         text). A value the environment cannot use raises ValueError with a message for a visitor.
         """
+
+    def place(self, frame: np.ndarray, size: int) -> np.ndarray | None:
+        """A frame a visitor pasted or drew [h, w] (0/1) on the frame of ``size``, where the environment fixes
+        where it goes (a maze's start and goal are at fixed pixels); None leaves it to the page, which centres
+        it as a pattern (Life's way). Raises ValueError, for a visitor, when it cannot be placed."""
+        return None
+
+    def check(self, frame: np.ndarray) -> None:
+        """Raise ValueError, for a visitor, where a frame made or edited by hand is no start of this environment
+        (a maze whose start or goal is a wall); any frame is one by default."""
+        return None

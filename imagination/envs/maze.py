@@ -38,6 +38,10 @@ class MazeEnvironment(Environment):
     sampler: ClassVar[str] = "backtracker"
     eval_size: ClassVar[int] = 5
     sources: ClassVar[dict[str, str]] = {"random": "random maze"}
+    min_size: ClassVar[int] = 2
+    max_size: ClassVar[int] = 32  # 65 x 65 pixels, solved in a few hundred rounds
+    default_size: ClassVar[int] = 5
+    max_steps: ClassVar[int] = 1000
 
     def __init__(self, rounds_per_step: int = 1) -> None:
         if isinstance(rounds_per_step, bool) or not isinstance(rounds_per_step, int) or not 1 <= rounds_per_step <= 16:
@@ -91,6 +95,37 @@ class MazeEnvironment(Environment):
     def start(self, source: str, *, size: int, seed: int, density: float, **extra: Any) -> tuple[np.ndarray, str]:
         if source != "random":
             raise ValueError(f"a maze starts from: {', '.join(self.sources)}")
-        cells = max(1, min(int(size), 64))
+        cells = max(1, min(int(size), self.max_size))
         board = maze.generate(1, cells, seed % MAX_SEED)[0].numpy().astype(np.uint8)
         return board, f"a {cells}x{cells}-cell maze (seed {seed})"
+
+    def place(self, frame: np.ndarray, size: int) -> np.ndarray:
+        """At the top-left corner, the rest wall: start is pixel (1, 1) whatever the maze, and a plaintext
+        whose rows lost their trailing walls (``.``) is still the maze it was."""
+        h, w = self.frame_shape(size)
+        fh, fw = frame.shape
+        own = max(fh, fw) // 2  # the cells of the smallest maze this frame fits: 2 * own + 1 >= its side
+        if fh > h or fw > w:
+            raise ValueError(
+                f"the maze is {fw} x {fh} pixels, more than the {w} x {h} of a {size}-cell maze; "
+                f"set the size to {own} (at most {self.max_size})"
+            )
+        placed = np.zeros((h, w), np.uint8)
+        placed[:fh, :fw] = np.asarray(frame) > 0
+        if own < size and not placed[h - 2, w - 2]:
+            raise ValueError(
+                f"the maze is {fw} x {fh} pixels, a {own}-cell maze, smaller than the {w} x {h} of a {size}-cell "
+                f"one (its goal would be a wall); set the size to {own}"
+            )
+        return placed
+
+    def check(self, frame: np.ndarray) -> None:
+        """Start and goal must be open: dead-end filling never fills them, and a walled one is no maze to solve.
+        Any other maze will do, perfect or not (loops and islands are filled, or left, by the same rounds)."""
+        h, w = frame.shape
+        for name, (r, c) in (("start", (1, 1)), ("goal", (h - 2, w - 2))):
+            if not frame[r, c]:
+                raise ValueError(
+                    f"the {name} (row {r}, column {c}) is a wall; start (top-left) and goal (bottom-right) must "
+                    "stay open, the two pixels dead-end filling never fills"
+                )

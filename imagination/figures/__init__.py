@@ -12,6 +12,8 @@ from imagination.figures.colors import BOARD_CMAP, ERROR_CMAP, PANEL_PALETTE, PR
 from imagination.figures.heatmap import score_matrix_png
 from imagination.figures.labels import Words, step_kind
 from imagination.figures.panels import (
+    ANIMATION_FRAMES,
+    MATRIX_STEPS,
     MATRIX_TITLE,
     PAGE_WIDTH,
     TaskMaps,
@@ -24,6 +26,7 @@ from imagination.figures.panels import (
     intervention_panel_png,
     page_scale,
     panel_scale,
+    sampled_steps,
 )
 from imagination.figures.plots import (
     ANNOTATE_MAX,
@@ -38,9 +41,11 @@ from imagination.figures.plots import (
 )
 
 __all__ = [
+    "ANIMATION_FRAMES",
     "ANNOTATE_MAX",
     "BOARD_CMAP",
     "ERROR_CMAP",
+    "MATRIX_STEPS",
     "MATRIX_TITLE",
     "PAGE_WIDTH",
     "PANEL_PALETTE",
@@ -64,6 +69,7 @@ __all__ = [
     "intervention_panel_png",
     "page_scale",
     "panel_scale",
+    "sampled_steps",
     "score_matrix_figure",
     "score_matrix_png",
     "step_kind",

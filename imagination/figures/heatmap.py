@@ -48,10 +48,15 @@ def _frame_palette(background: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 @functools.lru_cache(maxsize=32)  # a frame per matrix shape (and title): a run's few shapes stay drawn
 def _frame(
-    shape: tuple[int, int], trained: tuple[int, ...], title: str, dpi: int, env: Environment | None
+    shape: tuple[int, int],
+    trained: tuple[int, ...],
+    title: str,
+    dpi: int,
+    env: Environment | None,
+    steps: tuple[int, ...] | None = None,
 ) -> HeatmapFrame:
     """The figure of a ``shape`` matrix with its cells left blank, at least 4.4 x 3.6 inches."""
-    fig = score_matrix_figure(np.zeros(shape), trained, title, env=env)
+    fig = score_matrix_figure(np.zeros(shape), trained, title, env=env, steps=steps)
     ax = fig.axes[0]
     w, h = fig.get_size_inches()  # small matrices: room for the axis labels and the title
     fig.set_size_inches(max(w, 4.4), max(h, 3.6))
@@ -73,13 +78,18 @@ def _frame(
 
 
 def _score_matrix_indices(
-    scores: np.ndarray, trained_model_steps: Sequence[int], title: str, dpi: int, env: Environment | None
+    scores: np.ndarray,
+    trained_model_steps: Sequence[int],
+    title: str,
+    dpi: int,
+    env: Environment | None,
+    steps: tuple[int, ...] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(palette indices, [256, 3] palette) of the score matrix: the cached frame with the cells painted."""
     scores = np.asarray(scores, dtype=float)
     if scores.ndim != 2 or 0 in scores.shape:
         raise ValueError(f"scores must be a non-empty 2-D matrix, got shape {scores.shape}")
-    frame = _frame(scores.shape, tuple(int(t) for t in trained_model_steps), title, int(dpi), env)
+    frame = _frame(scores.shape, tuple(int(t) for t in trained_model_steps), title, int(dpi), env, steps)
     img = frame.indices.copy()
     level = np.round(np.clip(np.nan_to_num(scores), 0.0, 1.0) * (HEAT_LEVELS - 1)).astype(np.uint8) + HEAT0
     ys, xs = frame.y_edges, frame.x_edges
@@ -108,13 +118,16 @@ def score_matrix_png(
     title: str | None = None,
     dpi: int = 100,
     env: Environment | None = None,
+    steps: Sequence[int] | None = None,
 ) -> bytes:
-    """``score_matrix_figure`` as a palette PNG in a few ms (the frame is drawn once per shape).
+    """``score_matrix_figure`` as a palette PNG in a few ms (the frame is drawn once per shape and ``steps``,
+    the step each row and column stands for where the matrix samples a longer run's).
 
     Same axes, labels, viridis colours on [0, 1], colour bar and cell values as the figure, which
     is drawn at least 4.4 x 3.6 inches so the labels of a small matrix are not cut. Drawn in a
     256-colour palette: cells take one of 64 viridis levels, the frame is quantised once.
     """
     title = score_matrix_title(env) if title is None else title
-    indices, palette = _score_matrix_indices(scores, trained_model_steps, title, dpi, env)
+    shown = None if steps is None else tuple(int(s) for s in steps)
+    indices, palette = _score_matrix_indices(scores, trained_model_steps, title, dpi, env, shown)
     return palette_png(indices, palette.tobytes())

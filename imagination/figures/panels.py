@@ -9,7 +9,7 @@ goes from plain data to bytes in one call, so the demo hands it to worker proces
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -39,14 +39,28 @@ from imagination.figures.colors import (
 )
 from imagination.figures.heatmap import score_matrix_png
 from imagination.figures.labels import Words, step_heading, step_kind
+from imagination.metrics import score_matrix
 
 PAGE_WIDTH = 710  # px: the demo's result column is 718 px wide at 1366 px; wider pictures wrap into bands
 MATRIX_TITLE = "MCC of decoded step i vs true frame j"
+# A long run (a maze thinks for hundreds of steps) is shown by a sample of its steps: at most this many
+# rows and columns of the score matrix (Life's longest run, 51 steps, is shown whole) and animation frames.
+MATRIX_STEPS, ANIMATION_FRAMES = 61, 121
 # A summary-task model's answers: (predicted, true) live cells per region [S+1, h, w], the task
 # ("count", "patch", "grid") and how many board cells a region holds.
 TaskMaps = tuple[np.ndarray, np.ndarray, str, int]
 # The geometry of a panel, in px: row labels on the left, the colour bar and key on the right
 LEFT, RIGHT, COLUMN_MIN, GAP = 84, 96, 84, 12
+
+
+def sampled_steps(steps: int, limit: int, keep: Iterable[int | None] = ()) -> list[int]:
+    """At most ``limit`` of the steps 0..``steps``, evenly spaced, always with 0, the last and each of ``keep``
+    (where the true frames settle, where the answer is first right): every step when they fit."""
+    if steps + 1 <= limit:
+        return list(range(steps + 1))
+    fixed = {0, steps} | {int(k) for k in keep if k is not None and 0 <= k <= steps}
+    even = np.round(np.linspace(0, steps, max(2, limit - len(fixed - {0, steps})))).astype(int)
+    return sorted(fixed | {int(i) for i in even})
 
 
 def board_image(board: np.ndarray, scale: int = 12) -> np.ndarray:
@@ -185,13 +199,17 @@ def _panel_indices(
     return img
 
 
-def _wrapped_panel_indices(ep: Episode, task: TaskMaps | None, words: Words, max_width: int = PAGE_WIDTH) -> np.ndarray:
+def _wrapped_panel_indices(
+    ep: Episode, task: TaskMaps | None, words: Words, max_width: int = PAGE_WIDTH, shown: Sequence[int] | None = None
+) -> np.ndarray:
     """The panel in bands of as many steps as fit ``max_width``, stacked: a 50-step episode reads as
-    rows of boards at their own size instead of one strip squeezed to the page."""
+    rows of boards at their own size instead of one strip squeezed to the page. ``shown``: the steps
+    drawn (default every one; a long run's sample, ``sampled_steps``)."""
     h, w = ep.true.shape[-2:]
-    scale = page_scale((h, w), ep.steps + 1)
+    steps = list(range(ep.steps + 1)) if shown is None else [int(i) for i in shown]
+    # a sample of a long run: few columns, each big enough to read a maze's corridors (2 px a pixel at least)
+    scale = page_scale((h, w), len(steps)) if shown is None else max(2, page_scale((h, w), 1))
     per_band = max(1, (max_width - LEFT - RIGHT + GAP) // (max(w * scale, COLUMN_MIN) + GAP))
-    steps = list(range(ep.steps + 1))
     parts: list[np.ndarray] = []
     for cols in (steps[k : k + per_band] for k in range(0, len(steps), per_band)):
         span = f"steps {cols[0]}-{cols[-1]}" if len(cols) > 1 else f"step {cols[0]}"
@@ -230,35 +248,58 @@ def _frame_indices(ep: Episode, i: int, scale: int, words: Words) -> np.ndarray:
 
 
 def episode_animation(
-    ep: Episode, scale: int | None = None, ms_per_frame: int = 800, env: Environment | None = None
+    ep: Episode,
+    scale: int | None = None,
+    ms_per_frame: int | None = None,
+    env: Environment | None = None,
+    steps: Sequence[int] | None = None,
 ) -> bytes:
     """An animated GIF of the episode, one frame per step (loops forever): true, decoded, imagined, error.
 
-    Frames are drawn straight in a fixed palette, so nothing is quantised: a whole animation takes
-    a few milliseconds (quantising RGB frames took ~0.1 s).
+    ``steps``: the steps it shows (default every one). A frame lasts ``ms_per_frame``, by default 800 ms
+    for a short run and less for a long one, so a loop takes at most about 20 s. Frames are drawn straight
+    in a fixed palette, so nothing is quantised: a whole animation takes a few milliseconds (quantising RGB
+    frames took ~0.1 s).
     """
     scale = panel_scale(ep.true.shape[-2:], 2) if scale is None else int(scale)
-    frames = [to_image(_frame_indices(ep, i, scale, Words.of(env))) for i in range(ep.steps + 1)]
+    shown = range(ep.steps + 1) if steps is None else steps
+    frames = [to_image(_frame_indices(ep, int(i), scale, Words.of(env))) for i in shown]
+    ms = min(800, max(120, 20_000 // len(frames))) if ms_per_frame is None else ms_per_frame
     buf = io.BytesIO()
-    frames[0].save(
-        buf, format="GIF", save_all=True, append_images=frames[1:], duration=ms_per_frame, loop=0, optimize=False
-    )
+    frames[0].save(buf, format="GIF", save_all=True, append_images=frames[1:], duration=ms, loop=0, optimize=False)
     return buf.getvalue()
 
 
 def episode_images(
-    ep: Episode, matrix_title: str = MATRIX_TITLE, task: TaskMaps | None = None, env: Environment | None = None
+    ep: Episode,
+    matrix_title: str = MATRIX_TITLE,
+    task: TaskMaps | None = None,
+    env: Environment | None = None,
+    panel_steps: Sequence[int] | None = None,
+    keep: Sequence[int] = (),
 ) -> tuple[bytes, bytes, bytes]:
     """The demo's three pictures of an episode: (panel PNG, score-matrix PNG, animation GIF).
 
     The panel is wrapped into bands that fit the page, with a summary-task model's answers beside
-    its boards. One call from plain data to bytes, so a server can hand the drawing (most of an
-    episode's CPU) to another process and keep its own core for answering requests.
+    its boards; ``panel_steps`` are the steps it shows (default every one). A run longer than
+    MATRIX_STEPS / ANIMATION_FRAMES has its score matrix and animation drawn on a sample of its steps:
+    the matrix's evenly spaced (so its frame, drawn by matplotlib, is drawn once per run length), the
+    animation's with each of ``keep`` and every panel step among them. One call from plain data to bytes,
+    so a server can hand the drawing (most of an episode's CPU) to another process and keep its own core
+    for answering requests.
     """
-    matrix = score_matrix_png(ep.score_matrix(), ep.trained_steps, matrix_title, env=env)
+    marks = [*keep, *(panel_steps or ())]
+    at = sampled_steps(ep.steps, MATRIX_STEPS)
+    if len(at) == ep.steps + 1:
+        matrix = score_matrix_png(ep.score_matrix(), ep.trained_steps, matrix_title, env=env)
+    else:
+        scores = score_matrix(ep.true[at][None], ep.decoded[at][None])
+        title = f"{matrix_title} ({len(at)} of {ep.steps + 1} steps)"
+        matrix = score_matrix_png(scores, ep.trained_steps, title, env=env, steps=at)
     h, w = ep.true.shape[-2:]
-    animation = episode_animation(ep, max(1, min(12, 100 // max(h, w))), env=env)
-    return episode_panel_png(ep, task, env), matrix, animation
+    frames = sampled_steps(ep.steps, ANIMATION_FRAMES, marks)
+    animation = episode_animation(ep, max(1, min(12, 100 // max(h, w))), env=env, steps=frames)
+    return episode_panel_png(ep, task, env, steps=panel_steps), matrix, animation
 
 
 def episode_panel_png(
@@ -267,28 +308,36 @@ def episode_panel_png(
     env: Environment | None = None,
     max_width: int = PAGE_WIDTH,
     compress_level: int = 1,
+    steps: Sequence[int] | None = None,
 ) -> bytes:
-    """The panel of an episode as a PNG: every step's true, decoded, imagined and error rows, in bands
-    at most ``max_width`` px wide (the demo's first picture, and a model card's, stored at ``compress_level`` 9)."""
-    return palette_png(_wrapped_panel_indices(ep, task, Words.of(env), max_width), compress_level=compress_level)
+    """The panel of an episode as a PNG: every step's (or each of ``steps``') true, decoded, imagined and error
+    rows, in bands at most ``max_width`` px wide (the demo's first picture, and a model card's, stored at
+    ``compress_level`` 9)."""
+    indices = _wrapped_panel_indices(ep, task, Words.of(env), max_width, steps)
+    return palette_png(indices, compress_level=compress_level)
 
 
 def compare_panel_png(
-    episodes: Sequence[Episode], names: Sequence[str], max_width: int = 1200, env: Environment | None = None
+    episodes: Sequence[Episode],
+    names: Sequence[str],
+    max_width: int = 1200,
+    env: Environment | None = None,
+    steps: Sequence[int] | None = None,
 ) -> bytes:
     """One start board through several checkpoints: the true frames on top, then per checkpoint a row
     of the boards it imagines at each model step (decoding > 0.5), each step's MCC under it.
 
-    Rows share the columns' model steps; a checkpoint that ran fewer steps leaves its row short.
-    When the checkpoints' game steps differ (fewer model than game steps), each row gets its own
-    true frames.
+    Rows share the columns' model steps (``steps``: the ones shown, default every one); a checkpoint
+    that ran fewer steps leaves its row short. When the checkpoints' game steps differ (fewer model than
+    game steps), each row gets its own true frames.
     """
     if not episodes or len(episodes) != len(names):
         raise ValueError("one name per episode, and at least one episode")
     words = Words.of(env)
     true_label = f"true {words.game}"
     h, w = episodes[0].true.shape[-2:]
-    cols = max(ep.steps for ep in episodes) + 1
+    shown = list(range(max(ep.steps for ep in episodes) + 1)) if steps is None else [int(i) for i in steps]
+    cols = len(shown)
     scale = page_scale((h, w), cols)
     bw, bh = w * scale, h * scale
     left = max(96, 16 + max(text_width(n, 12, True) for n in [*names, true_label]))
@@ -303,15 +352,16 @@ def compare_panel_png(
         rows.append((name, "imagined", ep, "imagined"))
     head, row_h, foot = 40, bh + 22, 6
     img = blank(head + len(rows) * (row_h + 8) + foot, left + cols * col_w + (cols - 1) * gap + 8)
-    put_text(img, (6, 4), "One start board, imagined by each checkpoint (MCC vs the true frame)", px=13, bold=True)
-    for k in range(cols):
-        put_text(img, (left + k * (col_w + gap) + col_w // 2, 22), f"step {k}", anchor="ma")
+    title = f"One start {words.frame}, imagined by each checkpoint (MCC vs the true frame)"
+    put_text(img, (6, 4), title, px=13, bold=True)
+    for k, i in enumerate(shown):
+        put_text(img, (left + k * (col_w + gap) + col_w // 2, 22), f"step {i}", anchor="ma")
     for r, (label, sub, ep, what) in enumerate(rows):
         y = head + r * (row_h + 8)
         put_text(img, (6, y + bh // 2 - 8), label, px=12, bold=what == "imagined", anchor="lm")
         put_text(img, (6, y + bh // 2 + 8), sub, INK_MUTED, px=11, anchor="lm")
-        for i in range(ep.steps + 1):
-            x = left + i * (col_w + gap) + (col_w - bw) // 2
+        for k, i in enumerate(j for j in shown if j <= ep.steps):
+            x = left + k * (col_w + gap) + (col_w - bw) // 2
             img[y : y + bh, x : x + bw] = board_indices(ep.true[i] if what == "true" else ep.imagined[i], scale)
             below = (x + bw // 2, y + bh + 3)
             if what == "imagined":
@@ -321,8 +371,11 @@ def compare_panel_png(
     return palette_png(img)
 
 
-def intervention_panel_png(ep: Episode, step: int, scale: int | None = None, env: Environment | None = None) -> bytes:
-    """The panel of an intervened episode (every step in one strip), the edited step's column framed in blue.
+def intervention_panel_png(
+    ep: Episode, step: int, scale: int | None = None, env: Environment | None = None, steps: Sequence[int] | None = None
+) -> bytes:
+    """The panel of an intervened episode (every step, or each of ``steps``, in one strip), the edited step's
+    column framed in blue (it is always shown).
 
     Columns before ``step`` are the original run; from ``step`` on, the true row is the game's
     continuation of the edited board and the decodings are the network's from the edit.
@@ -330,10 +383,11 @@ def intervention_panel_png(ep: Episode, step: int, scale: int | None = None, env
     if not 0 <= step <= ep.steps:
         raise ValueError(f"step must be within 0..{ep.steps}, got {step}")
     h, w = ep.true.shape[-2:]
-    scale = panel_scale((h, w), ep.steps + 1) if scale is None else int(scale)
-    img = _panel_indices(ep, range(ep.steps + 1), scale, None, None, Words.of(env))
+    cols = sorted({*(range(ep.steps + 1) if steps is None else (int(i) for i in steps)), step})
+    scale = panel_scale((h, w), len(cols)) if scale is None else int(scale)
+    img = _panel_indices(ep, cols, scale, None, None, Words.of(env))
     col_w, top = max(w * scale, COLUMN_MIN), 22
-    x0 = LEFT + step * (col_w + GAP) - 5
+    x0 = LEFT + cols.index(step) * (col_w + GAP) - 5
     x1 = x0 + col_w + 10
     y1 = img.shape[0] - 3
     blue = ink_index(KIND_INK["imagined"])

@@ -82,16 +82,20 @@ def score_matrix_figure(
     title: str | None = None,
     annotate: bool | None = None,
     env: Environment | None = None,
+    steps: Sequence[int] | None = None,
 ) -> Figure:
     """Heatmap of scores[i, j] (model step i decoded vs game step j), values written in the cells.
 
     A long run's matrix (more than ANNOTATE_MAX steps) has no values in its cells, which would be
     too small to read; its cells are 11 px at 100 dpi and every fifth step is labelled, so the
-    picture stays about as wide as the page instead of being squeezed into a blur.
+    picture stays about as wide as the page instead of being squeezed into a blur. ``steps``: the
+    step each row and column stands for, where the matrix is a sample of a longer run's (default 0, 1, ...).
     """
     words = Words.of(env)
     scores = np.asarray(scores)
     m, g = scores.shape
+    rows = list(range(m)) if steps is None else [int(s) for s in steps]
+    cols = list(range(g)) if steps is None else rows
     annotate = max(m, g) <= ANNOTATE_MAX if annotate is None else annotate
     width, height = (1.0 + 0.6 * g, 0.8 + 0.55 * m) if annotate else (1.7 + 0.11 * g, 1.3 + 0.11 * m)
     fig = _figure(width, height)
@@ -104,7 +108,9 @@ def score_matrix_figure(
     every = 1 if annotate else 5
     ax.set_xticks(range(0, g, every))
     ax.set_yticks(range(0, m, every))
-    ax.set_yticklabels([f"{i}*" if i in trained_model_steps else str(i) for i in range(0, m, every)])
+    if steps is not None:
+        ax.set_xticklabels([str(cols[j]) for j in range(0, g, every)])
+    ax.set_yticklabels([f"{rows[i]}*" if rows[i] in trained_model_steps else str(rows[i]) for i in range(0, m, every)])
     ax.set_xlabel(f"{words.step} j (true {words.frame})")
     ax.set_ylabel("model step i (decoded)  * = trained")
     ax.set_title(score_matrix_title(env) if title is None else title, fontsize=10)

@@ -1,0 +1,163 @@
+"""The maze in a real browser: pick it, edit a maze by clicking its pixels, run it longer, compare its regimes,
+edit what the network imagines, and back to Life; readable on a laptop and on a phone.
+
+The bundled zoo holds no maze checkpoint yet, so the app here serves a copy of it with two tiny maze entries.
+Skipped, like tests/test_app_browser.py, where Chromium or Playwright is missing.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import TINY_TRAIN
+from test_app import AppServer, app_zoo
+from test_app_browser import ARGS, CHROMIUM, DESKTOP, PHONE, RENDERED, axe_violations, shot
+
+from training import registration, train
+
+pytestmark = [
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists() and shutil.which("chromium") is None,
+        reason=f"{CHROMIUM} is not installed (apt-get install chromium, or `make browser`)",
+    ),
+]
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
+MAZE_TRAIN = ["--environment", "maze", "--recall", "--game-steps", "12", "--train-sizes", "2,3"]
+MAZE_TRAIN += ["--horizon-margin", "2", "--eval-size", "3", "--loss", "bce"]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    zoo_dir = tmp_path_factory.mktemp("mazes") / "zoo"
+    shutil.copytree(app_zoo(tmp_path_factory), zoo_dir)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("IMAGINATION_ZOO", str(zoo_dir))
+        for name, regime in (("tiny-maze-base", "baseline"), ("tiny-maze-ae", "autoencoder")):
+            train.main(["--out", str(zoo_dir / name), *TINY_TRAIN, *MAZE_TRAIN, "--regime", regime, "--name", name])
+            registration.register(registration.record(zoo_dir / name, name, f"me/{name}", bundled=True))
+    srv = AppServer(zoo_dir, tmp_path_factory.mktemp("maze-app") / "app.log")
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    executable = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=executable, headless=True, args=ARGS)
+        yield b
+        b.close()
+
+
+def _open(browser, server: AppServer, viewport: dict[str, int]):
+    page = browser.new_context(viewport=viewport).new_page()
+    page.set_default_timeout(60_000)
+    page.goto(server.url)
+    page.wait_for_function(RENDERED, arg="#episode-panel img")  # the Life showcase, drawn with the page
+    return page
+
+
+def _contains(page, elem_id: str, text: str) -> None:
+    page.wait_for_function(
+        "([id, t]) => { const e = document.getElementById(id); return !!e && e.innerText.includes(t); }",
+        arg=[elem_id, text],
+    )
+
+
+def _text_value(page, selector: str) -> str:
+    return page.eval_on_selector(selector, "e => e.value")
+
+
+def _pick_maze(page) -> float:
+    """Pick the maze: its showcase runs on its first maze; the seconds until its panel is drawn."""
+    t0 = time.monotonic()
+    page.get_by_role("radio", name="Maze").check()
+    _contains(page, "run-status", "tiny-maze-ae on a 5x5-cell maze")
+    page.wait_for_function(RENDERED, arg="#episode-panel img")
+    return time.monotonic() - t0
+
+
+def test_pick_the_maze_edit_it_run_it_longer_compare_and_intervene(browser, server: AppServer) -> None:
+    page = _open(browser, server, DESKTOP)
+    assert "gliders" in page.inner_text("#run-status")  # the page opens on Life, as it always has
+    painted = _pick_maze(page)
+    print(f"the first maze episode painted {painted:.2f} s after picking the maze")
+    assert painted < 30  # ~1 s on this machine
+    _contains(page, "run-status", "rounds")
+    _contains(page, "start-heading", "Start maze")
+    _contains(page, "checkpoint-status", "Loaded tiny-maze-ae")
+    rle = _text_value(page, "#board-rle textarea")
+    assert rle.startswith("x = 11, y = 11\n") and "rule" not in rle  # a 5-cell maze, no Life rule
+    assert page.eval_on_selector("#size input[type=number]", "e => [e.min, e.max, e.value]") == ["2", "32", "5"]
+    assert "Iterations (1-1000)" in page.inner_text("#steps")
+    shot(page, "maze-1366x768")
+
+    # a click on a pixel of the maze toggles its wall; a click on the start is refused with a message
+    page.locator("#board-preview img").click(position={"x": 4 * 21 + 10, "y": 2 * 21 + 10})
+    page.wait_for_function("(r) => document.querySelector('#board-rle textarea')?.value !== r", arg=rle)
+    assert page.eval_on_selector("#board-source input:checked", "e => e.value") == "text"
+    edited = _text_value(page, "#board-rle textarea")
+    page.locator("#board-preview img").click(position={"x": 21 + 10, "y": 21 + 10})
+    page.locator('[data-testid="toast-body"]').filter(has_text="must stay open").first.wait_for()
+    assert _text_value(page, "#board-rle textarea") == edited
+    assert page.locator("#board-preview img").count() == 1 and "Error" not in page.inner_text("#board-preview")
+
+    # more iterations: the run, its solve state and a table row per step
+    page.fill("#steps input", "60")
+    page.click("#run-btn")
+    _contains(page, "run-status", "60 model steps")
+    _contains(page, "run-status", "The true maze settles after")
+    page.wait_for_function(
+        "() => document.querySelector('#step-scores [role=grid]')?.getAttribute('aria-rowcount') === '62'"
+    )
+    assert "solved" in page.inner_text("#step-scores")
+    natural, box = page.eval_on_selector(
+        "#episode-panel img", "i => [i.naturalWidth, i.closest('#episode-panel').clientWidth]"
+    )
+    assert natural <= box  # a sample of the steps, in bands that fit the column
+    shot(page, "maze-60-iterations-1366x768", full_page=True)
+
+    # compare the maze's regimes on this maze
+    page.click("#compare")
+    chosen = page.inner_text("#compare-checkpoints")
+    assert "tiny-maze-base" in chosen and "tiny-maze-ae" in chosen and "gol" not in chosen
+    page.click("#compare-btn")
+    page.wait_for_function(RENDERED, arg="#compare-panel img")
+    _contains(page, "compare-status", "The same start maze")
+
+    # edit what it imagines at a step, and run on from the edit
+    page.fill("#steps input", "")
+    page.click("#intervene")
+    page.wait_for_function(RENDERED, arg="#intervene-board img")
+    _contains(page, "intervene-about", "Click pixels to flip them")
+    before = _text_value(page, "#intervene-rle textarea")
+    page.locator("#intervene-board img").click(position={"x": 3 * 21 + 10, "y": 5 * 21 + 10})
+    page.wait_for_function("(b) => document.querySelector('#intervene-rle textarea')?.value !== b", arg=before)
+    page.click("#intervene-btn")
+    _contains(page, "intervene-status", "the true frames are the rounds that follow from the edited maze")
+    page.wait_for_function(RENDERED, arg="#intervene-panel img")
+
+    # and back to Life: its showcase on its gliders
+    page.get_by_role("radio", name="Game of Life").check()
+    _contains(page, "run-status", "gliders")
+    _contains(page, "start-heading", "Start board")
+    assert "rule = B3/S23" in _text_value(page, "#board-rle textarea")
+    page.context.close()
+
+
+def test_a_maze_on_a_phone_scrolls_only_up_and_down_and_reads_well(browser, server: AppServer) -> None:
+    page = _open(browser, server, PHONE)
+    _pick_maze(page)
+    page.click("#compare")
+    page.click("#compare-btn")
+    page.wait_for_function(RENDERED, arg="#compare-panel img")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # no sideways page
+    violations = axe_violations(page)
+    assert violations == [], json.dumps(violations, indent=1)
+    shot(page, "maze-390x844", full_page=True)
+    page.context.close()
