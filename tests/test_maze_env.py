@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import torch
 from conftest import TINY_TRAIN
 
-from imagination import ImaginationModel, envs, maze
-from training import train
+from imagination import ImaginationModel, analysis, envs, maze
+from training import analyze, train
 
 ENV = envs.make({"name": "maze"})
 
@@ -66,3 +67,52 @@ def test_a_recall_model_trains_on_mazes_of_several_sizes(tmp_path: Path) -> None
     assert json.loads((adversarial / "config.json").read_text())["regime"] == "adversarial"
     with pytest.raises(ValueError, match="--model-steps must be 0"):
         train.TrainConfig(environment="maze", game_steps=12, model_steps=10, horizon_margin=2)
+
+
+def test_thinking_longer_solve_rates_reach_eval_json_the_card_and_the_table(tmp_path: Path) -> None:
+    """training.analyze on a tiny maze model: the solve rate of each size, at the rounds its hardest maze
+    needs and at twice that, recomputed here from the model's own forward pass and maze.solve."""
+    out = tmp_path / "tiny-maze"
+    train.main(
+        ["--out", str(out), *TINY_TRAIN, "--environment", "maze", "--recall", "--game-steps", "12"]
+        + ["--train-sizes", "2,3", "--horizon-margin", "2", "--eval-size", "2", "--loss", "bce"]
+    )
+    analyze.main([str(out), "--thinking", "1", "2", "--thinking-episodes", "6", "--write"])
+    th = json.loads((out / "eval.json").read_text())["thinking"]
+    assert th["sizes"] == [2, 4] and th["episodes"] == 6 and set(th["solve_rate"]) == {"2", "4"}
+    model = ImaginationModel.from_pretrained(out)
+    es = json.loads((out / "eval.json").read_text())["eval_set"]
+    for size in (2, 4):
+        starts = ENV.eval_episodes(6, 0, size, es["seed"])[:, 0]
+        frames = maze.rollout(starts, 200)  # rounds counted here from the rollout: the first frame that repeats
+        rounds = max(next(k for k in range(200) if torch.equal(f[k], f[k + 1])) for f in frames)
+        assert th["iterations"][str(size)] == rounds
+        with torch.no_grad():
+            decoded = model.decode(model(starts, 2 * rounds)) > 0.5  # [B, 2*rounds+1, H, W]
+        solved = (decoded == (frames[:, -1] > 0.5)[:, None]).flatten(2).all(2).float().mean(0)
+        assert th["solve_rate"][str(size)] == pytest.approx(float(solved[rounds]))
+        assert th["solve_rate_at_end"][str(size)] == pytest.approx(float(solved[-1]))
+    card = (out / "README.md").read_text()
+    assert "### Thinking longer: exact-solution rate by maze size (6 mazes a size)" in card
+    assert f"| 4 | {th['iterations']['4']} | {th['solve_rate']['4']:.3f} |" in card
+    table = analyze.thinking_table([out])
+    assert f"| `tiny-maze` | 6 | {th['solve_rate']['2']:.3f} / {th['solve_rate_at_end']['2']:.3f}" in table
+
+
+def test_solve_curve_of_a_network_that_fills_dead_ends_exactly() -> None:
+    """A stand-in model whose state is the maze and whose core step is one round of filling: a maze counts
+    as solved from exactly the round its filling settles, so the curve is the rounds' distribution."""
+    oracle = SimpleNamespace(
+        config=SimpleNamespace(env=ENV, recall=False),
+        encode=lambda frames: frames.float(),
+        core_step=lambda h, t, recall: maze.fill_round(h),
+        decode=lambda h: h,
+    )
+    starts = ENV.eval_episodes(40, 0, 4, 7)[:, 0]
+    rounds = maze.rounds_to_solve(starts)
+    curve = analysis.solve_curve(oracle, starts, int(rounds.max()) + 3, batch=16)
+    expected = [float((rounds <= t).float().mean()) for t in range(int(rounds.max()) + 4)]
+    assert curve["solve_rate"] == pytest.approx(expected) and curve["solve_rate"][-1] == 1.0
+    assert 0 < curve["solve_rate"][int(rounds.float().median())] < 1  # mazes differ: the curve is not a step
+    lazy = SimpleNamespace(**{**vars(oracle), "core_step": lambda h, t, recall: h})  # never fills: never solved
+    assert max(analysis.solve_curve(lazy, starts, 5)["solve_rate"]) == 0.0

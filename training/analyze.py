@@ -31,10 +31,12 @@ DOCS = ROOT / "docs"
 ANALYSIS_EPISODES = 1000  # of the eval set; the edits and patches are cheap but not free
 
 
-def analyze(folder: Path, flips: int = 3, thinking: tuple[int, ...] = (1, 2, 4)) -> dict[str, Any]:
+def analyze(
+    folder: Path, flips: int = 3, thinking: tuple[int, ...] = (1, 2, 4), thinking_episodes: int = ANALYSIS_EPISODES
+) -> dict[str, Any]:
     """Faithfulness, extrapolation and the off-distribution sets' scores; where the environment's episodes settle
     (a maze), also the solve rates on the eval set's size times each of ``thinking`` (the thinking-longer sets,
-    same seed)."""
+    same seed, their first ``thinking_episodes``: a 20-cell maze runs some 700 iterations)."""
     model = ImaginationModel.from_pretrained(folder)
     scores = json.loads((folder / "eval.json").read_text())
     es = EvalSet(**scores["eval_set"])
@@ -46,7 +48,7 @@ def analyze(folder: Path, flips: int = 3, thinking: tuple[int, ...] = (1, 2, 4))
     }
     if thinking and model.config.env.fixed_point(episodes[:1, 0]) is not None:
         sizes = [es.size * k for k in thinking]
-        out["thinking"] = analysis.thinking_longer(model, sizes, min(es.episodes, ANALYSIS_EPISODES), es.seed)
+        out["thinking"] = analysis.thinking_longer(model, sizes, min(es.episodes, thinking_episodes), es.seed)
     return out
 
 
@@ -207,6 +209,9 @@ def main(argv: list[str] | None = None) -> None:
         default=[1, 2, 4],
         help="a maze's solve rates on the eval size times these (more iterations on bigger mazes); none: skip",
     )
+    p.add_argument(
+        "--thinking-episodes", type=int, default=ANALYSIS_EPISODES, help="mazes a size in the thinking-longer sets"
+    )
     p.add_argument("--probe-runs", type=Path, default=ROOT / "runs" / "probes", help="where probe runs are written")
     args = p.parse_args(argv)
     folders = list(args.folders)
@@ -218,7 +223,7 @@ def main(argv: list[str] | None = None) -> None:
         cfg = json.loads((f / "config.json").read_text())
         if args.missing and _analyzed(f, args.probes and cfg["task"] == "board"):
             continue
-        results = analyze(f, args.flips, tuple(args.thinking))
+        results = analyze(f, args.flips, tuple(args.thinking), args.thinking_episodes)
         if args.probes and cfg["task"] == "board":
             results["probes"] = fit_probes(f, args.probe_steps, args.probe_runs)
         fa, ex = results["faithfulness"], results["extrapolation"]

@@ -201,6 +201,23 @@ def probes_block(cfg: ModelConfig, probes: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def thinking_block(thinking: dict[str, Any]) -> str:
+    """A maze's solve rates by size: does running more iterations on a bigger maze still solve it?"""
+    rows = [
+        f"| {size} | {thinking['iterations'][size]} | {thinking['solve_rate'][size]:.3f} | "
+        f"{thinking['solve_rate_at_end'][size]:.3f} |"
+        for size in thinking["solve_rate"]
+    ]
+    factor = thinking.get("factor", 2.0)
+    return (
+        f"### Thinking longer: exact-solution rate by maze size ({thinking['episodes']} mazes a size)\n\n"
+        "Every pixel of the decoded frame must be the solution's. Each size runs for the rounds dead-end filling "
+        f"needs for its hardest maze, then on to {factor:g}x that (does the answer stay solved?).\n\n"
+        f"| size (cells a side) | rounds (hardest maze) | solved at those rounds | solved at {factor:g}x |\n"
+        "|---|---|---|---|\n" + "\n".join(rows)
+    )
+
+
 def extra_blocks(cfg: ModelConfig, scores: dict[str, Any], tc: dict[str, Any]) -> list[str]:
     """What eval.json holds beyond the headline: the base, a warm start, extra losses, probes, analyses."""
     extra = []
@@ -225,6 +242,8 @@ def extra_blocks(cfg: ModelConfig, scores: dict[str, Any], tc: dict[str, Any]) -
     extra += training_notes(tc, cfg)
     if "off_distribution" in scores:
         extra.append(off_distribution_block(cfg, scores))
+    if "thinking" in scores:
+        extra.append(thinking_block(scores["thinking"]))
     if "probes" in scores:
         extra.append(probes_block(cfg, scores["probes"]))
     if "faithfulness" in scores:
