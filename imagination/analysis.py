@@ -33,8 +33,12 @@ EMERGED = 0.9  # interpretability at which the imagination counts as there (docs
 
 
 @torch.no_grad()
-def extrapolation(model: ImaginationModel, episodes_start: torch.Tensor, factor: int = 4, batch: int = 500) -> dict:
-    """Per-step decoded accuracy and MCC for up to ``factor`` x the trained model steps.
+def extrapolation(
+    model: ImaginationModel, episodes_start: torch.Tensor, factor: int = 4, batch: int = 500, limit: int = 128
+) -> dict:
+    """Per-step decoded accuracy and MCC for ``factor`` x the trained model steps, or further: while the
+    last step is still at or above 99%, the run doubles, up to ``limit`` model steps, so that a horizon
+    past 4T is measured rather than cut off.
 
     ``steps_above_bar`` is how many steps (counting step 0's successors) the imagination stays at
     or above 99% accuracy: the number to compare between checkpoints.
@@ -43,6 +47,15 @@ def extrapolation(model: ImaginationModel, episodes_start: torch.Tensor, factor:
     if not cfg.tied:
         return {"steps": [], "accuracy": [], "mcc": [], "steps_above_99": None, "note": "untied core: fixed steps"}
     steps = cfg.model_steps * factor
+    while True:
+        out = _decoded_accuracy(model, episodes_start, steps, batch)
+        if out["steps_above_99"] < steps or steps >= limit:
+            return out
+        steps = min(2 * steps, limit)
+
+
+def _decoded_accuracy(model: ImaginationModel, episodes_start: torch.Tensor, steps: int, batch: int) -> dict:
+    cfg = model.config
     game = [metrics.aligned_game_step(i, cfg.model_steps, cfg.game_steps) for i in range(steps + 1)]
     true = cfg.env.rollout(episodes_start, game[-1])[:, game]
     decoded = []

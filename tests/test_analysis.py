@@ -30,9 +30,20 @@ def episodes() -> torch.Tensor:
 
 
 def test_oracle_extrapolates_forever(episodes: torch.Tensor) -> None:
-    ex = analysis.extrapolation(Oracle(), episodes[:, 0])
-    assert ex["steps"] == list(range(13)) and ex["accuracy"] == [1.0] * 13
-    assert ex["steps_above_99"] == 12
+    """Still exact at 4T, so the run doubles (24, 48, ...) until the limit: the horizon is not cut at 4T."""
+    ex = analysis.extrapolation(Oracle(), episodes[:, 0], limit=40)
+    assert ex["steps"] == list(range(41)) and ex["accuracy"] == [1.0] * 41
+    assert ex["steps_above_99"] == 40
+    assert analysis.extrapolation(Oracle(), episodes[:, 0], limit=12)["steps_above_99"] == 12
+
+
+def test_a_horizon_past_4t_is_measured_where_it_ends(episodes: torch.Tensor) -> None:
+    class DriftsLate(Oracle):
+        def core_step(self, h: torch.Tensor, t: int, recall: torch.Tensor | None = None) -> torch.Tensor:
+            return h if t >= 30 else super().core_step(h, t)  # follows the game for 30 steps, 10T
+
+    ex = analysis.extrapolation(DriftsLate(), episodes[:, 0])
+    assert ex["steps_above_99"] == 30 and len(ex["steps"]) == 49  # 12 -> 24 -> 48 model steps, then it ends
 
 
 def test_oracle_is_faithful(episodes: torch.Tensor) -> None:
