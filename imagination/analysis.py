@@ -213,26 +213,30 @@ def solving(ep: Episode, env: Environment) -> Solving | None:
 
 
 def thinking_longer(
-    model: ImaginationModel, sizes: list[int], episodes: int, seed: int, factor: float = 2.0
+    model: ImaginationModel, sizes: list[int], episodes: int | Sequence[int], seed: int, factor: float = 2.0
 ) -> dict[str, Any]:
     """Solve rates on fixed sets of larger problems, each run for ``factor`` x its hardest episode's rounds.
 
     ``solve_rate[size]`` is read at the set's own max rounds (the iterations dead-end filling needs for
     its hardest maze: ``iterations[size]``); the whole curve to ``factor`` x that says whether the answer
-    also stays solved (``solve_rate_at_end``).
+    also stays solved (``solve_rate_at_end``). ``episodes`` is one count for every size or one per size
+    (a bigger maze costs its pixels times its rounds, so the largest sets may be smaller).
     """
     env = model.config.env
-    out: dict[str, Any] = {"sizes": list(sizes), "episodes": episodes, "seed": seed, "factor": factor}
-    rates, used, end, curves = {}, {}, {}, {}
-    for size in sizes:
-        starts = env.eval_episodes(episodes, 0, size, seed)[:, 0]
+    counts = [episodes] * len(sizes) if isinstance(episodes, int) else list(episodes)
+    if len(counts) != len(sizes):
+        raise ValueError(f"{len(counts)} episode counts for {len(sizes)} sizes")
+    out: dict[str, Any] = {"sizes": list(sizes), "seed": seed, "factor": factor}
+    n, rates, used, end, curves = {}, {}, {}, {}, {}
+    for size, count in zip(sizes, counts, strict=True):
+        starts = env.eval_episodes(count, 0, size, seed)[:, 0]
         _, rounds = env.fixed_point(starts) or (None, torch.zeros(1))
         needed = max(1, int(rounds.max()))
         curve = solve_curve(model, starts, int(round(factor * needed)))
         key = str(size)
-        rates[key], used[key], end[key] = curve["solve_rate"][needed], needed, curve["solve_rate"][-1]
+        n[key], rates[key], used[key], end[key] = count, curve["solve_rate"][needed], needed, curve["solve_rate"][-1]
         curves[key] = curve
-    out.update(solve_rate=rates, iterations=used, solve_rate_at_end=end, curves=curves)
+    out.update(episodes=n, solve_rate=rates, iterations=used, solve_rate_at_end=end, curves=curves)
     return out
 
 

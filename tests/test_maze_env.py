@@ -77,13 +77,13 @@ def test_thinking_longer_solve_rates_reach_eval_json_the_card_and_the_table(tmp_
         ["--out", str(out), *TINY_TRAIN, "--environment", "maze", "--recall", "--game-steps", "12"]
         + ["--train-sizes", "2,3", "--horizon-margin", "2", "--eval-size", "2", "--loss", "bce"]
     )
-    analyze.main([str(out), "--thinking", "1", "2", "--thinking-episodes", "6", "--write"])
+    analyze.main([str(out), "--thinking", "1", "2", "--thinking-episodes", "6", "4", "--write"])
     th = json.loads((out / "eval.json").read_text())["thinking"]
-    assert th["sizes"] == [2, 4] and th["episodes"] == 6 and set(th["solve_rate"]) == {"2", "4"}
+    assert th["sizes"] == [2, 4] and th["episodes"] == {"2": 6, "4": 4} and set(th["solve_rate"]) == {"2", "4"}
     model = ImaginationModel.from_pretrained(out)
     es = json.loads((out / "eval.json").read_text())["eval_set"]
-    for size in (2, 4):
-        starts = ENV.eval_episodes(6, 0, size, es["seed"])[:, 0]
+    for size, count in ((2, 6), (4, 4)):
+        starts = ENV.eval_episodes(count, 0, size, es["seed"])[:, 0]
         frames = maze.rollout(starts, 200)  # rounds counted here from the rollout: the first frame that repeats
         rounds = max(next(k for k in range(200) if torch.equal(f[k], f[k + 1])) for f in frames)
         assert th["iterations"][str(size)] == rounds
@@ -93,10 +93,12 @@ def test_thinking_longer_solve_rates_reach_eval_json_the_card_and_the_table(tmp_
         assert th["solve_rate"][str(size)] == pytest.approx(float(solved[rounds]))
         assert th["solve_rate_at_end"][str(size)] == pytest.approx(float(solved[-1]))
     card = (out / "README.md").read_text()
-    assert "### Thinking longer: exact-solution rate by maze size (6 mazes a size)" in card
-    assert f"| 4 | {th['iterations']['4']} | {th['solve_rate']['4']:.3f} |" in card
+    assert "### Thinking longer: exact-solution rate by maze size" in card
+    assert f"| 4 | 4 | {th['iterations']['4']} | {th['solve_rate']['4']:.3f} |" in card
     table = analyze.thinking_table([out])
-    assert f"| `tiny-maze` | 6 | {th['solve_rate']['2']:.3f} / {th['solve_rate_at_end']['2']:.3f}" in table
+    assert f"| `tiny-maze` | {th['solve_rate']['2']:.3f} / {th['solve_rate_at_end']['2']:.3f} (" in table
+    with pytest.raises(SystemExit, match="one count, or one for each of the 2 sizes"):
+        analyze.main([str(out), "--thinking", "1", "2", "--thinking-episodes", "6", "4", "2"])
 
 
 def test_solve_curve_of_a_network_that_fills_dead_ends_exactly() -> None:

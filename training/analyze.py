@@ -32,11 +32,15 @@ ANALYSIS_EPISODES = 1000  # of the eval set; the edits and patches are cheap but
 
 
 def analyze(
-    folder: Path, flips: int = 3, thinking: tuple[int, ...] = (1, 2, 4), thinking_episodes: int = ANALYSIS_EPISODES
+    folder: Path,
+    flips: int = 3,
+    thinking: tuple[int, ...] = (1, 2, 4),
+    thinking_episodes: tuple[int, ...] = (ANALYSIS_EPISODES,),
 ) -> dict[str, Any]:
     """Faithfulness, extrapolation and the off-distribution sets' scores; where the environment's episodes settle
     (a maze), also the solve rates on the eval set's size times each of ``thinking`` (the thinking-longer sets,
-    same seed, their first ``thinking_episodes``: a 20-cell maze runs some 700 iterations)."""
+    same seed, their first ``thinking_episodes``, one count for all or one a size: a 20-cell maze runs some 700
+    iterations)."""
     model = ImaginationModel.from_pretrained(folder)
     scores = json.loads((folder / "eval.json").read_text())
     es = EvalSet(**scores["eval_set"])
@@ -48,8 +52,14 @@ def analyze(
     }
     if thinking and model.config.env.fixed_point(episodes[:1, 0]) is not None:
         sizes = [es.size * k for k in thinking]
-        out["thinking"] = analysis.thinking_longer(model, sizes, min(es.episodes, thinking_episodes), es.seed)
+        out["thinking"] = analysis.thinking_longer(model, sizes, _per_size(thinking_episodes, len(sizes)), es.seed)
     return out
+
+
+def _per_size(counts: tuple[int, ...], sizes: int) -> list[int]:
+    if len(counts) not in (1, sizes):
+        raise SystemExit(f"--thinking-episodes: one count, or one for each of the {sizes} sizes; got {list(counts)}")
+    return list(counts) * sizes if len(counts) == 1 else list(counts)
 
 
 def fit_probes(folder: Path, steps: int, runs: Path = ROOT / "runs" / "probes") -> dict[str, Any]:
@@ -119,17 +129,21 @@ def thinking_table(folders: list[Path]) -> str:
         th = json.loads((f / "eval.json").read_text()).get("thinking")
         if not th:
             continue
-        cells = " | ".join(
-            f"{th['solve_rate'][s]:.3f} / {th['solve_rate_at_end'][s]:.3f} ({th['iterations'][s]})"
-            for s in th["solve_rate"]
-        )
-        rows.append((th["solve_rate"].keys(), f"| `{f.name}` | {th['episodes']} | {cells} |"))
+        rate, end, its, n = th["solve_rate"], th["solve_rate_at_end"], th["iterations"], th["episodes"]
+        cells = " | ".join(f"{rate[s]:.3f} / {end[s]:.3f} ({its[s]}, {n[s]:,})" for s in rate)
+        rows.append((th["solve_rate"].keys(), f"| `{f.name}` | {cells} |"))
     if not rows:
         return "No checkpoint of an environment that settles has been analysed."
     sizes = list(rows[0][0])
-    head = " | ".join(f"{s} cells: solved at its rounds / at 2x (rounds)" for s in sizes)
+    head = " | ".join(f"{s} cells" for s in sizes)
     return "\n".join(
-        [f"| checkpoint | mazes a size | {head} |", "|---|---|" + "---|" * len(sizes), *(r for _, r in rows)]
+        [
+            "Each cell: solved at the rounds its hardest maze needs / at twice that (those rounds, mazes in the set).",
+            "",
+            f"| checkpoint | {head} |",
+            "|---|" + "---|" * len(sizes),
+            *(r for _, r in rows),
+        ]
     )
 
 
@@ -210,7 +224,11 @@ def main(argv: list[str] | None = None) -> None:
         help="a maze's solve rates on the eval size times these (more iterations on bigger mazes); none: skip",
     )
     p.add_argument(
-        "--thinking-episodes", type=int, default=ANALYSIS_EPISODES, help="mazes a size in the thinking-longer sets"
+        "--thinking-episodes",
+        type=int,
+        nargs="+",
+        default=[ANALYSIS_EPISODES],
+        help="mazes in each thinking-longer set: one count for all, or one a size",
     )
     p.add_argument("--probe-runs", type=Path, default=ROOT / "runs" / "probes", help="where probe runs are written")
     args = p.parse_args(argv)
@@ -223,7 +241,7 @@ def main(argv: list[str] | None = None) -> None:
         cfg = json.loads((f / "config.json").read_text())
         if args.missing and _analyzed(f, args.probes and cfg["task"] == "board"):
             continue
-        results = analyze(f, args.flips, tuple(args.thinking), args.thinking_episodes)
+        results = analyze(f, args.flips, tuple(args.thinking), tuple(args.thinking_episodes))
         if args.probes and cfg["task"] == "board":
             results["probes"] = fit_probes(f, args.probe_steps, args.probe_runs)
         fa, ex = results["faithfulness"], results["extrapolation"]

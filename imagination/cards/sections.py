@@ -204,17 +204,17 @@ def probes_block(cfg: ModelConfig, probes: dict[str, Any]) -> str:
 def thinking_block(thinking: dict[str, Any]) -> str:
     """A maze's solve rates by size: does running more iterations on a bigger maze still solve it?"""
     rows = [
-        f"| {size} | {thinking['iterations'][size]} | {thinking['solve_rate'][size]:.3f} | "
-        f"{thinking['solve_rate_at_end'][size]:.3f} |"
+        f"| {size} | {thinking['episodes'][size]:,} | {thinking['iterations'][size]} | "
+        f"{thinking['solve_rate'][size]:.3f} | {thinking['solve_rate_at_end'][size]:.3f} |"
         for size in thinking["solve_rate"]
     ]
     factor = thinking.get("factor", 2.0)
     return (
-        f"### Thinking longer: exact-solution rate by maze size ({thinking['episodes']} mazes a size)\n\n"
+        "### Thinking longer: exact-solution rate by maze size\n\n"
         "Every pixel of the decoded frame must be the solution's. Each size runs for the rounds dead-end filling "
         f"needs for its hardest maze, then on to {factor:g}x that (does the answer stay solved?).\n\n"
-        f"| size (cells a side) | rounds (hardest maze) | solved at those rounds | solved at {factor:g}x |\n"
-        "|---|---|---|---|\n" + "\n".join(rows)
+        f"| size (cells a side) | mazes | rounds (hardest maze) | solved at those rounds | solved at {factor:g}x |\n"
+        "|---|---|---|---|---|\n" + "\n".join(rows)
     )
 
 
