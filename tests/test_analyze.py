@@ -9,7 +9,7 @@ from pathlib import Path
 from conftest import TINY_TRAIN, assert_tables_close
 from huggingface_hub import ModelCard
 
-from imagination import figures
+from imagination import figures, zoo
 from imagination.cards import card_eval_metrics
 from training import analyze, train
 
@@ -62,3 +62,25 @@ def test_extrapolation_figure_has_a_panel_per_horizon() -> None:
     assert [ax.get_title() for ax in fig.axes] == list(panels)
     assert [len(ax.get_lines()) for ax in fig.axes] == [1 + 2, 2 + 2]  # curves + horizon + 99% line
     assert figures.figure_png(fig).startswith(b"\x89PNG")
+
+
+def test_tables_are_redrawn_from_every_entrys_eval_json(tmp_path: Path, monkeypatch) -> None:
+    """--tables reads eval.json only: the bundled zoo's rows, the maze entries' thinking-longer rates among them."""
+    root = Path(analyze.ROOT)
+    (tmp_path / "docs" / "figures").mkdir(parents=True)
+    for doc in ("README.md", "docs/analysis.md"):
+        (tmp_path / doc).write_text((root / doc).read_text())
+    monkeypatch.setattr(analyze, "ROOT", tmp_path)
+    monkeypatch.setattr(analyze, "DOCS", tmp_path / "docs")
+    analyze.main(["--tables"])
+    assert (tmp_path / "docs" / "figures" / "extrapolation.png").stat().st_size > 10_000
+    text = (tmp_path / "docs" / "analysis.md").read_text()
+    thinking = text.split("<!-- thinking-table:start -->")[1].split("<!-- thinking-table:end -->")[0]
+    mazes = [e for e in zoo.bundled() if "thinking" in json.loads((e.path / "eval.json").read_text())]
+    for e in mazes:
+        th = json.loads((e.path / "eval.json").read_text())["thinking"]
+        first = next(iter(th["solve_rate"]))
+        assert f"| `{e.name}` | {th['solve_rate'][first]:.3f} / {th['solve_rate_at_end'][first]:.3f}" in thinking
+    readme = (tmp_path / "README.md").read_text()
+    for e in zoo.bundled():
+        assert f"| `{e.name}` |" in readme.split("<!-- faithfulness-table:start -->")[1]

@@ -24,7 +24,7 @@ from imagination.cards.sections import stops_holding
 from imagination.evaluate import EvalSet, eval_episodes, off_distribution
 from imagination.model import ImaginationModel
 from training import train
-from training.docs import replace_block
+from training.docs import listed, replace_block
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -112,7 +112,7 @@ def docs_table(folders: list[Path]) -> str:
         s = json.loads((f / "eval.json").read_text())
         cfg = json.loads((f / "config.json").read_text())
         fa, ex = s.get("faithfulness", {}), s.get("extrapolation", {})
-        patch = ", ".join(f"{p['delta']:+.4f}" for p in fa.get("patching", [])) or "n/a"
+        patch = listed([f"{p['delta']:+.4f}" for p in fa.get("patching", [])], ", ") or "n/a"
         above = ex.get("steps_above_99")
         lines.append(
             f"| `{f.name}` | {cfg['regime']} | {_fmt(fa.get('score'))} | {patch} | "
@@ -212,6 +212,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("folders", nargs="*", type=Path)
     p.add_argument("--all", action="store_true", help="every zoo entry; also writes figures and docs tables")
     p.add_argument("--write", action="store_true", help="add the results to eval.json and the card")
+    p.add_argument(
+        "--tables", action="store_true", help="only redraw the figure and docs tables from every entry's eval.json"
+    )
     p.add_argument("--missing", action="store_true", help="skip checkpoints whose eval.json has the results")
     p.add_argument("--probes", action="store_true", help="also fit decoder probes (board-task models)")
     p.add_argument("--probe-steps", type=int, default=1500)
@@ -233,8 +236,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--probe-runs", type=Path, default=ROOT / "runs" / "probes", help="where probe runs are written")
     args = p.parse_args(argv)
     folders = list(args.folders)
-    if args.all:
+    if args.all or args.tables:
         folders = [e.path for e in zoo.bundled()]
+    if args.tables:
+        write_tables(folders)
+        return
     if not folders:
         p.error("give checkpoint folders or --all")
     for f in folders:
@@ -255,12 +261,17 @@ def main(argv: list[str] | None = None) -> None:
         if args.write:
             write(f, results)
     if args.all and args.write:
-        extrapolation_figure(folders, DOCS / "figures" / "extrapolation.png")
-        for doc in (DOCS / "analysis.md", ROOT / "README.md"):
-            replace_block(doc, "faithfulness-table", docs_table(folders))
-        replace_block(DOCS / "analysis.md", "probes-table", probes_table(folders))
-        replace_block(DOCS / "analysis.md", "off-distribution-table", off_distribution_table(folders))
-        replace_block(DOCS / "analysis.md", "thinking-table", thinking_table(folders))
+        write_tables(folders)
+
+
+def write_tables(folders: list[Path]) -> None:
+    """The extrapolation figure and the generated tables of docs/analysis.md and the README, from eval.json."""
+    extrapolation_figure(folders, DOCS / "figures" / "extrapolation.png")
+    for doc in (DOCS / "analysis.md", ROOT / "README.md"):
+        replace_block(doc, "faithfulness-table", docs_table(folders))
+    replace_block(DOCS / "analysis.md", "probes-table", probes_table(folders))
+    replace_block(DOCS / "analysis.md", "off-distribution-table", off_distribution_table(folders))
+    replace_block(DOCS / "analysis.md", "thinking-table", thinking_table(folders))
 
 
 if __name__ == "__main__":

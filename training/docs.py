@@ -17,3 +17,11 @@ def replace_block(path: Path, marker: str, body: str) -> None:
     head, rest = text.split(start, 1)
     _, tail = rest.split(end, 1)
     path.write_text(f"{head}{start}\n{body}\n{end}{tail}")
+
+
+def listed(cells: list[str], sep: str = " / ", most: int = 12) -> str:
+    """A table cell of one value a step: every value up to ``most``; beyond that (a 40-step maze) the first
+    eight, an ellipsis and the last three, so a row still fits a page."""
+    if len(cells) <= most:
+        return sep.join(cells)
+    return sep.join([*cells[:8], "...", *cells[-3:]])

@@ -10,12 +10,12 @@ from pathlib import Path
 
 from huggingface_hub import ModelCard
 
-from imagination import life, registry, zoo
+from imagination import registry, zoo
 from imagination.cards import card_eval_metrics
 from imagination.episode import run_episode
 from imagination.figures import episode_figure, figure_png
 from imagination.provenance import trained_on
-from training.docs import replace_block
+from training.docs import listed, replace_block
 from training.floors import checkpoint_floors
 from training.zoo.paths import ROOT, WALL, runs_dir
 from training.zoo.plan import PLAN
@@ -44,7 +44,7 @@ def table() -> str:
             continue
         m = card_eval_metrics(ModelCard.load(registry.zoo_dir() / e["name"] / "README.md"))
         floor = checkpoint_floors(registry.zoo_dir() / e["name"])
-        accs = " / ".join(f"{m[f'accuracy_step_{i}']:.3f}" for i in range(e["model_steps"] + 1))
+        accs = listed([f"{m[f'accuracy_step_{i}']:.3f}" for i in range(e["model_steps"] + 1)])
         task = f"{m['task_error']:.4f}" if "task_error" in m else f"{m['final_error']:.4f}"
         ok = "yes" if e["meets_bar"] else "**no**"
         lines.append(
@@ -157,6 +157,7 @@ def figures(out_dir: Path = ROOT / "docs" / "figures") -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     for e in zoo.bundled():
         model = zoo.load(e.name)
-        board = life.sample_episodes(8, 1, 20, seed=7, rule=e.rule)[5, 0]
+        env = model.config.env
+        board = env.eval_episodes(8, 1, env.default_size, seed=7)[5, 0]  # Life: a 20x20 board, as since 2026-11
         ep = run_episode(model, board)
-        (out_dir / f"{e.name}.png").write_bytes(figure_png(episode_figure(ep, env=model.config.env), dpi=80))
+        (out_dir / f"{e.name}.png").write_bytes(figure_png(episode_figure(ep, env=env), dpi=80))
