@@ -58,7 +58,7 @@ def derived_from(source: str, how: str) -> dict[str, Any]:
     p = Path(source).expanduser()
     zoo_name = None
     if p.is_dir():
-        if registry.in_zoo(p) and p.name in names:
+        if registry.in_zoo(p):  # the zoo's own folder, registered or not yet (train --all indexes at the end)
             zoo_name = p.name
     elif source in names:
         zoo_name = source

@@ -1,8 +1,8 @@
 """The maze in a real browser: pick it, edit a maze by clicking its pixels, run it longer, compare its regimes,
 edit what the network imagines, and back to Life; readable on a laptop and on a phone.
 
-The bundled zoo holds no maze checkpoint yet, so the app here serves a copy of it with two tiny maze entries.
-Skipped, like tests/test_app_browser.py, where Chromium or Playwright is missing.
+The app serves a copy of the test zoo: the bundled maze entries where it has them, else (the tiny zoo) two tiny
+maze entries trained into it. Skipped, like tests/test_app_browser.py, where Chromium or Playwright is missing.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from conftest import TINY_TRAIN
 from test_app import AppServer, app_zoo
 from test_app_browser import ARGS, CHROMIUM, DESKTOP, PHONE, RENDERED, axe_violations, shot
 
+from imagination.demo.server import entries_of, showcase
 from training import registration, train
 
 pytestmark = [
@@ -37,10 +38,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     shutil.copytree(app_zoo(tmp_path_factory), zoo_dir)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("IMAGINATION_ZOO", str(zoo_dir))
-        for name, regime in (("tiny-maze-base", "baseline"), ("tiny-maze-ae", "autoencoder")):
-            train.main(["--out", str(zoo_dir / name), *TINY_TRAIN, *MAZE_TRAIN, "--regime", regime, "--name", name])
-            registration.register(registration.record(zoo_dir / name, name, f"me/{name}", bundled=True))
-    srv = AppServer(zoo_dir, tmp_path_factory.mktemp("maze-app") / "app.log")
+        if not entries_of("maze"):
+            for name, regime in (("tiny-maze-base", "baseline"), ("tiny-maze-ae", "autoencoder")):
+                train.main(["--out", str(zoo_dir / name), *TINY_TRAIN, *MAZE_TRAIN, "--regime", regime, "--name", name])
+                registration.register(registration.record(zoo_dir / name, name, f"me/{name}", bundled=True))
+        mazes = entries_of("maze")
+        srv = AppServer(zoo_dir, tmp_path_factory.mktemp("maze-app") / "app.log")
+        srv.maze_showcase = showcase(mazes)  # what picking the maze opens on
+        srv.maze_baseline = next(e.name for e in mazes if e.regime == "baseline")
     yield srv
     srv.stop()
 
@@ -73,11 +78,11 @@ def _text_value(page, selector: str) -> str:
     return page.eval_on_selector(selector, "e => e.value")
 
 
-def _pick_maze(page) -> float:
+def _pick_maze(page, server: AppServer) -> float:
     """Pick the maze: its showcase runs on its first maze; the seconds until its panel is drawn."""
     t0 = time.monotonic()
     page.get_by_role("radio", name="Maze").check()
-    _contains(page, "run-status", "tiny-maze-ae on a 5x5-cell maze")
+    _contains(page, "run-status", f"{server.maze_showcase} on a 5x5-cell maze")
     page.wait_for_function(RENDERED, arg="#episode-panel img")
     return time.monotonic() - t0
 
@@ -85,12 +90,12 @@ def _pick_maze(page) -> float:
 def test_pick_the_maze_edit_it_run_it_longer_compare_and_intervene(browser, server: AppServer) -> None:
     page = _open(browser, server, DESKTOP)
     assert "gliders" in page.inner_text("#run-status")  # the page opens on Life, as it always has
-    painted = _pick_maze(page)
+    painted = _pick_maze(page, server)
     print(f"the first maze episode painted {painted:.2f} s after picking the maze")
     assert painted < 30  # ~1 s on this machine
     _contains(page, "run-status", "rounds")
     _contains(page, "start-heading", "Start maze")
-    _contains(page, "checkpoint-status", "Loaded tiny-maze-ae")
+    _contains(page, "checkpoint-status", f"Loaded {server.maze_showcase}")
     rle = _text_value(page, "#board-rle textarea")
     assert rle.startswith("x = 11, y = 11\n") and "rule" not in rle  # a 5-cell maze, no Life rule
     assert page.eval_on_selector("#size input[type=number]", "e => [e.min, e.max, e.value]") == ["2", "32", "5"]
@@ -125,7 +130,7 @@ def test_pick_the_maze_edit_it_run_it_longer_compare_and_intervene(browser, serv
     # compare the maze's regimes on this maze
     page.click("#compare")
     chosen = page.inner_text("#compare-checkpoints")
-    assert "tiny-maze-base" in chosen and "tiny-maze-ae" in chosen and "gol" not in chosen
+    assert server.maze_baseline in chosen and server.maze_showcase in chosen and "gol" not in chosen
     page.click("#compare-btn")
     page.wait_for_function(RENDERED, arg="#compare-panel img")
     _contains(page, "compare-status", "The same start maze")
@@ -152,7 +157,7 @@ def test_pick_the_maze_edit_it_run_it_longer_compare_and_intervene(browser, serv
 
 def test_a_maze_on_a_phone_scrolls_only_up_and_down_and_reads_well(browser, server: AppServer) -> None:
     page = _open(browser, server, PHONE)
-    _pick_maze(page)
+    _pick_maze(page, server)
     page.click("#compare")
     page.click("#compare-btn")
     page.wait_for_function(RENDERED, arg="#compare-panel img")

@@ -181,6 +181,9 @@ def test_base_model_names_the_registered_repo(runs: Path, tmp_path: Path, monkey
     assert provenance.derived_from(str(zoo_dir / "tiny-base"), "init")["zoo_name"] == "tiny-base"
     assert provenance.derived_from("tiny-base", "warm_start")["zoo_name"] == "tiny-base"
     assert provenance.derived_from("org/some-model", "init")["repo_id"] == "org/some-model"
+    shutil.copytree(runs / "base", zoo_dir / "not-indexed-yet")  # train --all installs a base, indexes at the end
+    assert provenance.derived_from(str(zoo_dir / "not-indexed-yet"), "init")["zoo_name"] == "not-indexed-yet"
+    assert provenance.derived_from(str(runs / "base"), "init")["zoo_name"] is None  # a folder elsewhere: no zoo name
     out = tmp_path / "long"
     train.main(["--out", str(out), *TINY_TRAIN, "--game-steps", "2", "--warm-start", "tiny-base", "--steps", "0"])
     data = ModelCard.load(out / "README.md").data.to_dict()

@@ -125,8 +125,15 @@ def test_the_docs_emergence_table_and_figure_are_the_generated_ones() -> None:
 def test_the_zoo_installs_snapshots_only_for_the_entries_its_plan_names(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """plan.toml's ``snapshots = true`` (the gol3 showcase entries) ships them; any other entry ships none."""
-    assert plan.SNAPSHOTS == ["gol3-baseline", "gol3-autoencoder", "gol3-adversarial"]
+    """plan.toml's ``snapshots = true`` (the gol3 showcase entries, the maze's baseline and autoencoder) ships
+    them; any other entry ships none."""
+    assert plan.SNAPSHOTS == [
+        "gol3-baseline",
+        "gol3-autoencoder",
+        "gol3-adversarial",
+        "maze5-baseline",
+        "maze5-autoencoder",
+    ]
     run(tmp_path / "run", "--snapshots", "4")
     monkeypatch.setenv("IMAGINATION_ZOO", str(tmp_path / "zoo"))
     (tmp_path / "zoo").mkdir()
