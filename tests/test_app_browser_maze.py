@@ -14,9 +14,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import test_app_browser
 from conftest import TINY_TRAIN
 from test_app import AppServer, app_zoo
-from test_app_browser import ARGS, CHROMIUM, DESKTOP, PHONE, RENDERED, axe_violations, shot
+from test_app_browser import CHROMIUM, DESKTOP, PHONE, RENDERED, axe_violations, shot
 
 from imagination.demo.server import entries_of, showcase
 from training import registration, train
@@ -28,6 +29,7 @@ pytestmark = [
     ),
 ]
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
+browser = test_app_browser.browser  # the same module-scoped Chromium fixture, found here by its name
 MAZE_TRAIN = ["--environment", "maze", "--recall", "--game-steps", "12", "--train-sizes", "2,3"]
 MAZE_TRAIN += ["--horizon-margin", "2", "--eval-size", "3", "--loss", "bce"]
 
@@ -48,15 +50,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
         srv.maze_baseline = next(e.name for e in mazes if e.regime == "baseline")
     yield srv
     srv.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    executable = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=executable, headless=True, args=ARGS)
-        yield b
-        b.close()
 
 
 def _open(browser, server: AppServer, viewport: dict[str, int]):
