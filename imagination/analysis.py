@@ -142,19 +142,29 @@ def faithfulness(model: ImaginationModel, episodes: torch.Tensor, flips: int = 3
     return {"score": sum(rates) / len(rates) if rates else None, "flips": flips, "patching": patch, "editing": edit}
 
 
+def _fixed_point(env: Environment, starts: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    settled = env.fixed_point(starts)
+    if settled is None:
+        raise ValueError(f"{env.title or env.name} has no fixed point to solve to")
+    return settled
+
+
 @torch.no_grad()
-def solve_curve(model: ImaginationModel, starts: torch.Tensor, iterations: int, batch: int = 250) -> dict[str, Any]:
+def solve_curve(
+    model: ImaginationModel,
+    starts: torch.Tensor,
+    iterations: int,
+    batch: int = 250,
+    settled: tuple[torch.Tensor, torch.Tensor] | None = None,
+) -> dict[str, Any]:
     """The share of ``starts`` whose decoding is exactly their fixed point, after every iteration 0..``iterations``.
 
     Only for an environment whose episodes settle (``Environment.fixed_point``): a maze is solved when
     every pixel of the decoded frame is its solution's. ``rounds`` is what the environment itself needs
-    (its steps to the fixed point), so a curve can be read against the algorithm's own pace.
+    (its steps to the fixed point), so a curve can be read against the algorithm's own pace. ``settled``:
+    that fixed point, where the caller has it already.
     """
-    env = model.config.env
-    settled = env.fixed_point(starts)
-    if settled is None:
-        raise ValueError(f"{env.title or env.name} has no fixed point to solve to")
-    target, rounds = settled
+    target, rounds = settled if settled is not None else _fixed_point(model.config.env, starts)
     solved = torch.zeros(iterations + 1)
     for i in range(0, len(starts), batch):
         part, goal = starts[i : i + batch], target[i : i + batch] > 0.5
@@ -230,9 +240,9 @@ def thinking_longer(
     n, rates, used, end, curves = {}, {}, {}, {}, {}
     for size, count in zip(sizes, counts, strict=True):
         starts = env.eval_episodes(count, 0, size, seed)[:, 0]
-        _, rounds = env.fixed_point(starts) or (None, torch.zeros(1))
-        needed = max(1, int(rounds.max()))
-        curve = solve_curve(model, starts, int(round(factor * needed)))
+        settled = _fixed_point(env, starts)
+        needed = max(1, int(settled[1].max()))
+        curve = solve_curve(model, starts, int(round(factor * needed)), settled=settled)
         key = str(size)
         n[key], rates[key], used[key], end[key] = count, curve["solve_rate"][needed], needed, curve["solve_rate"][-1]
         curves[key] = curve

@@ -292,9 +292,15 @@ def _until_fixed(mazes: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return solved, torch.from_numpy(rounds).reshape(mazes.shape[:-2]).to(mazes.device)
 
 
+def settle(mazes: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """``solve`` and ``rounds_to_solve`` from one filling run, for a caller that needs both."""
+    solved, rounds = _until_fixed(mazes)
+    return solved.to(_out_dtype(mazes)), rounds
+
+
 def solve(mazes: torch.Tensor) -> torch.Tensor:
     """The fixed point of dead-end filling, [..., H, W]: in a perfect maze, exactly the start-goal path."""
-    return _until_fixed(mazes)[0].to(_out_dtype(mazes))
+    return settle(mazes)[0]
 
 
 def rounds_to_solve(mazes: torch.Tensor) -> torch.Tensor:

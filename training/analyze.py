@@ -124,17 +124,18 @@ def docs_table(folders: list[Path]) -> str:
 def thinking_table(folders: list[Path]) -> str:
     """Per entry whose environment settles (a maze): the solve rate on each size's fixed set at the set's own
     rounds (what dead-end filling needs for its hardest maze) and at the end of the run (twice that)."""
-    rows = []
+    rows, sizes = [], []
     for f in folders:
         th = json.loads((f / "eval.json").read_text()).get("thinking")
         if not th:
             continue
         rate, end, its, n = th["solve_rate"], th["solve_rate_at_end"], th["iterations"], th["episodes"]
-        cells = " | ".join(f"{rate[s]:.3f} / {end[s]:.3f} ({its[s]}, {n[s]:,})" for s in rate)
-        rows.append((th["solve_rate"].keys(), f"| `{f.name}` | {cells} |"))
+        sizes = sizes or list(rate)  # the header's: the first entry's sizes
+        rows.append(
+            f"| `{f.name}` | " + " | ".join(f"{rate[s]:.3f} / {end[s]:.3f} ({its[s]}, {n[s]:,})" for s in rate) + " |"
+        )
     if not rows:
         return "No checkpoint of an environment that settles has been analysed."
-    sizes = list(rows[0][0])
     head = " | ".join(f"{s} cells" for s in sizes)
     return "\n".join(
         [
@@ -142,7 +143,7 @@ def thinking_table(folders: list[Path]) -> str:
             "",
             f"| checkpoint | {head} |",
             "|---|" + "---|" * len(sizes),
-            *(r for _, r in rows),
+            *rows,
         ]
     )
 

@@ -89,8 +89,8 @@ class MazeEnvironment(Environment):
         return self.rollout(mazes, steps)
 
     def fixed_point(self, start: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        rounds = maze.rounds_to_solve(start)
-        return maze.solve(start), -(-rounds // self.rounds_per_step)
+        solved, rounds = maze.settle(start)
+        return solved, -(-rounds // self.rounds_per_step)
 
     def start(self, source: str, *, size: int, seed: int, density: float, **extra: Any) -> tuple[np.ndarray, str]:
         if source != "random":
