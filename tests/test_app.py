@@ -10,6 +10,7 @@ tests/test_app_browser.py and tests/test_app_load.py reuse ``app_zoo`` and ``App
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -21,7 +22,7 @@ import sys
 import time
 import types
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +34,7 @@ from PIL import Image
 from imagination import ImaginationModel, analysis, figures, life, patterns
 from imagination.episode import intervene, run_episode
 from imagination.evaluate import EVAL_SEED, EvalSet, eval_episodes
+from training import registration, train
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY_TRAIN = [*SHARED_TINY_TRAIN, "--steps", "20", "--eval-episodes", "50"]
@@ -85,6 +87,23 @@ def app_zoo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def zoo_names(zoo_dir: Path) -> list[str]:
     return [m["name"] for m in json.loads((zoo_dir / "index.json").read_text())["models"]]
+
+
+@contextlib.contextmanager
+def zoo_copy(
+    tmp_path_factory: pytest.TempPathFactory, folder: str, has: Callable[[], list], tiny: dict[str, list[str]]
+) -> Iterator[Path]:
+    """A copy of the test zoo, IMAGINATION_ZOO pointing at it while the block runs: where ``has()`` finds
+    nothing in it (the tiny zoo), the ``tiny`` entries (name: training flags) are trained into it and registered."""
+    zoo_dir = tmp_path_factory.mktemp(folder) / "zoo"
+    shutil.copytree(app_zoo(tmp_path_factory), zoo_dir)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("IMAGINATION_ZOO", str(zoo_dir))
+        if not has():
+            for name, flags in tiny.items():
+                train.main(["--out", str(zoo_dir / name), *SHARED_TINY_TRAIN, *flags, "--name", name])
+                registration.register(registration.record(zoo_dir / name, name, f"me/{name}", bundled=True))
+        yield zoo_dir
 
 
 class AppServer:

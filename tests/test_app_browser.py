@@ -41,12 +41,11 @@ ARGS = [
 ]
 RENDERED = "(sel) => { const i = document.querySelector(sel); return !!i && i.complete && i.naturalWidth > 0; }"
 
-pytestmark = [
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists() and shutil.which("chromium") is None,
-        reason=f"{CHROMIUM} is not installed (apt-get install chromium, or `make browser`)",
-    ),
-]
+NEEDS_CHROMIUM = pytest.mark.skipif(
+    not Path(CHROMIUM).exists() and shutil.which("chromium") is None,
+    reason=f"{CHROMIUM} is not installed (apt-get install chromium, or `make browser`)",
+)
+pytestmark = [NEEDS_CHROMIUM]
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
 
 
@@ -121,7 +120,7 @@ def _pick_checkpoint(page, name: str) -> None:
     page.get_by_role("option", name=re.compile(rf"{re.escape(name)}\s+\(")).click()  # labels: "name  (regime, ..."
 
 
-def _status_contains(page, elem_id: str, text: str) -> None:
+def status_contains(page, elem_id: str, text: str) -> None:
     page.wait_for_function(
         "([id, t]) => { const e = document.getElementById(id); return !!e && e.innerText.includes(t); }",
         arg=[elem_id, text],
@@ -135,10 +134,10 @@ def test_pick_a_checkpoint_and_a_glider_run_and_see_every_step(page, zoo_dir: Pa
         for n in zoo_names(zoo_dir)
         if json.loads((zoo_dir / n / "config.json").read_text())["environment"]["name"] == "life"
     ]
-    _status_contains(page, "checkpoint-status", f"Loaded {first_checkpoint(zoo_dir)}")  # the default, with the page
+    status_contains(page, "checkpoint-status", f"Loaded {first_checkpoint(zoo_dir)}")  # the default, with the page
     pick = names[-1]  # the last of the page's environment (Life); the picker lists that environment's only
     _pick_checkpoint(page, pick)
-    _status_contains(page, "checkpoint-status", f"Loaded {pick}")
+    status_contains(page, "checkpoint-status", f"Loaded {pick}")
     trained = json.loads((zoo_dir / pick / "config.json").read_text())["model_steps"]
     page.wait_for_function(
         "(n) => document.querySelector('#steps input')?.value === String(n)", arg=trained
@@ -150,7 +149,7 @@ def test_pick_a_checkpoint_and_a_glider_run_and_see_every_step(page, zoo_dir: Pa
     page.click("#run-btn")
     for sel in ("#episode-panel img", "#score-matrix img", "#animation img"):
         page.wait_for_function(RENDERED, arg=sel)
-    _status_contains(page, "run-status", f"{pick} on glider")  # this run's, not the first episode's
+    status_contains(page, "run-status", f"{pick} on glider")  # this run's, not the first episode's
     assert "Last step: accuracy" in page.inner_text("#run-status")
     table = page.inner_text("#step-scores")
     assert "accuracy" in table and "MCC" in table
@@ -176,18 +175,18 @@ def test_pick_a_checkpoint_and_a_glider_run_and_see_every_step(page, zoo_dir: Pa
 def test_a_bad_repo_id_gets_a_message_and_the_app_keeps_working(page, zoo_dir: Path) -> None:
     page, blocked = page
     names = zoo_names(zoo_dir)
-    _status_contains(page, "checkpoint-status", f"Loaded {first_checkpoint(zoo_dir)}")
+    status_contains(page, "checkpoint-status", f"Loaded {first_checkpoint(zoo_dir)}")
     page.fill("#checkpoint input", "no-org/no-such-model")
     page.click("#load-btn")
     toast = page.locator('[data-testid="toast-body"]').filter(has_text="no-org/no-such-model")
     toast.first.wait_for()
     message = toast.first.inner_text()
     assert "runs offline" in message and "Traceback" not in message  # `make app` serves offline
-    _status_contains(page, "checkpoint-status", "Not loaded")  # no stale "Loaded <the previous one>"
+    status_contains(page, "checkpoint-status", "Not loaded")  # no stale "Loaded <the previous one>"
     _pick_checkpoint(page, names[0])
-    _status_contains(page, "checkpoint-status", f"Loaded {names[0]}")
+    status_contains(page, "checkpoint-status", f"Loaded {names[0]}")
     page.click("#run-btn")
-    _status_contains(page, "run-status", names[0])
+    status_contains(page, "run-status", names[0])
     page.wait_for_function(RENDERED, arg="#episode-panel img")
     assert blocked == [], f"the page asked for non-local resources: {blocked}"
 
@@ -215,7 +214,7 @@ def test_intervene_on_the_imagined_board_and_see_the_checkpoint_analysis(page, z
     page, blocked = page
     name = first_checkpoint(zoo_dir)
     cfg = json.loads((zoo_dir / name / "config.json").read_text())
-    _status_contains(page, "checkpoint-status", f"Loaded {name}")
+    status_contains(page, "checkpoint-status", f"Loaded {name}")
     page.click("#rule-box")  # the accordion that holds the rule
     page.wait_for_function(  # the rule field shows the checkpoint's own rule (a menu label, "Life B3/S23")
         "(r) => document.querySelector('#rule input')?.value.includes(r)", arg=cfg["environment"]["rule"]
@@ -236,7 +235,7 @@ def test_intervene_on_the_imagined_board_and_see_the_checkpoint_analysis(page, z
     page.wait_for_function("(b) => document.querySelector('#intervene-rle textarea')?.value !== b", arg=before)
     page.click("#intervene-btn")
     page.wait_for_function(RENDERED, arg="#intervene-panel img")
-    _status_contains(page, "intervene-status", "Compared with the original run")
+    status_contains(page, "intervene-status", "Compared with the original run")
     status = page.inner_text("#intervene-status")
     assert "1 cell flipped" in status and "final imagined board changed in" in status
     shot = tmp_path / "intervene.png"
@@ -248,10 +247,10 @@ def test_intervene_on_the_imagined_board_and_see_the_checkpoint_analysis(page, z
 
     # beyond the paper: the extrapolation curve and what eval.json holds (or says is not measured)
     page.click("#analysis")
-    _status_contains(page, "analysis-summary", "Extrapolation")
+    status_contains(page, "analysis-summary", "Extrapolation")
     if cfg["tied"]:
         page.wait_for_function(RENDERED, arg="#analysis-curve img")
-        _status_contains(page, "analysis-summary", "steps >= 99% accuracy")
+        status_contains(page, "analysis-summary", "steps >= 99% accuracy")
     assert "Faithfulness" in page.inner_text("#analysis-summary")
     page.screenshot(path=str(tmp_path / "page.png"), full_page=True)
     assert blocked == [], f"the page asked for non-local resources: {blocked}"
@@ -277,7 +276,7 @@ def test_the_first_episode_is_on_screen_without_a_click(browser, server: AppServ
     print(f"navigation to the first episode painted: {painted:.2f} s (load average {os.getloadavg()[0]:.1f})")
     assert painted < 15  # the bar is 2 s on idle cores; this machine is shared (benchmarks/app_latency.py)
     name = first_checkpoint(zoo_dir)
-    _status_contains(page, "run-status", name)
+    status_contains(page, "run-status", name)
     assert "gliders" in page.inner_text("#run-status")
     page.wait_for_selector('#download-json a[href*=".json"]')  # its files, offered at once
     # board input, Run and the result in one 1366x768 viewport
@@ -329,7 +328,7 @@ def test_pasted_rle_switches_the_source_and_runs(page) -> None:
     page.fill("#board-text textarea", "x = 5, y = 4\nb3o$o2bo$3bo$2bo!")  # pasted (an input event), no click
     page.wait_for_function("() => document.querySelector('#board-source input:checked')?.value === 'text'")
     page.click("#run-btn")
-    _status_contains(page, "run-status", "pasted")
+    status_contains(page, "run-status", "pasted")
     shot(page, "pasted-rle")
     assert blocked == []
 
@@ -338,17 +337,17 @@ def test_a_typed_checkpoint_loads_on_enter_and_on_blur(page, zoo_dir: Path) -> N
     page, blocked = page
     names = zoo_names(zoo_dir)
     first = first_checkpoint(zoo_dir)
-    _status_contains(page, "checkpoint-status", f"Loaded {first}")
+    status_contains(page, "checkpoint-status", f"Loaded {first}")
     others = [n for n in names if n != first and json.loads((zoo_dir / n / "config.json").read_text())["tied"]]
     by_enter, by_blur = others[0], others[-1]
     page.fill("#checkpoint input", by_enter)
     page.press("#checkpoint input", "Enter")
-    _status_contains(page, "checkpoint-status", f"Loaded {by_enter}")
+    status_contains(page, "checkpoint-status", f"Loaded {by_enter}")
     steps = json.loads((zoo_dir / by_enter / "config.json").read_text())["model_steps"]
     page.wait_for_function("(n) => document.querySelector('#steps input')?.value === String(n)", arg=steps)
     page.fill("#checkpoint input", by_blur)
     page.click("#intro")  # focus leaves the field
-    _status_contains(page, "checkpoint-status", f"Loaded {by_blur}")
+    status_contains(page, "checkpoint-status", f"Loaded {by_blur}")
     steps = json.loads((zoo_dir / by_blur / "config.json").read_text())["model_steps"]
     page.wait_for_function("(n) => document.querySelector('#steps input')?.value === String(n)", arg=steps)
     assert blocked == []
@@ -361,7 +360,7 @@ def test_errors_clear_stale_results_and_downloads(page) -> None:
     page.press("#board-text textarea", "Tab")
     page.locator('[data-testid="toast-body"]').filter(has_text="line 1, column 9").first.wait_for()
     page.click("#run-btn")
-    _status_contains(page, "run-status", "Run failed")
+    status_contains(page, "run-status", "Run failed")
     assert "line 1, column 9" in page.inner_text("#run-status")
     page.wait_for_function("() => !document.querySelector('#download-json a[href*=\".json\"]')")
     assert blocked == []
@@ -377,7 +376,7 @@ def test_downloads_belong_to_the_episode_shown(page, server: AppServer) -> None:
     page.click("#run-btn")
     page.fill("#seed input", "5")
     page.press("#seed input", "Tab")
-    _status_contains(page, "run-status", "30 model steps")
+    status_contains(page, "run-status", "30 model steps")
     page.wait_for_function("() => document.querySelector('#download-json a')")
     shown = page.inner_text("#run-status")
     assert "seed 0" in shown  # the run that was clicked
@@ -399,7 +398,7 @@ def test_compare_regimes_on_one_board(page, zoo_dir: Path) -> None:
     default = regimes_of(first_checkpoint(zoo_dir), entries(zoo_dir))
     page.click("#compare-btn")
     page.wait_for_function(RENDERED, arg="#compare-panel img")
-    _status_contains(page, "compare-status", default[0])
+    status_contains(page, "compare-status", default[0])
     table = page.inner_text("#compare-scores")
     assert all(n in table for n in default) and "MCC step" in table
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -432,7 +431,7 @@ def test_accessibility_scan_finds_nothing(page, viewport, zoo_dir: Path) -> None
     page.click("#compare-btn")
     page.wait_for_function(RENDERED, arg="#compare-panel img")
     page.wait_for_function(RENDERED, arg="#intervene-board img")
-    _status_contains(page, "analysis-summary", "Extrapolation")
+    status_contains(page, "analysis-summary", "Extrapolation")
     # every picture says what it shows, and the clickable boards are named controls
     alts = page.eval_on_selector_all(
         "#episode-panel img, #score-matrix img, #animation img, #board-preview img, #compare-panel img",
@@ -452,7 +451,7 @@ def test_a_fifty_step_episode_is_readable(page) -> None:
     page.wait_for_function(RENDERED, arg="#episode-panel img")
     page.fill("#steps input", "50")
     page.click("#run-btn")
-    _status_contains(page, "run-status", "50 model steps")
+    status_contains(page, "run-status", "50 model steps")
     page.wait_for_function(
         "() => { const i = document.querySelector('#episode-panel img'); return i && i.naturalHeight > 1500; }"
     )

@@ -8,27 +8,17 @@ maze entries trained into it. Skipped, like tests/test_app_browser.py, where Chr
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import test_app_browser
-from conftest import TINY_TRAIN
-from test_app import AppServer, app_zoo
-from test_app_browser import CHROMIUM, DESKTOP, PHONE, RENDERED, axe_violations, shot
+from test_app import AppServer, zoo_copy
+from test_app_browser import DESKTOP, NEEDS_CHROMIUM, PHONE, RENDERED, axe_violations, shot, status_contains
 
 from imagination.demo.server import entries_of, showcase
-from training import registration, train
 
-pytestmark = [
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists() and shutil.which("chromium") is None,
-        reason=f"{CHROMIUM} is not installed (apt-get install chromium, or `make browser`)",
-    ),
-]
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
+pytestmark = [NEEDS_CHROMIUM]
 browser = test_app_browser.browser  # the same module-scoped Chromium fixture, found here by its name
 MAZE_TRAIN = ["--environment", "maze", "--recall", "--game-steps", "12", "--train-sizes", "2,3"]
 MAZE_TRAIN += ["--horizon-margin", "2", "--eval-size", "3", "--loss", "bce"]
@@ -36,14 +26,11 @@ MAZE_TRAIN += ["--horizon-margin", "2", "--eval-size", "3", "--loss", "bce"]
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
-    zoo_dir = tmp_path_factory.mktemp("mazes") / "zoo"
-    shutil.copytree(app_zoo(tmp_path_factory), zoo_dir)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("IMAGINATION_ZOO", str(zoo_dir))
-        if not entries_of("maze"):
-            for name, regime in (("tiny-maze-base", "baseline"), ("tiny-maze-ae", "autoencoder")):
-                train.main(["--out", str(zoo_dir / name), *TINY_TRAIN, *MAZE_TRAIN, "--regime", regime, "--name", name])
-                registration.register(registration.record(zoo_dir / name, name, f"me/{name}", bundled=True))
+    tiny = {
+        "tiny-maze-base": [*MAZE_TRAIN, "--regime", "baseline"],
+        "tiny-maze-ae": [*MAZE_TRAIN, "--regime", "autoencoder"],
+    }
+    with zoo_copy(tmp_path_factory, "mazes", lambda: entries_of("maze"), tiny) as zoo_dir:
         mazes = entries_of("maze")
         srv = AppServer(zoo_dir, tmp_path_factory.mktemp("maze-app") / "app.log")
         srv.maze_showcase = showcase(mazes)  # what picking the maze opens on
@@ -60,13 +47,6 @@ def _open(browser, server: AppServer, viewport: dict[str, int]):
     return page
 
 
-def _contains(page, elem_id: str, text: str) -> None:
-    page.wait_for_function(
-        "([id, t]) => { const e = document.getElementById(id); return !!e && e.innerText.includes(t); }",
-        arg=[elem_id, text],
-    )
-
-
 def _text_value(page, selector: str) -> str:
     return page.eval_on_selector(selector, "e => e.value")
 
@@ -75,7 +55,7 @@ def _pick_maze(page, server: AppServer) -> float:
     """Pick the maze: its showcase runs on its first maze; the seconds until its panel is drawn."""
     t0 = time.monotonic()
     page.get_by_role("radio", name="Maze").check()
-    _contains(page, "run-status", f"{server.maze_showcase} on a 5x5-cell maze")
+    status_contains(page, "run-status", f"{server.maze_showcase} on a 5x5-cell maze")
     page.wait_for_function(RENDERED, arg="#episode-panel img")
     return time.monotonic() - t0
 
@@ -86,9 +66,9 @@ def test_pick_the_maze_edit_it_run_it_longer_compare_and_intervene(browser, serv
     painted = _pick_maze(page, server)
     print(f"the first maze episode painted {painted:.2f} s after picking the maze")
     assert painted < 30  # ~1 s on this machine
-    _contains(page, "run-status", "rounds")
-    _contains(page, "start-heading", "Start maze")
-    _contains(page, "checkpoint-status", f"Loaded {server.maze_showcase}")
+    status_contains(page, "run-status", "rounds")
+    status_contains(page, "start-heading", "Start maze")
+    status_contains(page, "checkpoint-status", f"Loaded {server.maze_showcase}")
     rle = _text_value(page, "#board-rle textarea")
     assert rle.startswith("x = 11, y = 11\n") and "rule" not in rle  # a 5-cell maze, no Life rule
     assert page.eval_on_selector("#size input[type=number]", "e => [e.min, e.max, e.value]") == ["2", "32", "5"]
@@ -108,8 +88,8 @@ def test_pick_the_maze_edit_it_run_it_longer_compare_and_intervene(browser, serv
     # more iterations: the run, its solve state and a table row per step
     page.fill("#steps input", "60")
     page.click("#run-btn")
-    _contains(page, "run-status", "60 model steps")
-    _contains(page, "run-status", "The true maze settles after")
+    status_contains(page, "run-status", "60 model steps")
+    status_contains(page, "run-status", "The true maze settles after")
     page.wait_for_function(
         "() => document.querySelector('#step-scores [role=grid]')?.getAttribute('aria-rowcount') === '62'"
     )
@@ -126,24 +106,24 @@ def test_pick_the_maze_edit_it_run_it_longer_compare_and_intervene(browser, serv
     assert server.maze_baseline in chosen and server.maze_showcase in chosen and "gol" not in chosen
     page.click("#compare-btn")
     page.wait_for_function(RENDERED, arg="#compare-panel img")
-    _contains(page, "compare-status", "The same start maze")
+    status_contains(page, "compare-status", "The same start maze")
 
     # edit what it imagines at a step, and run on from the edit
     page.fill("#steps input", "")
     page.click("#intervene")
     page.wait_for_function(RENDERED, arg="#intervene-board img")
-    _contains(page, "intervene-about", "Click pixels to flip them")
+    status_contains(page, "intervene-about", "Click pixels to flip them")
     before = _text_value(page, "#intervene-rle textarea")
     page.locator("#intervene-board img").click(position={"x": 3 * 21 + 10, "y": 5 * 21 + 10})
     page.wait_for_function("(b) => document.querySelector('#intervene-rle textarea')?.value !== b", arg=before)
     page.click("#intervene-btn")
-    _contains(page, "intervene-status", "the true frames are the rounds that follow from the edited maze")
+    status_contains(page, "intervene-status", "the true frames are the rounds that follow from the edited maze")
     page.wait_for_function(RENDERED, arg="#intervene-panel img")
 
     # and back to Life: its showcase on its gliders
     page.get_by_role("radio", name="Game of Life").check()
-    _contains(page, "run-status", "gliders")
-    _contains(page, "start-heading", "Start board")
+    status_contains(page, "run-status", "gliders")
+    status_contains(page, "start-heading", "Start board")
     assert "rule = B3/S23" in _text_value(page, "#board-rle textarea")
     page.context.close()
 
