@@ -89,7 +89,7 @@ def _zoo_entry(folder: Path, name: str) -> registry.ZooEntry | None:
 
 
 def _unit(cfg: Any) -> str:
-    return "boards" if cfg.env.name == "life" else f"{cfg.env.name}s"
+    return f"{cfg.env.frame_word}s"
 
 
 def write_card(folder: str | Path, name: str | None = None, repo_id: str | None = None) -> ModelCard:

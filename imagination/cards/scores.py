@@ -69,10 +69,9 @@ def eval_results(cfg: ModelConfig, scores: dict[str, Any]) -> list[EvalResult]:
     es, env = scores["eval_set"], cfg.env
     if env.name == "life":  # the words every Life card has carried since the first release
         task_name = f"Game of Life ({env.variant()}), {cfg.game_steps} steps"
-        dataset_type = "game-of-life"
     else:
         task_name = f"{env.title} ({env.variant() or env.name}), {cfg.game_steps} {env.step_word}s"
-        dataset_type = env.name
+    dataset_type = env.hub_tag or env.name
     common = dict(
         task_type="imagination",
         task_name=task_name + (f", {cfg.task} task" if cfg.task != "board" else ""),

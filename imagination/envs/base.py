@@ -34,6 +34,7 @@ class Environment(ABC):
     title: ClassVar[str] = ""  # the environment in a few words, for menus and cards
     step_word: ClassVar[str] = "game step"  # what one environment step is called ("round" for a maze)
     frame_word: ClassVar[str] = "frame"  # what one frame is called ("board" in Life)
+    hub_tag: ClassVar[str] = ""  # its cards' Hub tag and dataset type ("game-of-life"); its name if empty
     alive_word: ClassVar[str] = "alive"  # what a 1 in a frame means
     dead_word: ClassVar[str] = "dead"
     sampler: ClassVar[str] = "seeded"  # the eval set's sampler, recorded in eval.json

@@ -45,6 +45,7 @@ class LifeEnvironment(Environment):
     title: ClassVar[str] = "Game of Life"
     step_word: ClassVar[str] = "game step"
     frame_word: ClassVar[str] = "board"
+    hub_tag: ClassVar[str] = "game-of-life"
     sampler: ClassVar[str] = "reference"
     eval_size: ClassVar[int] = 20
     off_distribution: ClassVar[dict[str, str]] = {
