@@ -7,6 +7,7 @@ import time), hence at the top of conftest rather than in a fixture.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import tempfile
 from pathlib import Path
@@ -87,3 +88,12 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubStub]:
     """A local Hugging Face Hub stand-in at HF_ENDPOINT (see hub_stub.py)."""
     with HubStub(tmp_path_factory.mktemp("hub"), HUB_PORT) as stub:
         yield stub
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Remove the session's caches when every test passed; a failed run leaves them (the served files, the
+    Gradio uploads) to look at, at the path printed here."""
+    if exitstatus == 0:
+        shutil.rmtree(_TMP, ignore_errors=True)
+    else:
+        print(f"\nthe failed run's caches are kept in {_TMP}")

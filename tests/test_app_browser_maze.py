@@ -60,6 +60,29 @@ def _pick_maze(page, server: AppServer) -> float:
     return time.monotonic() - t0
 
 
+def _click_maze_pixel(page, x: int, y: int, width: int = 11 * 21) -> None:
+    """Click pixel (x, y) of the start maze once its picture is loaded and drawn at its natural size.
+
+    The picture is replaced after each pick and each edit; a click before the new one has loaded lands on what
+    is beside the old (or not yet sized) one.
+    """
+    state = (
+        "(sel) => { const i = document.querySelector(sel); if (!i) return null; const r = i.getBoundingClientRect();"
+        " return {complete: i.complete, natural: [i.naturalWidth, i.naturalHeight], box: [r.width, r.height]}; }"
+    )
+    try:
+        page.wait_for_function(
+            f"([sel, w]) => {{ const s = ({state})(sel); return !!s && s.complete && s.natural[0] === w"
+            " && Math.round(s.box[0]) === w; }",
+            arg=["#board-preview img", width],
+            timeout=30_000,
+        )
+    except test_app_browser.sync_api.TimeoutError:
+        found = page.evaluate(state, "#board-preview img")
+        pytest.fail(f"the start maze's picture never showed {width} px wide: {found}")
+    page.locator("#board-preview img").click(position={"x": x, "y": y})
+
+
 def test_pick_the_maze_edit_it_run_it_longer_compare_and_intervene(browser, server: AppServer) -> None:
     page = _open(browser, server, DESKTOP)
     assert "gliders" in page.inner_text("#run-status")  # the page opens on Life, as it always has
@@ -76,11 +99,11 @@ def test_pick_the_maze_edit_it_run_it_longer_compare_and_intervene(browser, serv
     shot(page, "maze-1366x768")
 
     # a click on a pixel of the maze toggles its wall; a click on the start is refused with a message
-    page.locator("#board-preview img").click(position={"x": 4 * 21 + 10, "y": 2 * 21 + 10})
+    _click_maze_pixel(page, 4 * 21 + 10, 2 * 21 + 10)
     page.wait_for_function("(r) => document.querySelector('#board-rle textarea')?.value !== r", arg=rle)
     assert page.eval_on_selector("#board-source input:checked", "e => e.value") == "text"
     edited = _text_value(page, "#board-rle textarea")
-    page.locator("#board-preview img").click(position={"x": 21 + 10, "y": 21 + 10})
+    _click_maze_pixel(page, 21 + 10, 21 + 10)
     page.locator('[data-testid="toast-body"]').filter(has_text="must stay open").first.wait_for()
     assert _text_value(page, "#board-rle textarea") == edited
     assert page.locator("#board-preview img").count() == 1 and "Error" not in page.inner_text("#board-preview")
