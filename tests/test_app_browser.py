@@ -166,6 +166,7 @@ def test_pick_a_checkpoint_and_a_glider_run_and_see_every_step(page, zoo_dir: Pa
     assert shot.stat().st_size > 10_000
 
     # a click on the start board flips a cell: the board becomes RLE text
+    page.wait_for_function(RENDERED, arg="#board-preview img")
     page.locator("#board-preview img").click()
     page.wait_for_function("() => document.querySelector('#board-text textarea')?.value.includes('x = 20')")
     assert page.eval_on_selector("#board-source input:checked", "e => e.value") == "text"
