@@ -30,12 +30,23 @@ def mcc(true: torch.Tensor | np.ndarray, decoded: torch.Tensor | np.ndarray) -> 
     p = _as_bool(decoded).reshape(-1)
     if t.shape != p.shape:
         raise ValueError(f"shapes differ: {tuple(t.shape)} vs {tuple(p.shape)}")
-    if torch.equal(t, p):
+    return mcc_from_counts(*confusion(t, p))
+
+
+def confusion(true: torch.Tensor, decoded: torch.Tensor) -> tuple[int, int, int, int]:
+    """(tp, tn, fp, fn) of boolean arrays: counts add up over batches where scores of the parts would not."""
+    return (
+        int((true & decoded).sum()),
+        int((~true & ~decoded).sum()),
+        int((~true & decoded).sum()),
+        int((true & ~decoded).sum()),
+    )
+
+
+def mcc_from_counts(tp: float, tn: float, fp: float, fn: float) -> float:
+    """``mcc`` from the confusion counts: 1.0 when nothing is wrong, 0.0 where it is undefined, clipped at 0."""
+    if fp == 0 and fn == 0:
         return 1.0
-    tp = float((t & p).sum())
-    tn = float((~t & ~p).sum())
-    fp = float((~t & p).sum())
-    fn = float((t & ~p).sum())
     denom = ((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn)) ** 0.5
     if denom == 0.0:
         return 0.0

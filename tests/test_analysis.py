@@ -46,6 +46,18 @@ def test_a_horizon_past_4t_is_measured_where_it_ends(episodes: torch.Tensor) -> 
     assert ex["steps_above_99"] == 30 and len(ex["steps"]) == 49  # 12 -> 24 -> 48 model steps, then it ends
 
 
+def test_a_long_run_keeps_one_state_a_board_and_scores_all_boards_at_once(episodes: torch.Tensor) -> None:
+    class DriftsLate(Oracle):
+        def core_step(self, h: torch.Tensor, t: int, recall: torch.Tensor | None = None) -> torch.Tensor:
+            return 1 - h if t >= 300 else super().core_step(h, t)  # exact for 300 steps, then every cell wrong
+
+    run = analysis.running_accuracy(DriftsLate(), episodes[:50, 0], 400, batch=50)
+    assert run["steps_above_99"] == 300 and run["accuracy"][:301] == [1.0] * 301 and run["mcc"][300] == 1.0
+    assert run["accuracy"][301] == 0.0 and run["mcc"][301] == 0.0
+    # the same counts in batches of 7 (the last one short): the scores do not depend on the batching
+    assert analysis.running_accuracy(DriftsLate(), episodes[:50, 0], 400, batch=7) == run
+
+
 def test_oracle_is_faithful(episodes: torch.Tensor) -> None:
     fa = analysis.faithfulness(Oracle(), episodes)
     assert [p["delta"] for p in fa["patching"]] == [0.0, 0.0]

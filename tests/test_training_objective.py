@@ -7,7 +7,7 @@ import torch
 
 from imagination import ImaginationModel
 from training import config, data, trainer
-from training.objective import Objective
+from training.objective import Objective, latent_loss
 
 
 def test_summary_head_stays_fp32_under_bf16_autocast() -> None:
@@ -67,6 +67,26 @@ def test_latent_loss_pulls_h_T_towards_the_encoding_of_board_T() -> None:
     assert config.regime_name(tc) == "autoencoder+latent-relative"
     with pytest.raises(ValueError, match="board task only"):
         config.TrainConfig(task="count", latent_weight=1.0)
+
+
+def test_only_the_scale_free_latent_loss_leaves_a_common_scale_alone() -> None:
+    """The mechanism of the 8,000-step collapse: with the divisor a constant, shrinking both sides lowers the loss."""
+    gen = torch.Generator().manual_seed(0)
+    last, target = torch.randn(4, 8, 6, 6, generator=gen), torch.randn(4, 8, 6, 6, generator=gen)
+    slopes = {}
+    for scale_free in (False, True):
+        tc = config.TrainConfig(latent_weight=0.3, latent_relative=True, latent_detach=False)
+        tc.latent_scale_free = scale_free
+        a = torch.tensor(1.0, requires_grad=True)
+        loss = latent_loss(a * last, a * target, tc)
+        assert torch.allclose(loss, latent_loss(last, target, tc))  # the value is scale-free either way
+        (slopes[scale_free],) = torch.autograd.grad(loss, a)
+    assert slopes[False] > 0.5 * latent_loss(last, target, tc)  # d/da = 2 x loss: a step down in a pays
+    assert abs(float(slopes[True])) < 1e-5
+    tc = config.TrainConfig(latent_weight=0.3, latent_relative=True, latent_scale_free=True, latent_detach=False)
+    assert config.regime_name(tc) == "autoencoder+latent-joint-scale-free"
+    with pytest.raises(ValueError, match="add --latent-relative"):
+        config.TrainConfig(latent_weight=0.3, latent_scale_free=True)
 
 
 def test_hidden_noise_perturbs_the_core_inputs_not_h0() -> None:

@@ -48,7 +48,10 @@ class TrainConfig:
     # W x MSE(h_T, encode(board T)): the core keeps running past T (docs/analysis.md)
     latent_weight: float = 0.0
     latent_detach: bool = True  # the target encode(board T) is a constant; --no-latent-detach trains both sides
-    latent_relative: bool = False  # that MSE over the target's mean square: shrinking the encoder cannot lower it
+    latent_relative: bool = False  # that MSE over the target's mean square, a constant: its value is scale-free
+    # ... and the mean square in the graph too, so its gradient is scale-free as well: with the divisor a constant,
+    # scaling h_T and encode(board T) down together always lowers the loss (the collapse, docs/analysis.md)
+    latent_scale_free: bool = False
     hidden_noise: float = 0.0  # noise (this x the state's RMS) on each core step's input: pulls drift back
     # W x MSE(h_t, encode(decode(h_t) > 0.5)) / its mean square at every step t >= 1, the target held constant:
     # each state stays the encoding of a clean frame (its own decoding, never a true frame)
@@ -123,6 +126,8 @@ class TrainConfig:
             self.train_size = max(8, 2 * self.game_steps + 2)
         if self.model_steps > self.game_steps:
             raise ValueError("--model-steps may not exceed --game-steps")
+        if self.latent_scale_free and not self.latent_relative:
+            raise ValueError("--latent-scale-free divides by the target's mean square: add --latent-relative")
         if self.latent_weight > 0 and self.task != "board":
             raise ValueError("--latent-weight uses board T, which a summary task never trains on: board task only")
         if self.warm_start and self.init:
@@ -184,7 +189,8 @@ def regime_name(tc: TrainConfig) -> str:
     if tc.consistency_weight > 0:
         parts.append("consistency")
     if tc.latent_weight > 0:
-        parts.append("latent" + ("" if tc.latent_detach else "-joint") + ("-relative" if tc.latent_relative else ""))
+        relative = ("-scale-free" if tc.latent_scale_free else "-relative") if tc.latent_relative else ""
+        parts.append("latent" + ("" if tc.latent_detach else "-joint") + relative)
     if tc.hidden_noise > 0:
         parts.append("noise")
     return "+".join(parts)

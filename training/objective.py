@@ -27,6 +27,21 @@ def board_loss(model: ImaginationModel, raw: torch.Tensor, target: torch.Tensor)
     return F.mse_loss(raw, target)
 
 
+def latent_loss(last: torch.Tensor, target: torch.Tensor, tc: TrainConfig) -> torch.Tensor:
+    """MSE(h_T, encode(board T)), relative to the target's mean square with ``latent_relative``.
+
+    With that divisor a constant, the value ignores a common scale of both sides but the gradient does not:
+    scaling both down by a lowers the numerator as a**2, so every step shrinks the states a little (Adam keeps
+    the steps' size as the loss vanishes) until they collapse. ``latent_scale_free`` keeps the divisor in the
+    graph, and the gradient along a common scale is zero.
+    """
+    latent = F.mse_loss(last, target)
+    if tc.latent_relative:
+        mean_square = target.pow(2).mean().clamp_min(1e-8)
+        latent = latent / (mean_square if tc.latent_scale_free else mean_square.detach())
+    return latent
+
+
 class Discriminator(nn.Module):
     """Tells real boards from decodings: 3 strided convs (4/8/16 channels), dropout 0.3, a linear head."""
 
@@ -91,11 +106,10 @@ class Objective(nn.Module):
             target = model.encode(ep[:, -1])
             if tc.latent_detach:
                 target = target.detach()
-            latent = F.mse_loss(hidden[:, -1], target)
-            if tc.latent_relative:
-                latent = latent / target.detach().pow(2).mean().clamp_min(1e-8)
+            latent = latent_loss(hidden[:, -1], target, tc)
             loss = loss + tc.latent_weight * latent
             stats["latent"] = latent.detach()
+            stats["scale"] = hidden[:, -1].detach().pow(2).mean()  # the state's mean square: watch it for a collapse
         return loss, stats
 
     def _snap(self, states: torch.Tensor) -> torch.Tensor:
