@@ -36,12 +36,17 @@ def _objective_loss(tc: config.TrainConfig, model: ImaginationModel, ep: torch.T
     return loss.detach(), stats
 
 
-def test_latent_loss_pulls_h_T_towards_the_encoding_of_board_T() -> None:
+def _plain_run() -> tuple[config.TrainConfig, ImaginationModel, torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
+    """A tiny 3-step autoencoder, a batch, and its loss and gradients without any extra term."""
     base = config.TrainConfig(channels=4, core_hidden=8, batch_size=8, train_size=8, game_steps=3)
     model, _ = trainer.build(base)
     ep, _ = data.sample_batch(base, model.config, 0, 0)
     plain, _ = _objective_loss(base, model, ep)
-    plain_grads = {n: p.grad.clone() for n, p in model.named_parameters()}
+    return base, model, ep, plain, {n: p.grad.clone() for n, p in model.named_parameters()}
+
+
+def test_latent_loss_pulls_h_T_towards_the_encoding_of_board_T() -> None:
+    base, model, ep, plain, plain_grads = _plain_run()
     with torch.no_grad():
         expected = torch.nn.functional.mse_loss(model(ep[:, 0])[:, 3], model.encode(ep[:, -1]))
     assert expected > 0
@@ -87,6 +92,32 @@ def test_only_the_scale_free_latent_loss_leaves_a_common_scale_alone() -> None:
     assert config.regime_name(tc) == "autoencoder+latent-joint-scale-free"
     with pytest.raises(ValueError, match="add --latent-relative"):
         config.TrainConfig(latent_weight=0.3, latent_scale_free=True)
+
+
+def test_two_roads_past_T_agree_from_boards_0_and_T_only() -> None:
+    base, model, ep, plain, plain_grads = _plain_run()
+    tc = config.TrainConfig(**{**base.__dict__, "agree_weight": 0.5, "agree_steps": 2})
+    seen = set()
+    for seed in range(8):
+        torch.manual_seed(seed)
+        loss, stats = _objective_loss(tc, model, ep)
+        torch.manual_seed(seed)
+        k = int(torch.randint(1, 3, (1,)))  # the draw the objective makes
+        seen.add(k)
+        with torch.no_grad():
+            from_start = model(ep[:, 0], 3 + k)[:, -1]
+            from_t = model(ep[:, -1], k)[:, -1]
+            expected = torch.nn.functional.mse_loss(from_start, from_t) / from_t.pow(2).mean()
+        assert torch.allclose(stats["agree"], expected, rtol=1e-4)
+        assert torch.allclose(loss - plain, 0.5 * expected, rtol=1e-4)
+    assert seen == {1, 2}
+    grads = {n: p.grad for n, p in model.named_parameters()}
+    assert not torch.allclose(grads["core.0.0.weight"], plain_grads["core.0.0.weight"])
+    assert not torch.allclose(grads["encoder.0.weight"], plain_grads["encoder.0.weight"])
+    assert torch.allclose(grads["decoder.0.weight"], plain_grads["decoder.0.weight"])  # no frame past T is read
+    assert config.regime_name(tc) == "autoencoder+agree"
+    with pytest.raises(ValueError, match="tied core"):
+        config.TrainConfig(agree_weight=1.0, untied=True)
 
 
 def test_hidden_noise_perturbs_the_core_inputs_not_h0() -> None:

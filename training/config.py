@@ -52,6 +52,10 @@ class TrainConfig:
     # ... and the mean square in the graph too, so its gradient is scale-free as well: with the divisor a constant,
     # scaling h_T and encode(board T) down together always lowers the loss (the collapse, docs/analysis.md)
     latent_scale_free: bool = False
+    # W x relative MSE between two roads to step T + k, k ~ U[1, agree_steps (0: T)]: k more core steps from h_T
+    # (board 0's run) and k core steps from encode(board T). Only boards 0 and T are read, as by the latent term
+    agree_weight: float = 0.0
+    agree_steps: int = 0
     hidden_noise: float = 0.0  # noise (this x the state's RMS) on each core step's input: pulls drift back
     # W x MSE(h_t, encode(decode(h_t) > 0.5)) / its mean square at every step t >= 1, the target held constant:
     # each state stays the encoding of a clean frame (its own decoding, never a true frame)
@@ -128,6 +132,8 @@ class TrainConfig:
             raise ValueError("--model-steps may not exceed --game-steps")
         if self.latent_scale_free and not self.latent_relative:
             raise ValueError("--latent-scale-free divides by the target's mean square: add --latent-relative")
+        if self.agree_weight > 0 and (self.task != "board" or self.untied or self.recall):
+            raise ValueError("--agree-weight runs the core past T from two starts: a tied core, no recall, board task")
         if self.latent_weight > 0 and self.task != "board":
             raise ValueError("--latent-weight uses board T, which a summary task never trains on: board task only")
         if self.warm_start and self.init:
@@ -191,6 +197,8 @@ def regime_name(tc: TrainConfig) -> str:
     if tc.latent_weight > 0:
         relative = ("-scale-free" if tc.latent_scale_free else "-relative") if tc.latent_relative else ""
         parts.append("latent" + ("" if tc.latent_detach else "-joint") + relative)
+    if tc.agree_weight > 0:
+        parts.append("agree")
     if tc.hidden_noise > 0:
         parts.append("noise")
     return "+".join(parts)

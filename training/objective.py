@@ -35,11 +35,15 @@ def latent_loss(last: torch.Tensor, target: torch.Tensor, tc: TrainConfig) -> to
     the steps' size as the loss vanishes) until they collapse. ``latent_scale_free`` keeps the divisor in the
     graph, and the gradient along a common scale is zero.
     """
-    latent = F.mse_loss(last, target)
-    if tc.latent_relative:
-        mean_square = target.pow(2).mean().clamp_min(1e-8)
-        latent = latent / (mean_square if tc.latent_scale_free else mean_square.detach())
-    return latent
+    if not tc.latent_relative:
+        return F.mse_loss(last, target)
+    return relative_mse(last, target, scale_free=tc.latent_scale_free)
+
+
+def relative_mse(a: torch.Tensor, b: torch.Tensor, scale_free: bool = True) -> torch.Tensor:
+    """MSE(a, b) over b's mean square; ``scale_free=False`` holds the divisor constant (see ``latent_loss``)."""
+    mean_square = b.pow(2).mean().clamp_min(1e-8)
+    return F.mse_loss(a, b) / (mean_square if scale_free else mean_square.detach())
 
 
 class Discriminator(nn.Module):
@@ -102,6 +106,9 @@ class Objective(nn.Module):
             again = model.encode(model.decode(flat))
             cos = F.cosine_similarity(flat.flatten(1), again.flatten(1), dim=1)
             loss = loss + tc.consistency_weight * (1 - cos).mean()
+        if tc.agree_weight > 0:
+            agree = self._agree(hidden[:, -1], ep[:, -1], steps)
+            loss, stats["agree"] = loss + tc.agree_weight * agree, agree.detach()
         if tc.latent_weight > 0:
             target = model.encode(ep[:, -1])
             if tc.latent_detach:
@@ -118,6 +125,14 @@ class Objective(nn.Module):
         with torch.no_grad():
             target = model.encode((model.decode(states) > 0.5).float())
         return (states - target).pow(2).mean() / target.pow(2).mean().clamp_min(1e-8)
+
+    def _agree(self, last: torch.Tensor, board_t: torch.Tensor, steps: int) -> torch.Tensor:
+        """Board 0's run continued k steps past T against board T's run of k steps (no board past T is read)."""
+        k = int(torch.randint(1, (self.tc.agree_steps or steps) + 1, (1,)))
+        model = self.model
+        from_start = model.continue_from(last, steps, k)[:, -1]
+        from_t = model.continue_from(model.encode(board_t), 0, k)[:, -1]
+        return relative_mse(from_start, from_t)
 
     def _hold(self, last: torch.Tensor, ep: torch.Tensor, steps: int) -> torch.Tensor:
         """k ~ U[1, hold_steps] more steps from the last state, decoded against the environment's frame there."""
