@@ -129,6 +129,10 @@ def test_warm_start_continues_from_a_checkpoint(tmp_path: Path, monkeypatch: pyt
     assert "Trained further from the weights of `base`" in (tmp_path / "more" / "README.md").read_text()
     monkeypatch.setenv("IMAGINATION_ZOO", str(tmp_path))  # as a zoo name, the record reads the same folder
     assert train.warm_start_record("base") == {**scores["warm_start"], "from": "base"}
+    # a longer run may add a training variant: the same weights to start from, the card names the new regime
+    run_cli(tmp_path / "varied", "--warm-start", str(tmp_path / "base"), "--agree-weight", "0.1", "--steps", "0")
+    assert all(torch.equal(v, _weights(tmp_path / "varied")[k]) for k, v in _weights(tmp_path / "base").items())
+    assert ImaginationModel.from_pretrained(tmp_path / "varied").config.regime == "autoencoder+agree"
     with pytest.raises(ValueError, match="channels: 4 there, 6 here"):
         run_cli(tmp_path / "other", "--warm-start", str(tmp_path / "base"), "--channels", "6")
     with pytest.raises(ValueError, match="pick one"):

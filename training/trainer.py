@@ -61,12 +61,15 @@ def build(tc: TrainConfig) -> tuple[ImaginationModel, nn.ModuleDict]:
         if model.config.task != "board":
             raise ValueError("adversarial decoders and probes are trained on board-task models")
     elif tc.warm_start:
-        model = ImaginationModel.from_pretrained(tc.warm_start)
+        base = ImaginationModel.from_pretrained(tc.warm_start)
         wanted = asdict(model_config(tc))
-        differ = {k: (v, wanted[k]) for k, v in asdict(model.config).items() if wanted.get(k) != v}
+        # the regime names how a model was trained, not what it is: a longer run may add a variant (--agree-weight)
+        differ = {k: (v, wanted[k]) for k, v in asdict(base.config).items() if wanted.get(k) != v and k != "regime"}
         if differ:
             said = ", ".join(f"{k}: {a!r} there, {b!r} here" for k, (a, b) in differ.items())
             raise ValueError(f"--warm-start {tc.warm_start} is another architecture or task ({said})")
+        model = ImaginationModel(model_config(tc))
+        model.load_state_dict(base.state_dict())
     else:
         model = ImaginationModel(model_config(tc))
         if tc.zero_init:
