@@ -116,6 +116,13 @@ def test_two_roads_past_T_agree_from_boards_0_and_T_only() -> None:
     assert not torch.allclose(grads["encoder.0.weight"], plain_grads["encoder.0.weight"])
     assert torch.allclose(grads["decoder.0.weight"], plain_grads["decoder.0.weight"])  # no frame past T is read
     assert config.regime_name(tc) == "autoencoder+agree"
+    noisy = config.TrainConfig(**{**tc.__dict__, "agree_noise": 0.5})
+    values = []
+    for _ in range(2):
+        torch.manual_seed(0)
+        values.append(_objective_loss(noisy, model, ep)[1]["agree"])
+    torch.manual_seed(0)
+    assert values[0] == values[1] and values[0] != _objective_loss(tc, model, ep)[1]["agree"]
     with pytest.raises(ValueError, match="tied core"):
         config.TrainConfig(agree_weight=1.0, untied=True)
 

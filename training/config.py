@@ -56,6 +56,7 @@ class TrainConfig:
     # (board 0's run) and k core steps from encode(board T). Only boards 0 and T are read, as by the latent term
     agree_weight: float = 0.0
     agree_steps: int = 0
+    agree_noise: float = 0.0  # noise (this x its RMS) on board T's road's start: the core learns to shrink a deviation
     hidden_noise: float = 0.0  # noise (this x the state's RMS) on each core step's input: pulls drift back
     # W x MSE(h_t, encode(decode(h_t) > 0.5)) / its mean square at every step t >= 1, the target held constant:
     # each state stays the encoding of a clean frame (its own decoding, never a true frame)

@@ -131,7 +131,11 @@ class Objective(nn.Module):
         k = int(torch.randint(1, (self.tc.agree_steps or steps) + 1, (1,)))
         model = self.model
         from_start = model.continue_from(last, steps, k)[:, -1]
-        from_t = model.continue_from(model.encode(board_t), 0, k)[:, -1]
+        start_t = model.encode(board_t)
+        if self.tc.agree_noise > 0:
+            rms = start_t.detach().pow(2).mean().sqrt()
+            start_t = start_t + self.tc.agree_noise * rms * torch.randn_like(start_t)
+        from_t = model.continue_from(start_t, 0, k)[:, -1]
         return relative_mse(from_start, from_t)
 
     def _hold(self, last: torch.Tensor, ep: torch.Tensor, steps: int) -> torch.Tensor:
