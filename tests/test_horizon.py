@@ -34,3 +34,6 @@ def test_the_eval_set_horizon_is_the_one_the_card_records(tmp_path: Path, capsys
     table = capsys.readouterr().out
     assert f"| eval set (1000, 20x20) | {recorded['steps_above_99']} |" in table
     assert "18 patterns (lowest)" in table and "step 12" in table and "step 100" not in table
+    drift = runs["empty board drift"]["relative_rms"]
+    assert len(drift) == steps + 1 and drift[0] == 0.0 and 0 < drift[10] < 1  # close to the fixed point at step 10
+    assert f"| {LONGRUN} | {drift[10]:.1e} |" in table

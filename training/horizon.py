@@ -58,6 +58,23 @@ def measure(model: ImaginationModel, starts: dict[str, torch.Tensor], steps: int
     return out
 
 
+@torch.no_grad()
+def empty_drift(model: ImaginationModel, size: int, steps: int) -> list[float]:
+    """How far h_t is from h_0 on an all-dead board (relative RMS), a step at a time.
+
+    The true board never changes, so any growth is the core's own: a deviation from the fixed point that grows
+    by a constant factor a step is an unstable fixed point, and it ends every imagination, however it started.
+    """
+    frames = torch.zeros(1, size, size)
+    recall = model.observe(frames) if model.config.recall else None
+    h0 = h = model.encode(frames)
+    out = []
+    for t in range(steps + 1):
+        out.append(float((h - h0).pow(2).mean().sqrt() / h0.pow(2).mean().sqrt().clamp_min(1e-12)))
+        h = model.core_step(h, t, recall)
+    return out
+
+
 def table(results: dict[str, dict[str, dict[str, Any]]], steps: int) -> str:
     """One row per checkpoint and set; the patterns folded into one row (their shortest horizons)."""
     shown = [s for s in SHOWN_STEPS if s <= steps]
@@ -65,7 +82,7 @@ def table(results: dict[str, dict[str, dict[str, Any]]], steps: int) -> str:
     rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for folder, runs in results.items():
         for name, run in runs.items():
-            if not name.startswith("pattern "):
+            if "accuracy" in run and not name.startswith("pattern "):
                 accs = [f"{run['accuracy'][s]:.3f}" for s in shown]
                 rows.append(f"| {folder} | {name} | {run['steps_above_99']} | " + " | ".join(accs) + " |")
         pats = {n.removeprefix("pattern "): r for n, r in runs.items() if n.startswith("pattern ")}
@@ -77,6 +94,15 @@ def table(results: dict[str, dict[str, dict[str, Any]]], steps: int) -> str:
                 f"| {folder} | {len(pats)} patterns (lowest) | {pats[low]['steps_above_99']} ({low}); exact to "
                 f"{exact_horizon(pats[worst])} ({worst}) | " + " | ".join(cells) + " |"
             )
+    return "\n".join(rows)
+
+
+def drift_table(results: dict[str, dict[str, dict[str, Any]]], steps: int) -> str:
+    shown = [s for s in (10, *SHOWN_STEPS) if s <= steps]
+    rows = ["| checkpoint | " + " | ".join(f"step {s}" for s in shown) + " |", "|" + "---|" * (len(shown) + 1)]
+    for folder, runs in results.items():
+        drift = runs["empty board drift"]["relative_rms"]
+        rows.append(f"| {folder} | " + " | ".join(f"{drift[s]:.1e}" for s in shown) + " |")
     return "\n".join(rows)
 
 
@@ -95,7 +121,10 @@ def main(argv: list[str] | None = None) -> None:
         if not model.config.tied:
             p.error(f"{folder}: an untied core runs only its own steps; it has no horizon")
         results[folder] = measure(model, sets(model, args.episodes, args.big_size, args.big_episodes), args.steps)
+        results[folder]["empty board drift"] = {"relative_rms": empty_drift(model, 20, args.steps)}
     print(table(results, args.steps))
+    print("\nAn all-dead 20x20 board: h_t's distance from h_0 (relative RMS)\n")
+    print(drift_table(results, args.steps))
     if args.json:
         args.json.write_text(json.dumps(results, indent=1) + "\n")
 
