@@ -23,6 +23,7 @@ from PIL import Image
 
 from imagination import ImaginationModel, cards, modelcard, provenance, registry, zoo
 from imagination.cards.__main__ import main as cards_main
+from imagination.cards.sections import extrapolation_line
 from training import registration, train
 from training import zoo as builder
 
@@ -350,3 +351,11 @@ def test_a_new_runs_best_matching_keys_are_read(tmp_path: Path) -> None:
     fl, al = (" ".join(f"{a:.3f}" for a in scores["probes"][p]["per_step_accuracy"]) for p in ("first_last", "all"))
     assert f"| first_last | [0, 2] | {fl} | 0: 1.000 1: 0.750 3: 0.125 |" in text
     assert f"| all | [0, 1, 2] | {al} | n/a |" in text  # an older probe record: nothing to show
+
+
+def test_a_horizon_that_held_to_the_last_step_measured_is_a_floor() -> None:
+    ended = {"steps_above_99": 35, "accuracy": [1.0] * 49}
+    held = {"steps_above_99": 48, "accuracy": [1.0] * 49}
+    assert extrapolation_line(ended).endswith(": 35.")
+    assert extrapolation_line(held).endswith(": 48 (every step measured: it may hold further).")
+    assert "not measured (untied core" in extrapolation_line({"steps_above_99": None, "note": "untied core"})

@@ -23,7 +23,9 @@ def test_the_eval_set_horizon_is_the_one_the_card_records(tmp_path: Path, capsys
     recorded = json.loads((LONGRUN / "eval.json").read_text())["extrapolation"]
     steps = len(recorded["accuracy"]) - 1
     out = tmp_path / "h.json"
-    horizon.main([str(LONGRUN), "--steps", str(steps), "--big-size", "40", "--big-episodes", "2", "--json", str(out)])
+    argv = [str(LONGRUN), "--steps", str(steps), "--big-size", "40", "--big-episodes", "2", "--json", str(out)]
+    horizon.main([*argv, "--figure", str(tmp_path / "h.png")])
+    assert (tmp_path / "h.png").read_bytes().startswith(b"\x89PNG")
     runs = json.loads(out.read_text())[str(LONGRUN)]
     eval_run = runs["eval set (1000, 20x20)"]
     assert eval_run["steps_above_99"] == recorded["steps_above_99"]  # the same 1,000 episodes, streamed

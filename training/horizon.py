@@ -20,12 +20,13 @@ from typing import Any
 import torch
 from tqdm import tqdm
 
-from imagination import analysis, patterns
+from imagination import analysis, figures, patterns
 from imagination.envs.life import LifeEnvironment
 from imagination.evaluate import eval_episodes, eval_set_for
 from imagination.model import ImaginationModel
 
 SHOWN_STEPS = (12, 50, 100, 1000)
+EVAL = "eval set"  # how the fixed eval set's row starts
 
 
 def exact_horizon(run: dict[str, Any]) -> int:
@@ -38,7 +39,7 @@ def sets(model: ImaginationModel, episodes: int, big_size: int, big_episodes: in
     cfg = model.config
     es = eval_set_for(cfg)
     out = {
-        f"eval set ({episodes}, {es.size}x{es.size})": eval_episodes(cfg, dataclasses.replace(es, episodes=episodes)),
+        f"{EVAL} ({episodes}, {es.size}x{es.size})": eval_episodes(cfg, dataclasses.replace(es, episodes=episodes)),
         f"{big_size}x{big_size} ({big_episodes})": eval_episodes(
             cfg, dataclasses.replace(es, episodes=big_episodes, size=big_size, seed=1)
         ),
@@ -114,6 +115,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--big-size", type=int, default=64)
     p.add_argument("--big-episodes", type=int, default=100)
     p.add_argument("--json", type=Path, help="also write every per-step score here")
+    p.add_argument("--figure", type=Path, help="also draw the eval set's accuracy and the empty board's drift (PNG)")
     args = p.parse_args(argv)
     results = {}
     for folder in args.folders:
@@ -127,6 +129,10 @@ def main(argv: list[str] | None = None) -> None:
     print(drift_table(results, args.steps))
     if args.json:
         args.json.write_text(json.dumps(results, indent=1) + "\n")
+    if args.figure:
+        accuracy = {f: next(r["accuracy"] for n, r in rs.items() if n.startswith(EVAL)) for f, rs in results.items()}
+        drift = {f: runs["empty board drift"]["relative_rms"] for f, runs in results.items()}
+        args.figure.write_bytes(figures.figure_png(figures.horizon_figure(accuracy, drift)))
 
 
 if __name__ == "__main__":

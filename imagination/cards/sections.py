@@ -218,6 +218,15 @@ def thinking_block(thinking: dict[str, Any]) -> str:
     )
 
 
+def extrapolation_line(ex: dict[str, Any]) -> str:
+    """The horizon, said to be a floor where it held to the last step measured."""
+    held, end = ex.get("steps_above_99"), len(ex.get("accuracy") or []) - 1
+    if held is None:
+        return f"Extrapolation: not measured ({ex.get('note', 'no tied core')})."
+    further = " (every step measured: it may hold further)" if held == end else ""
+    return f"Steps the imagination stays >= 99% accurate when the core runs past its training: {held}{further}."
+
+
 def extra_blocks(cfg: ModelConfig, scores: dict[str, Any], tc: dict[str, Any]) -> list[str]:
     """What eval.json holds beyond the headline: the base, a warm start, extra losses, probes, analyses."""
     extra = []
@@ -255,10 +264,5 @@ def extra_blocks(cfg: ModelConfig, scores: dict[str, Any], tc: dict[str, Any]) -
             f"({scores['faithfulness'].get('note', 'no inner step')})."
         )
     if "extrapolation" in scores:
-        ex = scores["extrapolation"]
-        extra.append(
-            f"Steps the imagination stays >= 99% accurate when the core runs past its training: {ex['steps_above_99']}."
-            if ex.get("steps_above_99") is not None
-            else f"Extrapolation: not measured ({ex.get('note', 'no tied core')})."
-        )
+        extra.append(extrapolation_line(scores["extrapolation"]))
     return extra

@@ -37,6 +37,7 @@ from imagination.figures.plots import (
     emergence_png,
     episode_figure,
     figure_png,
+    horizon_figure,
     score_matrix_figure,
 )
 
@@ -66,6 +67,7 @@ __all__ = [
     "episode_images",
     "episode_panel_png",
     "figure_png",
+    "horizon_figure",
     "intervention_panel_png",
     "page_scale",
     "panel_scale",

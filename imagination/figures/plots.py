@@ -175,6 +175,28 @@ def curves_panels(
     return fig
 
 
+def horizon_figure(
+    accuracy: Mapping[str, Sequence[float]], drift: Mapping[str, Sequence[float]], threshold: float = 0.99
+) -> Figure:
+    """Left: decoded accuracy against the true game per model step; right: on an all-dead board, the state's
+    distance from its start (log scale), which an unstable fixed point grows by a constant factor a step."""
+    fig = _figure(10, 4)
+    left, right = fig.subplots(1, 2)
+    for name, ys in accuracy.items():
+        left.plot(range(len(ys)), ys, lw=1.2, label=name)
+    left.axhline(threshold, color="grey", ls="--", lw=1, label=f"{threshold:.0%}")
+    left.set_ylabel("decoded accuracy vs true game")
+    for name, ys in drift.items():
+        right.semilogy(range(1, len(ys)), ys[1:], lw=1.2, label=name)
+    right.axhline(1.0, color="grey", ls="--", lw=1)
+    right.set_ylabel("all-dead board: |h_t - h_0| / |h_0|")
+    for ax in (left, right):
+        ax.set_xlabel("model step")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    return fig
+
+
 def emergence_figure(
     runs: Mapping[str, Sequence[Mapping[str, Any]]],
     level: float = 0.9,
