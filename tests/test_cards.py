@@ -113,8 +113,9 @@ def test_bundled_card_shows_its_picture_drawn_from_its_weights(name: str) -> Non
     assert cards.picture_png(folder) == data
 
 
-def test_derived_entries_are_the_adversarial_and_long_ones() -> None:
-    assert {n for n in BUNDLED if n.endswith("-adversarial") or n.endswith("-long")} == set(DERIVED)
+def test_derived_entries_are_the_adversarial_long_and_agreement_ones() -> None:
+    named = {n for n in BUNDLED if n.endswith(("-adversarial", "-long")) or re.search(r"-agree\d*$", n)}
+    assert named == set(DERIVED)
 
 
 @pytest.mark.parametrize("name", BUNDLED)

@@ -207,6 +207,11 @@ def test_adopt_installs_a_run_made_with_the_plan_and_refuses_any_other(
     ev = json.loads((zoo_dir / "tiny-long" / "eval.json").read_text())
     assert ev["derived_from"]["source"] == ev["warm_start"]["from"] == portable(base)
     assert str(tmp_path / "elsewhere") not in (zoo_dir / "tiny-long" / "README.md").read_text()
+    # a run started from this zoo's entry by its zoo name: adopted as from that entry
+    by_name = tmp_path / "by-name"
+    train.main(["--out", str(by_name), *TINY_TRAIN, "--game-steps", "2", "--warm-start", "tiny-adopted"])
+    zoo_builder.adopt(by_name, "tiny-long")
+    assert json.loads((zoo_dir / "tiny-long" / "train_config.json").read_text())["warm_start"] == base
     # a run from before a setting existed had that setting's default: adopted where the plan keeps the default
     older = tmp_path / "older"
     shutil.copytree(run, older)

@@ -50,7 +50,7 @@ class TrainConfig:
     latent_detach: bool = True  # the target encode(board T) is a constant; --no-latent-detach trains both sides
     latent_relative: bool = False  # that MSE over the target's mean square, a constant: its value is scale-free
     # ... and the mean square in the graph too, so its gradient is scale-free as well: with the divisor a constant,
-    # scaling h_T and encode(board T) down together always lowers the loss (the collapse, docs/analysis.md)
+    # scaling h_T and encode(board T) down together lowers the loss, and the states shrink (docs/analysis.md)
     latent_scale_free: bool = False
     # W x relative MSE between two roads to step T + k, k ~ U[1, agree_steps (0: T)]: k more core steps from h_T
     # (board 0's run) and k core steps from encode(board T). Only boards 0 and T are read, as by the latent term

@@ -31,9 +31,9 @@ def latent_loss(last: torch.Tensor, target: torch.Tensor, tc: TrainConfig) -> to
     """MSE(h_T, encode(board T)), relative to the target's mean square with ``latent_relative``.
 
     With that divisor a constant, the value ignores a common scale of both sides but the gradient does not:
-    scaling both down by a lowers the numerator as a**2, so every step shrinks the states a little (Adam keeps
-    the steps' size as the loss vanishes) until they collapse. ``latent_scale_free`` keeps the divisor in the
-    graph, and the gradient along a common scale is zero.
+    scaling both down by a lowers the numerator as a**2, so the states shrink (twentyfold in the first 2,000
+    steps of gol3-longrun's recipe) until the board loss holds them (docs/analysis.md). ``latent_scale_free``
+    keeps the divisor in the graph, and the gradient along a common scale is zero.
     """
     if not tc.latent_relative:
         return F.mse_loss(last, target)

@@ -170,7 +170,8 @@ def same_base(train_config: dict, name: str, run: Path) -> dict[str, str]:
     with the same weights as this zoo's (a whole zoo trained elsewhere, adopted base first); else nothing.
 
     The run recorded its base as a path under the checkout or, from elsewhere, by name only: then the base is
-    looked for beside the run, where ``train --all`` into another zoo puts it."""
+    looked for beside the run, where ``train --all`` into another zoo puts it, and else in this zoo (a run
+    started from a zoo name, ``--warm-start gol3-longrun``)."""
     _, base = PLAN[name]
     want = train_args(command(name, paths.RUNS / name))
     out = {}
@@ -179,7 +180,8 @@ def same_base(train_config: dict, name: str, run: Path) -> dict[str, str]:
         if base is None or not ran or not planned or ran == planned or Path(ran).name != base:
             continue
         ours = registry.zoo_dir() / base / "model.safetensors"
-        theirs = [f / "model.safetensors" for f in (paths.ROOT / ran, run.parent / base) if f.is_dir()]
+        candidates = (paths.ROOT / ran, run.parent / base, registry.zoo_dir() / ran)  # the last: a zoo name
+        theirs = [f / "model.safetensors" for f in candidates if f.is_dir()]
         if theirs and ours.exists() and theirs[0].read_bytes() == ours.read_bytes():
             out[key] = planned
     return out
