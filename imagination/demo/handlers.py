@@ -196,24 +196,30 @@ def checkpoint_rule(name: Any) -> str | None:
 # The start board
 
 
-def preview_image(board: np.ndarray) -> np.ndarray:
-    return figures.board_image(board, inputs.preview_scale(board.shape[0]))
+def preview_image(board: np.ndarray) -> str:
+    """The start board's picture, as a file named by its content and written atomically.
+
+    Handed an array, the web framework rewrites its cached copy in place whenever the same picture comes back,
+    and a browser fetching it meanwhile shows a broken image (seen in CI); a file it copies only once, atomically.
+    """
+    png = figures.board_png(board, inputs.preview_scale(board.shape[0]))
+    return OUTPUTS.write(f"{hashlib.sha256(png).hexdigest()[:20]}-board.png", png)
 
 
-def edited(board: np.ndarray, env: envs.Environment | None = None) -> tuple[str, str, np.ndarray, str]:
+def edited(board: np.ndarray, env: envs.Environment | None = None) -> tuple[str, str, str, str]:
     """A board made by hand becomes the pattern text, and text becomes its source: (text, source, preview, RLE)."""
     rle = inputs.frame_rle(board, environment() if env is None else env)
     return rle, inputs.TEXT_SOURCE, preview_image(board), rle
 
 
-def make_board(request: EpisodeRequest, environment_name: Any = None) -> tuple[np.ndarray, str]:
+def make_board(request: EpisodeRequest, environment_name: Any = None) -> tuple[str, str]:
     """The start board (in the page's environment, ``environment``) as an image and as RLE text."""
     env = environment(environment_name)
     board, _ = request.board(env)
     return preview_image(board), inputs.frame_rle(board, env)
 
 
-def environment_board(name: Any, request: EpisodeRequest) -> tuple[np.ndarray, str]:
+def environment_board(name: Any, request: EpisodeRequest) -> tuple[str, str]:
     """The start frame in the environment ``name`` (one the zoo holds: "life", "maze") as an image and as RLE."""
     return make_board(request, environment_named(name).name)
 
@@ -224,7 +230,7 @@ def toggle_cell(request: EpisodeRequest, row: Any, col: Any) -> str:
     return inputs.frame_rle(inputs.checked(environment(), inputs.toggled(board, row, col)), environment())
 
 
-def click_cell(request: EpisodeRequest, index: Any, environment_name: Any = None) -> tuple[str, str, np.ndarray, str]:
+def click_cell(request: EpisodeRequest, index: Any, environment_name: Any = None) -> tuple[str, str, str, str]:
     """A click at pixel ``index`` of the start board flips the cell under it (a maze's pixel: wall or open;
     one that would wall in its start or goal is refused)."""
     env = environment(environment_name)
@@ -233,12 +239,12 @@ def click_cell(request: EpisodeRequest, index: Any, environment_name: Any = None
     return edited(inputs.checked(env, inputs.toggled(board, row, col)), env)
 
 
-def board_from_drawing(editor: Any, size: Any) -> tuple[str, str, np.ndarray, str]:
+def board_from_drawing(editor: Any, size: Any) -> tuple[str, str, str, str]:
     """A painting (dark strokes on a light canvas) thresholded cell by cell into a board."""
     return edited(inputs.drawing(editor, size))
 
 
-def read_upload(file: Any, size: Any, environment_name: Any = None) -> tuple[str, str, np.ndarray, str]:
+def read_upload(file: Any, size: Any, environment_name: Any = None) -> tuple[str, str, str, str]:
     """An uploaded .rle / .cells file becomes the board text (checked before it is accepted)."""
     env = environment(environment_name)
     pattern_text, board = inputs.upload(file, size, env)
@@ -351,7 +357,7 @@ class EnvironmentView:
     checkpoints: list[tuple[str, str]]  # (menu label, name) of its zoo checkpoints
     default: str | None  # the one the page runs first (its showcase)
     compare: list[str]  # the compare view's default: its regimes side by side
-    preview: np.ndarray
+    preview: str  # the start board's picture (a file: preview_image)
     rle: str
 
 

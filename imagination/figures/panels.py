@@ -68,6 +68,11 @@ def board_image(board: np.ndarray, scale: int = 12) -> np.ndarray:
     return to_rgb(board_indices(board, scale))
 
 
+def board_png(board: np.ndarray, scale: int = 12) -> bytes:
+    """``board_image`` as PNG bytes (a palette PNG: small and quick to write)."""
+    return palette_png(board_indices(board, scale))
+
+
 def edited_board_image(board: np.ndarray, reference: np.ndarray | None = None, scale: int = 12) -> np.ndarray:
     """``board_image`` of an edited board, with the cells that differ from ``reference`` coloured.
 
