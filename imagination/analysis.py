@@ -87,6 +87,7 @@ def running_accuracy(model: ImaginationModel, starts: torch.Tensor, steps: int, 
     }
 
 
+@torch.no_grad()
 def patching(model: ImaginationModel, episodes: torch.Tensor) -> list[dict[str, float]]:
     """Final-board error when h_i is replaced by encoder(true board i), for each inner step i."""
     cfg = model.config
