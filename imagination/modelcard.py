@@ -29,7 +29,7 @@ TEMPLATE = importlib.resources.files("imagination") / "templates" / "modelcard.m
 
 def tags(config: ModelConfig) -> list[str]:
     """The Hub tags of a card: the project's, the environment's (``game-of-life``) and the regime."""
-    return [*TAGS[:1], config.env.hub_tag or config.env.name, *TAGS[1:], config.regime]
+    return [*TAGS[:1], config.env.tag(), *TAGS[1:], config.regime]
 
 
 def code_url() -> str | None:

@@ -71,7 +71,7 @@ def eval_results(cfg: ModelConfig, scores: dict[str, Any]) -> list[EvalResult]:
         task_name = f"Game of Life ({env.variant()}), {cfg.game_steps} steps"
     else:
         task_name = f"{env.title} ({env.variant() or env.name}), {cfg.game_steps} {env.step_word}s"
-    dataset_type = env.hub_tag or env.name
+    dataset_type = env.tag()
     common = dict(
         task_type="imagination",
         task_name=task_name + (f", {cfg.task} task" if cfg.task != "board" else ""),

@@ -61,6 +61,10 @@ class Environment(ABC):
         """One phrase for a model card's intro, e.g. "Conway's Game of Life (rule B3/S23)"."""
         return self.title or self.name
 
+    def tag(self) -> str:
+        """Its cards' Hub tag and dataset type: ``hub_tag`` ("game-of-life"), else its name."""
+        return self.hub_tag or self.name
+
     def variant(self) -> str:
         """A short label of the settings a page shows beside a frame (a Life rule); "" if none."""
         return ""
