@@ -114,6 +114,22 @@ def test_adversarial_on_an_existing_checkpoint_keeps_the_core(tmp_path: Path) ->
     assert not torch.equal(base["decoder.0.weight"], adv["decoder.0.weight"])
 
 
+def test_a_summary_model_takes_an_adversarial_decoder_and_probes(tmp_path: Path) -> None:
+    """Its board is a target at step 0 only, so the new decoder is fitted there and steps 1..T stay untrained."""
+    count = ["--task", "count", "--game-steps", "2"]
+    run_cli(tmp_path / "base", *count)
+    scores = run_cli(tmp_path / "adv", *count, "--regime", "adversarial", "--init", str(tmp_path / "base"))
+    check_folder(tmp_path / "adv")
+    cfg = json.loads((tmp_path / "adv" / "config.json").read_text())
+    assert cfg["regime"] == "count-adversarial" and cfg["trained_steps"] == [0]
+    assert scores["scored_model_steps"] == [1, 2] and "base_model" in scores
+    base, adv = _weights(tmp_path / "base"), _weights(tmp_path / "adv")
+    assert all(torch.equal(base[k], adv[k]) for k in base if not k.startswith("decoder"))  # the task head too
+    assert not torch.equal(base["decoder.0.weight"], adv["decoder.0.weight"])
+    probes = run_cli(tmp_path / "probes", *count, "--regime", "probes", "--init", str(tmp_path / "base"))["probes"]
+    assert probes["step_2"]["fitted_steps"] == [2] and len(probes["step_2"]["per_step_accuracy"]) == 3
+
+
 def test_warm_start_continues_from_a_checkpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     base = run_cli(tmp_path / "base")
     # No steps: the saved model is the checkpoint it started from, so it scores the same.

@@ -186,6 +186,15 @@ def model_config(tc: TrainConfig) -> ModelConfig:
     )
 
 
+def decoder_fit_steps(cfg: ModelConfig) -> list[int]:
+    """The model steps a frozen model's new decoder (adversarial regime) is fitted on against boards.
+
+    0 and T on a board task, as the authors' regime has it; 0 alone on a summary task, whose board at T
+    is never a target (its model read boards only at step 0), so steps 1..T stay untrained there too.
+    """
+    return [0, cfg.model_steps] if cfg.task == "board" else [0]
+
+
 def regime_name(tc: TrainConfig) -> str:
     """The regime as a card names it: the regime and each variant, joined by ``+``."""
     parts = [tc.regime if tc.task == "board" else f"{tc.task}-autoencoder"]

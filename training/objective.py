@@ -1,8 +1,8 @@
 """The losses of every training phase, as one module DistributedDataParallel can wrap whole.
 
 Phases: "model" trains encoder, core and decoders on the regime's losses; "decoder" fits a new
-decoder on a frozen model at the trained steps; "adversarial" continues that decoder against a
-discriminator at the intermediate steps; "probes" fits fresh decoders on chosen steps.
+decoder on a frozen model at the steps it reads boards at (``decoder_fit_steps``); "adversarial"
+continues that decoder against a discriminator at the other steps; "probes" fits fresh decoders on chosen steps.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from imagination.config import ModelConfig
 from imagination.metrics import aligned_game_step
 from imagination.model import ImaginationModel
 from imagination.tasks import summary_cells, summary_targets
-from training.config import TrainConfig
+from training.config import TrainConfig, decoder_fit_steps
 
 Stats = dict[str, torch.Tensor]
 
@@ -187,11 +187,19 @@ class Objective(nn.Module):
         with torch.no_grad():
             return self.model(ep[:, 0], self.horizon(ep))
 
+    def _fitted(self, hidden: torch.Tensor) -> list[int]:
+        """Where in h_0..h_T the new decoder is fitted (``decoder_fit_steps``), T being this batch's own:
+        a maze batch runs as many steps as its episode."""
+        cfg, last = self.model.config, hidden.shape[1] - 1
+        return [last if s == cfg.model_steps else s for s in decoder_fit_steps(cfg)]
+
     def _new_decoder_loss(self, hidden: torch.Tensor, ep: torch.Tensor) -> tuple[torch.Tensor, Stats]:
-        """The new decoder against the boards at the trained steps 0 and T."""
-        raw = self.model.decode_logits(hidden[:, [0, -1]], self.extra["decoder"])
-        loss = board_loss(self.model, raw, ep[:, [0, -1]])
-        acc = ((self.model.to_probs(raw[:, 1].detach()) > 0.5) == (ep[:, -1] > 0.5)).float().mean()
+        """The new decoder against the boards at the steps it is fitted on (0 and T; a summary task's 0)."""
+        fitted = self._fitted(hidden)
+        raw = self.model.decode_logits(hidden[:, fitted], self.extra["decoder"])
+        target = ep[:, [0 if s == 0 else -1 for s in fitted]]  # step T reads the episode's last board
+        loss = board_loss(self.model, raw, target)
+        acc = ((self.model.to_probs(raw[:, -1].detach()) > 0.5) == (target[:, -1] > 0.5)).float().mean()
         return loss, {"acc": acc}
 
     def _decoder(self, ep: torch.Tensor, real: torch.Tensor, w: float) -> tuple[torch.Tensor, Stats]:
@@ -201,7 +209,9 @@ class Objective(nn.Module):
         hidden = self._frozen_hidden(ep)
         loss, stats = self._new_decoder_loss(hidden, ep)
         disc = self.extra["discriminator"]
-        fake = self.model.decode(hidden[:, 1:-1], self.extra["decoder"]).flatten(0, 1)
+        fitted = self._fitted(hidden)
+        unfitted = [s for s in range(hidden.shape[1]) if s not in fitted]  # 1..T-1 (a summary task's 1..T)
+        fake = self.model.decode(hidden[:, unfitted], self.extra["decoder"]).flatten(0, 1)
         # The decoder learns to fool a frozen copy of the discriminator's weights ...
         frozen = {k: v.detach() for k, v in disc.named_parameters()}
         gen_logits = functional_call(disc, frozen, (fake,))

@@ -24,6 +24,7 @@ from torch import nn
 from imagination.evaluate import EvalSet, eval_episodes, evaluate
 from imagination.loading import revisions
 from imagination.model import ImaginationModel
+from training.config import decoder_fit_steps
 
 DECODER_PHASES = ("decoder", "adversarial")  # phases that train a new decoder for the shipped checkpoint
 
@@ -52,10 +53,12 @@ def schedule(total: int, count: int) -> list[int]:
 
 
 def attach_decoder(model: ImaginationModel, decoder: nn.Module) -> None:
-    """Make ``model`` the adversarial checkpoint: its core with ``decoder``, trained against boards at 0 and T."""
+    """Make ``model`` the adversarial checkpoint: its core with ``decoder``, trained against boards at the
+    steps ``decoder_fit_steps`` gives (0 and T; a summary task's 0 alone)."""
     model.decoder = decoder
-    model.config.regime = "adversarial"
-    model.config.trained_steps = [0, model.config.model_steps]
+    cfg = model.config
+    cfg.regime = "adversarial" if cfg.task == "board" else f"{cfg.task}-adversarial"
+    cfg.trained_steps = decoder_fit_steps(cfg)
 
 
 def shipped(model: ImaginationModel, extra: nn.ModuleDict, phase: str) -> ImaginationModel:

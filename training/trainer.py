@@ -58,8 +58,6 @@ def build(tc: TrainConfig) -> tuple[ImaginationModel, nn.ModuleDict]:
     torch.manual_seed(tc.seed)
     if tc.init:
         model = ImaginationModel.from_pretrained(tc.init)
-        if model.config.task != "board":
-            raise ValueError("adversarial decoders and probes are trained on board-task models")
     elif tc.warm_start:
         base = ImaginationModel.from_pretrained(tc.warm_start)
         wanted = asdict(model_config(tc))
