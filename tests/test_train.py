@@ -118,14 +118,17 @@ def test_a_summary_model_takes_an_adversarial_decoder_and_probes(tmp_path: Path)
     """Its board is a target at step 0 only, so the new decoder is fitted there and steps 1..T stay untrained."""
     count = ["--task", "count", "--game-steps", "2"]
     run_cli(tmp_path / "base", *count)
-    scores = run_cli(tmp_path / "adv", *count, "--regime", "adversarial", "--init", str(tmp_path / "base"))
+    deeper = ["--adver-decoder-layers", "2", "--adver-summary-weight", "0.01"]
+    scores = run_cli(tmp_path / "adv", *count, "--regime", "adversarial", "--init", str(tmp_path / "base"), *deeper)
     check_folder(tmp_path / "adv")
     cfg = json.loads((tmp_path / "adv" / "config.json").read_text())
-    assert cfg["regime"] == "count-adversarial" and cfg["trained_steps"] == [0]
+    assert cfg["regime"] == "count-adversarial" and cfg["trained_steps"] == [0] and cfg["decoder_layers"] == 2
+    log = [json.loads(line) for line in (tmp_path / "adv" / "log.jsonl").read_text().splitlines()]
+    assert all("summary" in r for r in log[1:])  # the decoded board T's summary, every phase
     assert scores["scored_model_steps"] == [1, 2] and "base_model" in scores
     base, adv = _weights(tmp_path / "base"), _weights(tmp_path / "adv")
     assert all(torch.equal(base[k], adv[k]) for k in base if not k.startswith("decoder"))  # the task head too
-    assert not torch.equal(base["decoder.0.weight"], adv["decoder.0.weight"])
+    assert "decoder.2.weight" in adv and "decoder.2.weight" not in base
     probes = run_cli(tmp_path / "probes", *count, "--regime", "probes", "--init", str(tmp_path / "base"))["probes"]
     assert probes["step_2"]["fitted_steps"] == [2] and len(probes["step_2"]["per_step_accuracy"]) == 3
 

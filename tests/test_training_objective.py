@@ -148,3 +148,25 @@ def test_hidden_noise_perturbs_the_core_inputs_not_h0() -> None:
     torch.manual_seed(1)
     loss_noisy, _ = objective(ep, torch.empty(0), 0.0)
     assert loss_noisy != loss_quiet
+
+
+# -- a new decoder on a frozen summary model ------------------------------------------------------
+def test_the_decoded_summary_at_T_is_scored_against_the_task_answer_in_cells() -> None:
+    """The summary of the new decoder's board T against the count of board T: 0 for the true board, the
+    squared count (in cells) for an empty one; board T itself is read only through that count."""
+    tc = config.TrainConfig(
+        out="unused", task="count", game_steps=2, channels=4, core_hidden=8, batch_size=4, train_size=10,
+        regime="adversarial", adver_summary_weight=0.5, adver_decoder_layers=2,
+    )  # fmt: skip
+    model, extra = trainer.build(tc)
+    assert sum(isinstance(m, torch.nn.Conv2d) for m in extra["decoder"]) == 2
+    ep, real = data.sample_batch(tc, model.config, 0, 0)
+    objective = Objective(tc, model, extra)
+    objective.phase = "decoder"
+    last = model(ep[:, 0])[:, -1]
+    for decoded, expected in ((ep[:, -1], torch.tensor(0.0)), (torch.zeros_like(ep[:, -1]), ep[:, -1].sum((-2, -1)))):
+        model.decode = lambda h, decoder=None, d=decoded: d  # type: ignore[method-assign]
+        got = objective._decoded_summary_loss(last, ep[:, -1])
+        assert torch.allclose(got, expected.pow(2).mean())
+    with pytest.raises(ValueError, match="summary task"):
+        config.TrainConfig(out="unused", regime="adversarial", adver_summary_weight=0.5)

@@ -200,7 +200,23 @@ class Objective(nn.Module):
         target = ep[:, [0 if s == 0 else -1 for s in fitted]]  # step T reads the episode's last board
         loss = board_loss(self.model, raw, target)
         acc = ((self.model.to_probs(raw[:, -1].detach()) > 0.5) == (target[:, -1] > 0.5)).float().mean()
-        return loss, {"acc": acc}
+        stats = {"acc": acc}
+        if self.tc.adver_summary_weight > 0:
+            summary = self._decoded_summary_loss(hidden[:, -1], ep[:, -1])
+            loss, stats["summary"] = loss + self.tc.adver_summary_weight * summary, summary.detach()
+        return loss, stats
+
+    def _decoded_summary_loss(self, last: torch.Tensor, board_t: torch.Tensor) -> torch.Tensor:
+        """The summary of the new decoder's board at T against the task's answer there (MSE in cells per region).
+
+        The frozen model was trained on that answer; board T itself, and every board after step 0, stays unread.
+        """
+        cfg = self.model.config
+        cells = summary_cells(cfg.task, cfg.task_size, board_t.shape[-2:])
+        decoded = self.model.decode(last, self.extra["decoder"])
+        with torch.autocast(board_t.device.type, enabled=False):  # counts to the cell, as the task head's loss
+            got = summary_targets(decoded.float(), cfg.task, cfg.task_size) * cells
+        return F.mse_loss(got, summary_targets(board_t, cfg.task, cfg.task_size) * cells)
 
     def _decoder(self, ep: torch.Tensor, real: torch.Tensor, w: float) -> tuple[torch.Tensor, Stats]:
         return self._new_decoder_loss(self._frozen_hidden(ep), ep)

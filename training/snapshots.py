@@ -59,6 +59,7 @@ def attach_decoder(model: ImaginationModel, decoder: nn.Module) -> None:
     cfg = model.config
     cfg.regime = "adversarial" if cfg.task == "board" else f"{cfg.task}-adversarial"
     cfg.trained_steps = decoder_fit_steps(cfg)
+    cfg.decoder_layers = sum(isinstance(m, nn.Conv2d) for m in decoder)  # --adver-decoder-layers may differ
 
 
 def shipped(model: ImaginationModel, extra: nn.ModuleDict, phase: str) -> ImaginationModel:

@@ -15,7 +15,7 @@ import json
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +79,8 @@ def build(tc: TrainConfig) -> tuple[ImaginationModel, nn.ModuleDict]:
                 nn.init.zeros_(last.bias)
     extra = nn.ModuleDict()
     if tc.regime == "adversarial":
-        extra["decoder"] = make_decoder(model.config)
+        layers = tc.adver_decoder_layers or model.config.decoder_layers
+        extra["decoder"] = make_decoder(replace(model.config, decoder_layers=layers))
         sizes = [int(s) for s in tc.train_sizes.split(",")] if tc.train_sizes else [tc.train_size]
         side = max(model.config.env.frame_shape(s)[0] for s in sizes)
         extra["discriminator"] = Discriminator(side, model.config.negative_slope)

@@ -178,6 +178,12 @@ def training_notes(tc: dict[str, Any], cfg: ModelConfig) -> list[str]:
             f"A consistency loss ({tc['consistency_weight']} x (1 - cosine) of every hidden state against the "
             "encoding of its own decoding) uses no board beyond the trained steps."
         )
+    if tc.get("adver_summary_weight", 0) > 0:
+        notes.append(
+            f"The new decoder ({cfg.decoder_layers} layer(s)) read board 0, and step {t} only through the task's "
+            f"answer: the {cfg.task} of its decoding at step {t} against the true one ({tc['adver_summary_weight']} "
+            "x MSE in cells per region). No board after step 0 was compared with a decoding."
+        )
     return notes
 
 
