@@ -168,5 +168,5 @@ def test_the_decoded_summary_at_T_is_scored_against_the_task_answer_in_cells() -
         model.decode = lambda h, decoder=None, d=decoded: d  # type: ignore[method-assign]
         got = objective._decoded_summary_loss(last, ep[:, -1])
         assert torch.allclose(got, expected.pow(2).mean())
-    with pytest.raises(ValueError, match="summary task"):
+    with pytest.raises(ValueError, match="a summary.s answer"):
         config.TrainConfig(out="unused", regime="adversarial", adver_summary_weight=0.5)
