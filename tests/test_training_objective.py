@@ -170,3 +170,24 @@ def test_the_decoded_summary_at_T_is_scored_against_the_task_answer_in_cells() -
         assert torch.allclose(got, expected.pow(2).mean())
     with pytest.raises(ValueError, match="a summary.s answer"):
         config.TrainConfig(out="unused", regime="adversarial", adver_summary_weight=0.5)
+
+
+def test_the_pair_discriminator_judges_every_consecutive_pair_of_decoded_frames() -> None:
+    tc = config.TrainConfig(
+        out="unused", game_steps=3, channels=4, core_hidden=8, batch_size=4, train_size=8, regime="adversarial",
+        adver_pairs=True,
+    )  # fmt: skip
+    model, extra = trainer.build(tc)
+    ep, real = data.sample_batch(tc, model.config, 0, 0)
+    objective = Objective(tc, model, extra)
+    hidden = model(ep[:, 0])
+    fakes = objective._fakes(hidden)
+    decoded = model.decode(hidden, extra["decoder"])
+    assert fakes.shape == (4 * 3, 2, 8, 8)
+    assert torch.equal(fakes[1], decoded[0, 1:3]) and torch.equal(fakes[3], decoded[1, 0:2])  # (h_t, h_t+1)
+    assert extra["discriminator"](fakes).shape == (12,) and extra["discriminator"](real).shape == (4,)
+    objective.phase = "adversarial"
+    loss, stats = objective(ep, real, 0.05)
+    assert loss.isfinite() and 0.0 <= float(stats["disc_acc"]) <= 1.0
+    with pytest.raises(ValueError, match="no --model-steps"):
+        config.TrainConfig(out="unused", game_steps=3, model_steps=2, adver_pairs=True)

@@ -102,6 +102,7 @@ class TrainConfig:
     adver_weight: float = 0.05
     adver_decoder_layers: int = 0  # 1x1-conv layers of the new decoder; 0: as many as the frozen model's own
     adver_summary_weight: float = 0.0  # summary task: the summary of the new decoder's board T against the task's
+    adver_pairs: bool = False  # the discriminator judges consecutive decoded frames against consecutive real ones
     disc_lr: float = 1e-3
     probe_steps: int = 1500
     # -- evaluation and bookkeeping ---------------------------------------------------------------------
@@ -141,6 +142,10 @@ class TrainConfig:
             raise ValueError("--latent-weight uses board T, which a summary task never trains on: board task only")
         if self.adver_summary_weight > 0 and (self.regime != "adversarial" or self.task == "board"):
             raise ValueError("--adver-summary-weight scores an adversarial decoder's board T by a summary's answer")
+        if self.adver_pairs and self.model_steps != self.game_steps:
+            raise ValueError(
+                "--adver-pairs compares consecutive model steps with consecutive game steps: no --model-steps"
+            )
         if self.warm_start and self.init:
             raise ValueError("--warm-start trains a model further; --init freezes one: pick one")
         if self.device not in DEVICES:

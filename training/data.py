@@ -33,8 +33,10 @@ def sample_batch(tc: TrainConfig, cfg: ModelConfig, step: int, rank: int) -> tup
     real = torch.empty(0)
     if tc.regime == "adversarial":
         other = cfg.env.training_episodes(tc.batch_size, cfg.game_steps, size, g, kw)
-        pick = torch.randint(0, other.shape[1], (tc.batch_size,), generator=g)
-        real = other[torch.arange(tc.batch_size), pick]
+        frames = 2 if tc.adver_pairs else 1  # a frame, or a frame and the next (--adver-pairs)
+        pick = torch.randint(0, other.shape[1] - frames + 1, (tc.batch_size,), generator=g)
+        real = other[torch.arange(tc.batch_size)[:, None], pick[:, None] + torch.arange(frames)]
+        real = real if tc.adver_pairs else real[:, 0]
     return ep, real
 
 

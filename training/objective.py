@@ -47,13 +47,17 @@ def relative_mse(a: torch.Tensor, b: torch.Tensor, scale_free: bool = True) -> t
 
 
 class Discriminator(nn.Module):
-    """Tells real boards from decodings: 3 strided convs (4/8/16 channels), dropout 0.3, a linear head."""
+    """Tells real boards from decodings: 3 strided convs (4/8/16 channels), dropout 0.3, a linear head.
 
-    def __init__(self, size: int, slope: float = 0.1) -> None:
+    With ``frames=2`` it judges a frame and the next one together, as channels: a transition, not a board.
+    """
+
+    def __init__(self, size: int, slope: float = 0.1, frames: int = 1) -> None:
         super().__init__()
         self.size = size  # the largest frame side it sees: smaller frames (a batch of small mazes) are padded
+        self.frames = frames
         layers: list[nn.Module] = []
-        ch = 1
+        ch = frames
         for out in (4, 8, 16):
             layers += [nn.Conv2d(ch, out, 3, stride=2, padding=1), nn.LeakyReLU(slope), nn.Dropout(0.3)]
             ch = out
@@ -62,7 +66,7 @@ class Discriminator(nn.Module):
         self.head = nn.Linear(16 * size * size, 1)
 
     def forward(self, boards: torch.Tensor) -> torch.Tensor:
-        x = boards.reshape(-1, 1, *boards.shape[-2:])
+        x = boards.reshape(-1, self.frames, *boards.shape[-2:])
         if x.shape[-2:] != (self.size, self.size):  # zero beyond the frame: a dead cell, a maze's wall
             x = F.pad(x, (0, self.size - x.shape[-1], 0, self.size - x.shape[-2]))
         return self.head(self.body(x)).squeeze(-1)
@@ -225,9 +229,7 @@ class Objective(nn.Module):
         hidden = self._frozen_hidden(ep)
         loss, stats = self._new_decoder_loss(hidden, ep)
         disc = self.extra["discriminator"]
-        fitted = self._fitted(hidden)
-        unfitted = [s for s in range(hidden.shape[1]) if s not in fitted]  # 1..T-1 (a summary task's 1..T)
-        fake = self.model.decode(hidden[:, unfitted], self.extra["decoder"]).flatten(0, 1)
+        fake = self._fakes(hidden)
         # The decoder learns to fool a frozen copy of the discriminator's weights ...
         frozen = {k: v.detach() for k, v in disc.named_parameters()}
         gen_logits = functional_call(disc, frozen, (fake,))
@@ -240,6 +242,17 @@ class Objective(nn.Module):
         ) + F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))
         stats["disc_acc"] = ((d_real.detach() > 0).float().mean() + (d_fake.detach() < 0).float().mean()) / 2
         return loss + w * gen_loss + disc_loss, stats
+
+    def _fakes(self, hidden: torch.Tensor) -> torch.Tensor:
+        """What the discriminator sees of the new decoder: its frames at the steps it is not fitted on (1..T-1,
+        a summary task's 1..T), or with ``adver_pairs`` every pair of consecutive decoded frames [N, 2, H, W]."""
+        decoder = self.extra["decoder"]
+        if self.tc.adver_pairs:
+            frames = self.model.decode(hidden, decoder)
+            return torch.stack([frames[:, :-1], frames[:, 1:]], dim=2).flatten(0, 1)
+        fitted = self._fitted(hidden)
+        unfitted = [s for s in range(hidden.shape[1]) if s not in fitted]
+        return self.model.decode(hidden[:, unfitted], decoder).flatten(0, 1)
 
     def _probes(self, ep: torch.Tensor, real: torch.Tensor, w: float) -> tuple[torch.Tensor, Stats]:
         hidden = self._frozen_hidden(ep)

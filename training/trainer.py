@@ -83,7 +83,7 @@ def build(tc: TrainConfig) -> tuple[ImaginationModel, nn.ModuleDict]:
         extra["decoder"] = make_decoder(replace(model.config, decoder_layers=layers))
         sizes = [int(s) for s in tc.train_sizes.split(",")] if tc.train_sizes else [tc.train_size]
         side = max(model.config.env.frame_shape(s)[0] for s in sizes)
-        extra["discriminator"] = Discriminator(side, model.config.negative_slope)
+        extra["discriminator"] = Discriminator(side, model.config.negative_slope, 2 if tc.adver_pairs else 1)
     elif tc.regime == "probes":
         for name in probe_names(model.config.model_steps):
             extra[name] = make_decoder(model.config)
