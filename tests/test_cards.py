@@ -23,7 +23,7 @@ from PIL import Image
 
 from imagination import ImaginationModel, cards, modelcard, provenance, registry, zoo
 from imagination.cards.__main__ import main as cards_main
-from imagination.cards.sections import extrapolation_line
+from imagination.cards.sections import extra_blocks, extrapolation_line
 from training import registration, train
 from training import zoo as builder
 
@@ -360,3 +360,13 @@ def test_a_horizon_that_held_to_the_last_step_measured_is_a_floor() -> None:
     assert extrapolation_line(ended).endswith(": 35.")
     assert extrapolation_line(held).endswith(": 48 (every step measured: it may hold further).")
     assert "not measured (untied core" in extrapolation_line({"steps_above_99": None, "note": "untied core"})
+
+
+def test_a_card_of_the_best_of_several_seeds_shows_every_seed() -> None:
+    seed = {"interpretability": 0.75, "task_error": 0.0, "final_error": 0.2}
+    selection = {"seeds": {"0": seed, "1": {**seed, "interpretability": 0.93}}, "chosen": 1, "criterion": "log set"}
+    cfg = ImaginationModel.from_pretrained(registry.zoo_dir() / "count1ts").config
+    (block,) = [b for b in extra_blocks(cfg, {"seed_selection": selection}, {}) if "seeds" in b]
+    assert "Trained with 2 seeds" in block and "| 0 | 0.7500 |" in block and "| 1 (these weights) | 0.9300 |" in block
+    one = {"seeds": {"0": seed}, "chosen": 0, "criterion": "log set"}  # a single seed: nothing to compare
+    assert not [b for b in extra_blocks(cfg, {"seed_selection": one}, {}) if "seeds" in b]

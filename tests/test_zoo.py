@@ -112,6 +112,9 @@ def test_gpu_plans_are_skipped_by_all_and_refused_by_name_where_there_is_no_cuda
     assert zoo_builder.needs_gpu("count3ts") and not zoo_builder.needs_gpu("gol3-autoencoder")
     monkeypatch.setitem(zoo_builder.PLAN, "tiny-on-a-gpu-base", (["--game-steps", "3"], "count3ts"))
     assert zoo_builder.needs_gpu("tiny-on-a-gpu-base")  # its base cannot be trained here either
+    # new decoders on the frozen GPU base read the zoo's copy of it: a CPU trains them
+    monkeypatch.setitem(zoo_builder.PLAN, "decoders-on-a-gpu-base", (["--regime", "adversarial"], "count3ts"))
+    assert not zoo_builder.needs_gpu("decoders-on-a-gpu-base")
     kept = zoo_builder.trainable_here(["gol3-autoencoder", "count3ts", "tiny-on-a-gpu-base"], every=True)
     assert kept == ["gol3-autoencoder"]
     assert "skipping count3ts, tiny-on-a-gpu-base: planned on a GPU" in capsys.readouterr().err
@@ -339,3 +342,21 @@ def test_rescore_and_off_distribution_rewrite_scores_from_the_saved_weights_only
     assert table in doc.read_text() and doc.read_text().endswith("after\n")
     assert "### Off distribution: `uniform`" in (folder / "README.md").read_text()
     assert (folder / "model.safetensors").read_bytes() == weights
+
+
+def test_an_entry_that_names_its_seeds_is_the_best_of_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """plan.toml's ``seeds`` reach training.best_of for an entry on a base; an entry without them trains once."""
+    from training.zoo import build
+
+    calls: list[tuple[str, list[str]]] = []
+    monkeypatch.setattr(build.best_of, "main", lambda argv: calls.append(("best_of", argv)))
+    monkeypatch.setattr(build.train, "main", lambda argv: calls.append(("train", argv)))
+    monkeypatch.setattr(build, "install", lambda run, name: None)
+    build.train_one("count2ts-long-adversarial", [])
+    build.train_one("gol3-untied-adversarial", [])
+    (kind, argv), (other, _) = calls
+    assert (kind, other) == ("best_of", "train")
+    assert argv[: argv.index("--")] == ["--seeds", "0", "1", "2"] and "--init" in argv
+    calls.clear()
+    build.train_one("count2ts-long-adversarial", [], ["5"])  # seeds given on the command line win
+    assert calls[0][1][:2] == ["--seeds", "5"]

@@ -233,6 +233,20 @@ def extrapolation_line(ex: dict[str, Any]) -> str:
     return f"Steps the imagination stays >= 99% accurate when the core runs past its training: {held}{further}."
 
 
+def seeds_block(selection: dict[str, Any]) -> str:
+    """Every seed the recipe trained, and the one these weights are: a score that holds for one seed only shows."""
+    rows = [
+        f"| {seed}{' (these weights)' if int(seed) == selection['chosen'] else ''} | {s['interpretability']:.4f} | "
+        f"{pct(s['task_error'])} | {pct(s['final_error'])} |"
+        for seed, s in selection["seeds"].items()
+    ]
+    return (
+        f"Trained with {len(rows)} seeds, the best kept ({selection['criterion']}); each seed's scores on the "
+        "log set (a seeded set apart from the eval set):\n\n"
+        "| seed | interpretability | task error | final-board error |\n|---|---|---|---|\n" + "\n".join(rows)
+    )
+
+
 def extra_blocks(cfg: ModelConfig, scores: dict[str, Any], tc: dict[str, Any]) -> list[str]:
     """What eval.json holds beyond the headline: the base, a warm start, extra losses, probes, analyses."""
     extra = []
@@ -255,6 +269,8 @@ def extra_blocks(cfg: ModelConfig, scores: dict[str, Any], tc: dict[str, Any]) -
             "weights; the training time and steps below count this run only."
         )
     extra += training_notes(tc, cfg)
+    if len(scores.get("seed_selection", {}).get("seeds", {})) > 1:
+        extra.append(seeds_block(scores["seed_selection"]))
     if "off_distribution" in scores:
         extra.append(off_distribution_block(cfg, scores))
     if "thinking" in scores:

@@ -28,7 +28,7 @@ from training import best_of, snapshots, train
 from training.best_of import FILES  # a finished run's Hub-ready files
 from training.zoo import paths
 from training.zoo.index import pushed_repo
-from training.zoo.plan import PLAN, SEEDS, SNAPSHOTS, command
+from training.zoo.plan import ENTRY_SEEDS, PLAN, SEEDS, SNAPSHOTS, command
 
 ADOPT_IGNORES = ("out", "name", "command", "seed", "threads")  # what may differ between a run and its zoo command
 
@@ -41,14 +41,16 @@ def train_args(cmd: list[str]) -> dict:
 
 
 def train_one(name: str, extra: list[str], seeds: list[str] = SEEDS, recipe: str = "fast") -> None:
-    """Train (resumably) and install one zoo entry; a model trained from scratch is the best of its seeds."""
+    """Train (resumably) and install one zoo entry; a model trained from scratch, or an entry that names its
+    own seeds (plan.toml), is the best of its seeds."""
     _, base = PLAN[name]
     resume = [a for a in extra if a == "--resume"]
     if base is not None and not (registry.zoo_dir() / base / "model.safetensors").exists():
         print(f"{name} needs {base} first", file=sys.stderr)
         train_one(base, resume, seeds, recipe)
+    seeds = ENTRY_SEEDS.get(name, seeds) if seeds == SEEDS else seeds
     out = paths.runs_dir() / name
-    if base is None:
+    if base is None or name in ENTRY_SEEDS:
         rest = [a for a in extra if a != "--resume"]
         best_of.main(["--seeds", *seeds, *resume, "--", *command(name, out, rest, recipe)])
     else:
@@ -199,12 +201,17 @@ def plan_differences(train_config: dict, name: str) -> dict[str, tuple]:
 
 
 def needs_gpu(name: str) -> bool:
-    """Whether an entry (or the base it is trained from) is planned on a GPU (``--device cuda``).
+    """Whether an entry (or the base it is trained further from) is planned on a GPU (``--device cuda``).
 
-    Such a plan needs a budget a CPU would spend hours on, so a machine without CUDA does not try it.
+    Such a plan needs a budget a CPU would spend hours on, so a machine without CUDA does not try it. An
+    entry on a frozen base (``--init``) trains only new decoders on the base the zoo holds, so it needs a
+    GPU only if its own plan does.
     """
     _, base = PLAN[name]
-    return train_args(command(name, paths.RUNS / name))["device"] == "cuda" or (base is not None and needs_gpu(base))
+    train_config = train_args(command(name, paths.RUNS / name))
+    if train_config["device"] == "cuda":
+        return True
+    return base is not None and not train_config["init"] and needs_gpu(base)
 
 
 def trainable_here(names: list[str], every: bool) -> list[str]:

@@ -62,12 +62,15 @@ def _value(value: Any, where: str) -> str | None:
 def _layers(spec: dict[str, Any], where: str, known: dict[str, Flags]) -> Flags:
     """A recipe's, set's or entry's ``args``: its layers merged, a name standing for a set's or an entry's flags."""
     entry = where.startswith("entries.")
-    unknown = set(spec) - {"why", "args"} - ({"base", "negative_result", "snapshots"} if entry else set())
+    unknown = set(spec) - {"why", "args"} - ({"base", "negative_result", "snapshots", "seeds"} if entry else set())
     if unknown or not isinstance(spec.get("why"), str) or "\n" in spec["why"] or "args" not in spec:
         raise ValueError(
             f"plan.toml {where}: give a one-line `why` and `args` (and an entry's `base`, `negative_result`, "
-            "`snapshots`), nothing else"
+            "`snapshots`, `seeds`), nothing else"
         )
+    seeds = spec.get("seeds", [0])
+    if not isinstance(seeds, list) or not seeds or not all(isinstance(k, int) and k >= 0 for k in seeds):
+        raise ValueError(f"plan.toml {where}.seeds: a list of seeds, e.g. [0, 1, 2]")
     if not isinstance(spec.get("negative_result", False), bool):
         raise ValueError(f"plan.toml {where}.negative_result: write true or false")
     if not isinstance(spec.get("snapshots", False), bool):
@@ -112,6 +115,13 @@ def with_snapshots(text: str) -> list[str]:
     return [name for name, spec in tomllib.loads(text)["entries"].items() if spec.get("snapshots") is True]
 
 
+def entry_seeds(text: str) -> dict[str, list[str]]:
+    """The entries that name their own seeds (``seeds = [0, 1, 2]``): the zoo trains each and keeps the best on
+    the log set (training.best_of), where a recipe's readable imagination depends on its seed. The rest train
+    the seeds ``train`` is given (one by default)."""
+    return {n: [str(k) for k in spec["seeds"]] for n, spec in tomllib.loads(text)["entries"].items() if "seeds" in spec}
+
+
 def negative_results(text: str) -> frozenset[str]:
     """The entries kept only to show a failure (``negative_result = true`` in plan.toml, checked by ``load``): the
     registry records it, and the cards, the README's table and the app's picker say "negative result"."""
@@ -123,6 +133,7 @@ RECIPES, PLAN, WHY = load(_TEXT)
 SNAPSHOTS = with_snapshots(_TEXT)
 NEGATIVE = negative_results(_TEXT)
 SEEDS = ["0"]  # one run per entry (best_of keeps the best of several when given more)
+ENTRY_SEEDS = entry_seeds(_TEXT)
 
 
 def command(name: str, out: Path, extra: list[str] | None = None, recipe: str = "fast") -> list[str]:
