@@ -48,6 +48,7 @@ logger = logging.getLogger("imagination.app")
 
 MAX_COMPARE = 4
 PANEL_COLUMNS = 12  # steps the panel of a run that settles (a maze's hundreds of rounds) shows, evenly spaced
+WRAPPED_STEPS = 50  # a Life run up to this long shows every step (wrapped in bands); a longer one, PANEL_COLUMNS
 # Extrapolation measured live (for checkpoints whose eval.json lacks it): this many eval episodes.
 LIVE_EXTRAPOLATION_EPISODES = 200
 PICK_A_CHECKPOINT = "Pick a checkpoint from the zoo, or type a Hub repo id (org/name)."
@@ -268,9 +269,13 @@ def _task_maps(answers: presenters.TaskAnswers | None) -> figures.TaskMaps | Non
 def shown_steps(steps: int, solved: Solving | None, *more: int) -> tuple[list[int] | None, list[int]]:
     """(the steps a panel shows, the steps every picture of a long run keeps): where episodes settle (a maze
     runs for hundreds of rounds) about PANEL_COLUMNS steps, with where the true frames settle, where the
-    answer is first right and ``more``; elsewhere (Life: at most 50 steps, wrapped in bands) every step."""
+    answer is first right and ``more``; elsewhere (Life) every step up to WRAPPED_STEPS, wrapped in bands,
+    and about PANEL_COLUMNS of a longer run (a long-running checkpoint's hundred steps and more)."""
     if solved is None:
-        return None, []
+        if steps <= WRAPPED_STEPS:
+            return None, []
+        keep = [k for k in more if k <= steps]
+        return figures.sampled_steps(steps, PANEL_COLUMNS, keep), keep
     keep = [k for k in (solved.settled, solved.first, *more) if k is not None and k <= steps]
     return figures.sampled_steps(steps, PANEL_COLUMNS, keep), keep
 

@@ -22,7 +22,7 @@ from PIL import Image
 from imagination import life, patterns
 from imagination.envs import Environment
 
-# Where the environment is not known (Life's, ``Environment``'s defaults): an environment sets its own.
+# Where the environment is not known (``Environment``'s defaults; Life's sizes): an environment sets its own.
 MIN_SIZE, MAX_SIZE, DEFAULT_SIZE = 8, 64, 20
 MAX_STEPS = 50
 MAX_SEED = 2**63 - 1

@@ -48,6 +48,8 @@ class LifeEnvironment(Environment):
     hub_tag: ClassVar[str] = "game-of-life"
     sampler: ClassVar[str] = "reference"
     eval_size: ClassVar[int] = 20
+    # long enough to watch the long-running checkpoints hold (gol3-longrun-agree3: >= 99% for 139 steps) and stop
+    max_steps: ClassVar[int] = 200
     off_distribution: ClassVar[dict[str, str]] = {
         "uniform": (
             f"fresh start boards, each with its own density drawn uniformly from {UNIFORM_DENSITY[0]} to "

@@ -37,8 +37,16 @@ def test_run_builds_the_board_in_the_checkpoints_environment(tied: str) -> None:
     assert r.ep.steps == cfg.model_steps and r.ep.rule == cfg.env.variant() and r.shown == tied
     r = handlers.run(EpisodeRequest(tied, "gliders", 0, 0.4, 20, "", "", "5", "HighLife B36/S23"))
     assert r.ep.steps == 5 and r.ep.rule == life.HIGHLIFE
-    with pytest.raises(InputError, match="^steps must be a whole number from 1 to 50, got 51$"):
-        handlers.run(EpisodeRequest(tied, "gliders", 0, 0.4, 20, steps=51))
+    with pytest.raises(InputError, match="^steps must be a whole number from 1 to 200, got 201$"):
+        handlers.run(EpisodeRequest(tied, "gliders", 0, 0.4, 20, steps=201))
+
+
+def test_a_long_life_run_shows_a_sample_of_its_steps() -> None:
+    """Up to 50 steps a Life panel shows each (wrapped in bands); a long-running checkpoint's 150, about a dozen."""
+    assert handlers.shown_steps(50, None) == (None, [])
+    shown, keep = handlers.shown_steps(150, None, 7)
+    assert shown is not None and len(shown) <= handlers.PANEL_COLUMNS + 1 and {0, 7, 150} <= set(shown)
+    assert keep == [7]
 
 
 def test_load_and_rule_of_a_checkpoint(tied: str) -> None:
