@@ -271,12 +271,10 @@ def shown_steps(steps: int, solved: Solving | None, *more: int) -> tuple[list[in
     runs for hundreds of rounds) about PANEL_COLUMNS steps, with where the true frames settle, where the
     answer is first right and ``more``; elsewhere (Life) every step up to WRAPPED_STEPS, wrapped in bands,
     and about PANEL_COLUMNS of a longer run (a long-running checkpoint's hundred steps and more)."""
-    if solved is None:
-        if steps <= WRAPPED_STEPS:
-            return None, []
-        keep = [k for k in more if k <= steps]
-        return figures.sampled_steps(steps, PANEL_COLUMNS, keep), keep
-    keep = [k for k in (solved.settled, solved.first, *more) if k is not None and k <= steps]
+    if solved is None and steps <= WRAPPED_STEPS:
+        return None, []
+    marks = () if solved is None else (solved.settled, solved.first)
+    keep = [k for k in (*marks, *more) if k is not None and k <= steps]
     return figures.sampled_steps(steps, PANEL_COLUMNS, keep), keep
 
 
