@@ -29,6 +29,7 @@ from imagination.model import ImaginationModel
 from imagination.registry import BAR
 
 ACCURACY_BAR = 0.99
+HORIZON_LIMIT = 512  # model steps a horizon is measured to: past the longest horizon in the zoo
 EMERGED = 0.9  # interpretability at which the imagination counts as there (docs/analysis.md, "Watch it emerge")
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import TINY_TRAIN
 
+from imagination import registry
 from training import best_of
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,3 +42,15 @@ def test_two_seeds_in_parallel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert json.loads((out / "train_config.json").read_text())["seed"] == sel["chosen"]
     a, b = (out / "seeds" / "seed-3" / "model.safetensors"), (out / "seeds" / "seed-4" / "model.safetensors")
     assert a.read_bytes() != b.read_bytes()
+    for seed in ("3", "4"):  # a tied core runs on: each seed's horizon, as its own weights give it on the log set
+        horizon = sel["seeds"][seed]["horizon"]
+        assert isinstance(horizon, int) and horizon == best_of.seed_horizon(out / "seeds" / f"seed-{seed}")
+
+
+def test_a_seed_horizon_is_measured_only_where_the_core_runs_on_to_a_board() -> None:
+    assert best_of.seed_horizon(registry.zoo_dir() / "count1ts") is None  # a summary task: no board at the end
+    assert best_of.seed_horizon(registry.zoo_dir() / "gol3-untied-adversarial") is None  # untied: no step past T
+    # the zoo's long runner holds its boards for dozens of steps, its plain autoencoder far fewer
+    assert best_of.seed_horizon(registry.zoo_dir() / "gol3-longrun") > 4 * best_of.seed_horizon(
+        registry.zoo_dir() / "gol3-autoencoder"
+    )

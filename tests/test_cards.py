@@ -23,7 +23,7 @@ from PIL import Image
 
 from imagination import ImaginationModel, cards, modelcard, provenance, registry, zoo
 from imagination.cards.__main__ import main as cards_main
-from imagination.cards.sections import extra_blocks, extrapolation_line
+from imagination.cards.sections import extra_blocks, extrapolation_line, seeds_block
 from training import registration, train
 from training import zoo as builder
 
@@ -370,3 +370,13 @@ def test_a_card_of_the_best_of_several_seeds_shows_every_seed() -> None:
     assert "Trained with 2 seeds" in block and "| 0 | 0.7500 |" in block and "| 1 (these weights) | 0.9300 |" in block
     one = {"seeds": {"0": seed}, "chosen": 0, "criterion": "log set"}  # a single seed: nothing to compare
     assert not [b for b in extra_blocks(cfg, {"seed_selection": one}, {}) if "seeds" in b]
+    assert "steps >= 99%" not in block  # no seed measured a horizon: no column for it
+
+
+def test_a_card_of_seeds_that_run_on_gives_each_seeds_horizon() -> None:
+    seed = {"interpretability": 1.0, "task_error": 0.0, "final_error": 0.0}
+    seeds = {"0": {**seed, "horizon": 29}, "1": {**seed, "horizon": 42}, "2": {**seed, "horizon": None}}
+    block = seeds_block({"seeds": seeds, "chosen": 0, "criterion": "log set"})
+    head, rule, *rows = block.split("\n\n")[1].splitlines()
+    assert head.endswith("| steps >= 99% |") and rule.count("|") == head.count("|")
+    assert rows[0].endswith("| 29 |") and rows[1].endswith("| 42 |") and rows[2].endswith("| n/a |")

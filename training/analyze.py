@@ -29,7 +29,6 @@ from training.docs import listed, replace_block
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 ANALYSIS_EPISODES = 1000  # of the eval set; the edits and patches are cheap but not free
-EXTRAPOLATION_LIMIT = 512  # model steps: past the longest horizon in the zoo (the app's live view stops at 128)
 
 
 def analyze(
@@ -48,7 +47,7 @@ def analyze(
     episodes = eval_episodes(model.config, dataclasses.replace(es, episodes=min(es.episodes, ANALYSIS_EPISODES)))
     out = {
         "faithfulness": analysis.faithfulness(model, episodes, flips=flips),
-        "extrapolation": analysis.extrapolation(model, episodes[:, 0], limit=EXTRAPOLATION_LIMIT),
+        "extrapolation": analysis.extrapolation(model, episodes[:, 0], limit=analysis.HORIZON_LIMIT),
         "off_distribution": off_distribution(model, es),
     }
     if thinking and model.config.env.fixed_point(episodes[:1, 0]) is not None:

@@ -22,7 +22,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from imagination import analysis
 from imagination.cards import PICTURE, write_picture
+from imagination.evaluate import eval_episodes, eval_set_for
+from imagination.model import ImaginationModel
 from training import snapshots
 
 # A finished run's Hub-ready files: the card's picture (imagination.png) is drawn with the card
@@ -38,6 +41,20 @@ def seed_summary(folder: Path) -> dict[str, Any]:
     records = [json.loads(line) for line in (folder / "log.jsonl").read_text().splitlines()]
     last = [r for r in records if "task_error" in r][-1]
     return {k: last[k] for k in ("step", "task_error", "interpretability", "final_error", "per_step_accuracy")}
+
+
+def seed_horizon(folder: Path) -> int | None:
+    """How many steps past its training a seed's imagination stays >= 99% accurate on the log set, or None where
+    the core does not run on (untied) or decodes no board at the end (a summary task). Seeds of one recipe can
+    agree on every trained step and still part far past them, so a recipe that runs on reports each seed's."""
+    model = ImaginationModel.from_pretrained(folder)
+    cfg = model.config
+    if not cfg.tied or cfg.task != "board":
+        return None
+    tc = json.loads((folder / "train_config.json").read_text())
+    log_set = eval_set_for(cfg, tc["log_episodes"], tc["eval_size"], tc["eval_seed"] + 1)
+    starts = eval_episodes(cfg, log_set)[:, 0]
+    return analysis.extrapolation(model, starts, limit=analysis.HORIZON_LIMIT)["steps_above_99"]
 
 
 def choose(summaries: dict[int, dict[str, Any]], bar: float) -> int:
@@ -95,6 +112,9 @@ def main(argv: list[str] | None = None) -> None:
     if failed:
         raise SystemExit(f"seeds {failed} failed; see {out / 'seeds'}/seed-<k>.log, then rerun with --resume")
     summaries = {s: seed_summary(out / "seeds" / f"seed-{s}") for s in args.seeds}
+    if len(summaries) > 1:  # one seed has nothing to compare with; the entry's own horizon is training.analyze's
+        for s, summary in summaries.items():
+            summary["horizon"] = seed_horizon(out / "seeds" / f"seed-{s}")
     best = choose(summaries, bar)
     winner = out / "seeds" / f"seed-{best}"
     if not (winner / PICTURE).exists():  # a seed finished before cards carried a picture: drawn from its weights
@@ -106,7 +126,8 @@ def main(argv: list[str] | None = None) -> None:
     scores["seed_selection"] = {
         "seeds": {str(s): v for s, v in summaries.items()},
         "chosen": best,
-        "criterion": f"log set: task error <= {bar} first, then highest interpretability, then lowest error",
+        "criterion": f"log set: task error <= {bar} first, then highest interpretability, then lowest error; "
+        "a tie keeps the first seed",
     }
     (out / "eval.json").write_text(json.dumps(scores, indent=2) + "\n")
     for s, v in summaries.items():
@@ -114,6 +135,7 @@ def main(argv: list[str] | None = None) -> None:
         print(
             f"{mark} seed {s}: log-set task error {v['task_error']:.4f}, "
             f"interpretability {v['interpretability']:.3f} (step {v['step']})"
+            + (f", >= 99% for {v['horizon']} steps" if v.get("horizon") is not None else "")
         )
 
 
