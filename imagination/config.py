@@ -6,7 +6,8 @@ range before a model is built, and every failure is an ``InvalidConfig`` naming 
 - 1 (the first release): every field, no version keys, Life assumed (``rule``, ``wrap``);
 - 2: adds ``format_version`` and ``imagination_version``;
 - 3: names the environment: ``environment`` is its JSON object (``{"name": "life", "rule": ...,
-  "wrap": ...}``, ``imagination.envs``), replacing ``rule`` and ``wrap``; adds ``recall``.
+  "wrap": ...}``, ``imagination.envs``), replacing ``rule`` and ``wrap``; adds ``recall``;
+- 4: adds ``state_act``, what each hidden state passes through (``"none"``, or ``"tanh"``: a bounded state).
 
 Older formats are upgraded one version at a time (``_UPGRADES``); a newer one is refused rather
 than guessed at.
@@ -25,7 +26,8 @@ from imagination.errors import InvalidConfig, NotAnImaginationModel
 from imagination.tasks import TASKS
 from imagination.version import __version__
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
+STATE_ACTS = ("none", "tanh")
 # The ranges a config may ask for: a model this size or smaller builds in well under a second, so a
 # hostile or mistyped config.json cannot make the loader allocate gigabytes.
 _RANGES = {
@@ -65,6 +67,9 @@ class ModelConfig:
     model_steps: int = 3
     tied: bool = True
     recall: bool = False
+    # "tanh": every state, h_0 and each h_{t+1} = tanh(h_t + block), is bounded, so a channel the core pushes
+    # past the knee settles there (an attractor), where a plain residual sum drifts with every step's small error
+    state_act: str = "none"
     negative_slope: float = 0.1
     output: str = "logit"  # "logit": BCE-trained logits; "value": MSE-trained values in ~[0, 1]
     task: str = "board"  # board | count | patch | grid
@@ -81,6 +86,8 @@ class ModelConfig:
         # InvalidConfig is a ValueError: building a ModelConfig in code fails the same way a file does.
         if self.task not in TASKS:
             raise InvalidConfig(f"task must be one of {TASKS}, got {self.task!r}")
+        if self.state_act not in STATE_ACTS:
+            raise InvalidConfig(f"state_act must be one of {STATE_ACTS}, got {self.state_act!r}")
         if self.output not in ("logit", "value"):
             raise InvalidConfig(f"output must be 'logit' or 'value', got {self.output!r}")
         if self.model_type != "imagination":
@@ -261,4 +268,11 @@ def _upgrade_format_2(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "environment": env, "recall": False, "format_version": 3}
 
 
-_UPGRADES = {1: _upgrade_format_1, 2: _upgrade_format_2}
+def _upgrade_format_3(data: dict[str, Any]) -> dict[str, Any]:
+    """Format 3 -> 4: every state was the plain residual sum."""
+    if "state_act" in data:
+        raise InvalidConfig("config.json has keys this version does not know: ['state_act'] (format 3 has none)")
+    return {**data, "state_act": "none", "format_version": 4}
+
+
+_UPGRADES = {1: _upgrade_format_1, 2: _upgrade_format_2, 3: _upgrade_format_3}

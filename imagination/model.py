@@ -87,7 +87,11 @@ class ImaginationModel(PreTrainedImagination):
 
     def encode(self, frames: torch.Tensor) -> torch.Tensor:
         """[B, H, W] frames -> h_0 [B, C, H, W]."""
-        return self.encoder(self.observe(frames))
+        return self._bounded(self.encoder(self.observe(frames)))
+
+    def _bounded(self, h: torch.Tensor) -> torch.Tensor:
+        """What every state passes through (``config.state_act``): itself, or tanh's bounded copy."""
+        return torch.tanh(h) if self.config.state_act == "tanh" else h
 
     def core_step(self, h: torch.Tensor, t: int, recall: torch.Tensor | None = None) -> torch.Tensor:
         """h_t -> h_{t+1}. A tied core runs any number of steps; an untied one only its own.
@@ -103,8 +107,8 @@ class ImaginationModel(PreTrainedImagination):
         if self.config.recall:
             if recall is None:
                 raise ValueError("this model recalls its input at every step: pass recall=model.observe(frames)")
-            return h + block(torch.cat([h, recall], dim=1))
-        return h + block(h)
+            return self._bounded(h + block(torch.cat([h, recall], dim=1)))
+        return self._bounded(h + block(h))
 
     def forward(self, frames: torch.Tensor, steps: int | None = None) -> torch.Tensor:
         """Hidden states h_0..h_steps, stacked: [B, steps+1, C, H, W]."""

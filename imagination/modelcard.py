@@ -71,6 +71,8 @@ def architecture(cfg: ModelConfig) -> str:
     )
     if cfg.recall:
         core += ", the input recalled at every step"
+    if cfg.state_act == "tanh":
+        core += ", every state bounded by tanh (h_0 and each h_t+1 = tanh(h_t + block))"
     head = ""
     if cfg.task != "board":
         head = f";\n  task head: {cfg.task_layers} layer(s) of 1x1 convs, averaged over each region"

@@ -64,6 +64,14 @@ def test_extrapolation_figure_has_a_panel_per_horizon() -> None:
     assert figures.figure_png(fig).startswith(b"\x89PNG")
 
 
+def test_thinking_figure_has_a_panel_per_maze_size_and_marks_its_rounds() -> None:
+    sizes = {"5": {"a": [0.0, 0.5, 1.0], "b": [0.0, 1.0, 1.0]}, "10": {"a": [0.0] * 5, "b": [0.0, 0.1, 0.2, 0.2, 0.2]}}
+    fig = figures.thinking_figure(sizes, {"5": 2, "10": 4})
+    assert [ax.get_title() for ax in fig.axes] == ["5-cell mazes", "10-cell mazes"]
+    assert [len(ax.get_lines()) for ax in fig.axes] == [2 + 1, 2 + 1]  # the curves + the hardest maze's rounds
+    assert [ax.get_lines()[-1].get_xdata()[0] for ax in fig.axes] == [2, 4]
+
+
 def test_tables_are_redrawn_from_every_entrys_eval_json(tmp_path: Path, monkeypatch) -> None:
     """--tables reads eval.json only: the bundled zoo's rows, the maze entries' thinking-longer rates among them."""
     root = Path(analyze.ROOT)
@@ -74,6 +82,7 @@ def test_tables_are_redrawn_from_every_entrys_eval_json(tmp_path: Path, monkeypa
     monkeypatch.setattr(analyze, "DOCS", tmp_path / "docs")
     analyze.main(["--tables"])
     assert (tmp_path / "docs" / "figures" / "extrapolation.png").stat().st_size > 10_000
+    assert (tmp_path / "docs" / "figures" / "thinking.png").stat().st_size > 10_000  # the maze entries' curves
     text = (tmp_path / "docs" / "analysis.md").read_text()
     thinking = text.split("<!-- thinking-table:start -->")[1].split("<!-- thinking-table:end -->")[0]
     mazes = [e for e in zoo.bundled() if "thinking" in json.loads((e.path / "eval.json").read_text())]

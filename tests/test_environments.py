@@ -52,7 +52,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_training_writes_a_checkpoint_of_that_environment(trained: Path) -> None:
     config = json.loads((trained / "config.json").read_text())
-    assert config["environment"] == {"name": "elementary", "rule": 90} and config["format_version"] == 3
+    assert config["environment"] == {"name": "elementary", "rule": 90} and config["format_version"] == 4
     model = ImaginationModel.from_pretrained(trained)
     assert model.config.env == ElementaryEnvironment(90)
     episodes = model.config.env.eval_episodes(5, 2, 16, seed=1)

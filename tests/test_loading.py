@@ -115,7 +115,7 @@ def set_config(folder: Path, data: Any) -> None:
 
 def test_config_records_format_and_library_version(folder: Path) -> None:
     cfg = json.loads((folder / "config.json").read_text())
-    assert cfg["format_version"] == FORMAT_VERSION == 3
+    assert cfg["format_version"] == FORMAT_VERSION == 4
     assert cfg["imagination_version"] == imagination.__version__
     assert ImaginationModel.from_pretrained(folder).config == tiny()
 
@@ -139,7 +139,7 @@ def test_a_format_1_config_still_loads(tmp_path: Path) -> None:
     old.mkdir()
     (old / "model.safetensors").write_bytes((src / "model.safetensors").read_bytes())
     v3 = json.loads((src / "config.json").read_text())
-    v1 = {k: v for k, v in v3.items() if not k.endswith("_version") and k not in ("environment", "recall")}
+    v1 = {k: v for k, v in v3.items() if not k.endswith("_version") and k not in ("environment", "recall", "state_act")}
     v1 |= {"rule": v3["environment"]["rule"], "wrap": v3["environment"]["wrap"]}  # format 1 assumed Life
     set_config(old, v1)
     loaded = ImaginationModel.from_pretrained(old)
@@ -158,7 +158,7 @@ def test_a_format_2_config_still_loads_as_the_life_environment(tmp_path: Path) -
     old.mkdir()
     (old / "model.safetensors").write_bytes((src / "model.safetensors").read_bytes())
     v3 = json.loads((src / "config.json").read_text())
-    v2 = {k: v for k, v in v3.items() if k not in ("environment", "recall")}
+    v2 = {k: v for k, v in v3.items() if k not in ("environment", "recall", "state_act")}
     v2 |= {"format_version": 2, "imagination_version": "0.1.0", "rule": "B36/S23", "wrap": False}
     set_config(old, v2)
     loaded = ImaginationModel.from_pretrained(old)
@@ -170,6 +170,25 @@ def test_a_format_2_config_still_loads_as_the_life_environment(tmp_path: Path) -
         ImaginationModel.from_pretrained(old)
     set_config(old, {**v2, "environment": {"name": "life"}})  # format 2 had no such key
     with pytest.raises(errors.InvalidConfig, match="keys this version does not know"):
+        ImaginationModel.from_pretrained(old)
+
+
+def test_a_format_3_config_still_loads_with_plain_states(tmp_path: Path) -> None:
+    """Format 3 had no ``state_act``: every state was the plain residual sum, as "none" keeps it."""
+    src = ZOO / "maze5-autoencoder"
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "model.safetensors").write_bytes((src / "model.safetensors").read_bytes())
+    v3 = {k: v for k, v in json.loads((src / "config.json").read_text()).items() if k != "state_act"}
+    set_config(old, {**v3, "format_version": 3})
+    loaded = ImaginationModel.from_pretrained(old)
+    bundled = ImaginationModel.from_pretrained("maze5-autoencoder")
+    assert loaded.config == bundled.config and loaded.config.state_act == "none"
+    set_config(old, {**v3, "format_version": 3, "state_act": "tanh"})  # format 3 had no such key
+    with pytest.raises(errors.InvalidConfig, match="keys this version does not know"):
+        ImaginationModel.from_pretrained(old)
+    set_config(old, {**v3, "format_version": 4, "state_act": "sigmoid"})
+    with pytest.raises(errors.InvalidConfig, match="state_act must be one of"):
         ImaginationModel.from_pretrained(old)
 
 

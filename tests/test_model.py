@@ -48,6 +48,19 @@ def test_residual_step() -> None:
     assert torch.allclose(model.core_step(h, 0), h + model.core[0](h))
 
 
+def test_a_bounded_state_is_tanh_of_the_residual_sum_at_every_step() -> None:
+    torch.manual_seed(0)
+    plain = ImaginationModel(tiny())
+    bounded = ImaginationModel(tiny(state_act="tanh"))
+    bounded.load_state_dict(plain.state_dict())  # the same weights: only what each state passes through differs
+    board = (torch.rand(1, 6, 6) > 0.5).float()
+    h0 = bounded.encode(board)
+    assert torch.allclose(h0, torch.tanh(plain.encode(board)))
+    assert torch.allclose(bounded.core_step(h0, 0), torch.tanh(h0 + plain.core[0](h0)))
+    far = bounded(board, steps=200)  # however long it runs, no state leaves (-1, 1)
+    assert far.abs().max() <= 1 and plain(board, steps=200).abs().max() > 1
+
+
 @pytest.mark.parametrize(
     "task, size, shape", [("count", 2, (1, 1)), ("patch", 2, (10, 10)), ("patch", 10, (10, 10)), ("grid", 5, (2, 2))]
 )

@@ -206,6 +206,20 @@ def extrapolation_figure(folders: list[Path], out: Path) -> None:
     out.write_bytes(figures.figure_png(figures.curves_panels(panels, horizons), dpi=90))
 
 
+def thinking_figure(folders: list[Path], out: Path) -> None:
+    """Solve rate against iterations on each thinking-longer set, every entry whose environment settles."""
+    sizes: dict[str, dict[str, list[float]]] = {}
+    rounds: dict[str, int] = {}
+    for f in folders:
+        th = json.loads((f / "eval.json").read_text()).get("thinking")
+        for size, curve in (th or {}).get("curves", {}).items():
+            sizes.setdefault(size, {})[f.name] = curve["solve_rate"]
+            rounds[size] = curve["rounds_max"]
+    if sizes:
+        sizes = dict(sorted(sizes.items(), key=lambda kv: int(kv[0])))
+        out.write_bytes(figures.figure_png(figures.thinking_figure(sizes, rounds), dpi=90))
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(
         prog="python -m training.analyze", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -266,8 +280,9 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def write_tables(folders: list[Path]) -> None:
-    """The extrapolation figure and the generated tables of docs/analysis.md and the README, from eval.json."""
+    """The extrapolation and thinking figures, the generated tables of docs/analysis.md and the README: eval.json's."""
     extrapolation_figure(folders, DOCS / "figures" / "extrapolation.png")
+    thinking_figure(folders, DOCS / "figures" / "thinking.png")
     for doc in (DOCS / "analysis.md", ROOT / "README.md"):
         replace_block(doc, "faithfulness-table", docs_table(folders))
     replace_block(DOCS / "analysis.md", "probes-table", probes_table(folders))

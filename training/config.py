@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from imagination import envs
-from imagination.config import ModelConfig
+from imagination.config import STATE_ACTS, ModelConfig
 from imagination.evaluate import EVAL_EPISODES, EVAL_SEED, EVAL_SIZE
 
 REGIMES = ("baseline", "autoencoder", "adversarial", "probes")
@@ -75,6 +75,7 @@ class TrainConfig:
     decoder_kernel: int = 1
     task_layers: int = 1  # 1x1 convs of the summary head: a sum is exact only when each cell's share is
     loss: str = "mse"  # mse (value output, as the reference; the recipe) | bce (logit output)
+    state_act: str = "none"  # "tanh": bounded states, each channel settling where the core pushes it (ModelConfig)
     recall: bool = False  # feed the input to every core step (input recall), for environments that want it
     # -- optimisation (defaults: the CPU recipe of docs/training.md) ---------------------------------
     steps: int = -1  # -1: 4,000 x game steps (a longer game sits longer on the plateau); 0 scores a --warm-start
@@ -184,6 +185,7 @@ def model_config(tc: TrainConfig) -> ModelConfig:
         model_steps=m,
         tied=not tc.untied,
         recall=tc.recall,
+        state_act=tc.state_act,
         output="logit" if tc.loss == "bce" else "value",
         task=tc.task,
         task_size=tc.task_size,
@@ -229,6 +231,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "loss": LOSSES,
     "device": DEVICES,
     "precision": PRECISIONS,
+    "state_act": STATE_ACTS,
 }
 
 

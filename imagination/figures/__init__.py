@@ -40,6 +40,7 @@ from imagination.figures.plots import (
     figure_png,
     horizon_figure,
     score_matrix_figure,
+    thinking_figure,
 )
 
 __all__ = [
@@ -77,4 +78,5 @@ __all__ = [
     "score_matrix_figure",
     "score_matrix_png",
     "step_kind",
+    "thinking_figure",
 ]

@@ -197,6 +197,26 @@ def horizon_figure(
     return fig
 
 
+def thinking_figure(sizes: Mapping[str, Mapping[str, Sequence[float]]], rounds: Mapping[str, int]) -> Figure:
+    """Solve rate against iterations, one panel per maze size (``sizes[size][checkpoint]``, one value per core
+    step), a dotted line at the rounds dead-end filling needs for that set's hardest maze: does running longer
+    reach the answer on a bigger maze, and does the answer, once reached, stay?"""
+    fig = _figure(4.2 * len(sizes), 3.8)
+    axes = np.atleast_1d(fig.subplots(1, len(sizes), sharey=True))
+    colour = {name: f"C{i}" for i, name in enumerate(dict.fromkeys(n for curves in sizes.values() for n in curves))}
+    for ax, (size, curves) in zip(axes, sizes.items(), strict=True):
+        for name, ys in curves.items():
+            ax.plot(range(len(ys)), ys, lw=1.4, label=name, color=colour[name])  # one colour a checkpoint
+        ax.axvline(rounds[size], color="black", ls=":", lw=1)
+        ax.set_title(f"{size}-cell mazes", fontsize=10)
+        ax.set_xlabel("core iterations (dotted: the hardest maze's rounds)", fontsize=8)
+        ax.set_ylim(-0.02, 1.02)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="upper left")
+    axes[0].set_ylabel("mazes solved (every pixel of the path)")
+    return fig
+
+
 def emergence_figure(
     runs: Mapping[str, Sequence[Mapping[str, Any]]],
     level: float = 0.9,
