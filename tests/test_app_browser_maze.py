@@ -16,7 +16,7 @@ import test_app_browser
 from test_app import AppServer, zoo_copy
 from test_app_browser import DESKTOP, NEEDS_CHROMIUM, PHONE, RENDERED, axe_violations, shot, status_contains
 
-from imagination.demo.server import entries_of, showcase
+from imagination.demo.server import entries_of, family, showcase
 
 pytestmark = [NEEDS_CHROMIUM]
 browser = test_app_browser.browser  # the same module-scoped Chromium fixture, found here by its name
@@ -34,7 +34,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
         mazes = entries_of("maze")
         srv = AppServer(zoo_dir, tmp_path_factory.mktemp("maze-app") / "app.log")
         srv.maze_showcase = showcase(mazes)  # what picking the maze opens on
-        srv.maze_baseline = next(e.name for e in mazes if e.regime == "baseline")
+        srv.maze_baseline = next(e.name for e in mazes if family(e.regime) == "baseline")
     yield srv
     srv.stop()
 

@@ -175,15 +175,15 @@ def test_a_format_2_config_still_loads_as_the_life_environment(tmp_path: Path) -
 
 def test_a_format_3_config_still_loads_with_plain_states(tmp_path: Path) -> None:
     """Format 3 had no ``state_act``: every state was the plain residual sum, as "none" keeps it."""
-    src = ZOO / "maze5-autoencoder"
+    src = ZOO / "gol3-autoencoder"
     old = tmp_path / "old"
     old.mkdir()
     (old / "model.safetensors").write_bytes((src / "model.safetensors").read_bytes())
     v3 = {k: v for k, v in json.loads((src / "config.json").read_text()).items() if k != "state_act"}
     set_config(old, {**v3, "format_version": 3})
     loaded = ImaginationModel.from_pretrained(old)
-    bundled = ImaginationModel.from_pretrained("maze5-autoencoder")
-    assert loaded.config == bundled.config and loaded.config.state_act == "none"
+    bundled = ImaginationModel.from_pretrained("gol3-autoencoder")
+    assert loaded.config == bundled.config and loaded.config.state_act == "none" and same_outputs(loaded, bundled)
     set_config(old, {**v3, "format_version": 3, "state_act": "tanh"})  # format 3 had no such key
     with pytest.raises(errors.InvalidConfig, match="keys this version does not know"):
         ImaginationModel.from_pretrained(old)

@@ -247,6 +247,11 @@ class Checkpoints:
 IMAGINING = ("autoencoder", "adversarial")  # the regimes trained to imagine (a baseline is not)
 
 
+def family(regime: str) -> str:
+    """The regime a checkpoint's variants build on: "autoencoder+noise" is an autoencoder."""
+    return regime.split("+", 1)[0]
+
+
 def environments(entries: list[zoo.ZooEntry] | None = None) -> list[str]:
     """The environments the zoo holds checkpoints of (registered ones), in the order they first appear."""
     entries = zoo.list() if entries is None else entries
@@ -271,10 +276,12 @@ def showcase(entries: list[zoo.ZooEntry] | None = None) -> str | None:
     good (a young environment's zoo), the first board-task checkpoint of an imagining regime."""
     entries = zoo.list() if entries is None else entries
     good = [
-        e for e in entries if e.task == "board" and e.regime in IMAGINING and e.meets_bar and e.interpretability > 0.999
+        e
+        for e in entries
+        if e.task == "board" and family(e.regime) in IMAGINING and e.meets_bar and e.interpretability > 0.999
     ]
     if not good:
-        tried = [e for e in entries if e.task == "board" and e.regime in IMAGINING] or entries
+        tried = [e for e in entries if e.task == "board" and family(e.regime) in IMAGINING] or entries
         return tried[0].name if tried else None
     order = envs.names()  # Life first: the page opens on the paper's environment
     good.sort(
@@ -298,7 +305,7 @@ def regimes_of(name: str, entries: list[zoo.ZooEntry] | None = None) -> list[str
     entries = entries_of(ref.environment if ref else "life", entries)
     picked = []
     for regime in ("baseline", "autoencoder", "adversarial"):
-        match = [e for e in entries if e.regime == regime and e.task == "board" and e.game_steps == steps]
+        match = [e for e in entries if family(e.regime) == regime and e.task == "board" and e.game_steps == steps]
         match.sort(key=lambda e: (e.rule != "B3/S23", e.model_steps != e.game_steps))
         if match:
             picked.append(match[0].name)
