@@ -24,9 +24,10 @@ from typing import Any
 
 from imagination import analysis
 from imagination.cards import PICTURE, write_picture
-from imagination.evaluate import eval_episodes, eval_set_for
+from imagination.evaluate import eval_episodes
 from imagination.model import ImaginationModel
 from training import snapshots
+from training.config import log_set
 
 # A finished run's Hub-ready files: the card's picture (imagination.png) is drawn with the card
 FILES = ("config.json", "model.safetensors", "README.md", "train_config.json", "eval.json", "log.jsonl", PICTURE)
@@ -49,12 +50,11 @@ def seed_horizon(folder: Path) -> int | None:
     agree on every trained step and still part far past them, so a recipe that runs on reports each seed's."""
     model = ImaginationModel.from_pretrained(folder)
     cfg = model.config
-    if not cfg.tied or cfg.task != "board":
+    if cfg.task != "board":
         return None
     tc = json.loads((folder / "train_config.json").read_text())
-    log_set = eval_set_for(cfg, tc["log_episodes"], tc["eval_size"], tc["eval_seed"] + 1)
-    starts = eval_episodes(cfg, log_set)[:, 0]
-    return analysis.extrapolation(model, starts, limit=analysis.HORIZON_LIMIT)["steps_above_99"]
+    starts = eval_episodes(cfg, log_set(cfg, tc["log_episodes"], tc["eval_size"], tc["eval_seed"]))[:, 0]
+    return analysis.extrapolation(model, starts, limit=analysis.HORIZON_LIMIT)["steps_above_99"]  # None: untied
 
 
 def choose(summaries: dict[int, dict[str, Any]], bar: float) -> int:

@@ -13,7 +13,7 @@ from typing import Any
 
 from imagination import envs
 from imagination.config import STATE_ACTS, ModelConfig
-from imagination.evaluate import EVAL_EPISODES, EVAL_SEED, EVAL_SIZE
+from imagination.evaluate import EVAL_EPISODES, EVAL_SEED, EVAL_SIZE, EvalSet, eval_set_for
 
 REGIMES = ("baseline", "autoencoder", "adversarial", "probes")
 TASKS = ("board", "count", "patch", "grid")
@@ -195,6 +195,12 @@ def model_config(tc: TrainConfig) -> ModelConfig:
         trained_steps=trained,
         regime=regime_name(tc),
     )
+
+
+def log_set(cfg: ModelConfig, episodes: int, size: int, eval_seed: int) -> EvalSet:
+    """The learning curve's log set (``log_episodes``): the eval set's sampler and size at the next seed, so the
+    scores a run is steered and its seeds chosen by are never the eval set's."""
+    return eval_set_for(cfg, episodes, size, eval_seed + 1)
 
 
 def decoder_fit_steps(cfg: ModelConfig) -> list[int]:

@@ -25,11 +25,11 @@ from torch import nn
 from torch.optim.lr_scheduler import LambdaLR
 from tqdm import tqdm
 
-from imagination.evaluate import board_scores, decode_episodes, eval_episodes, eval_set_for, summary_scores
+from imagination.evaluate import board_scores, decode_episodes, eval_episodes, summary_scores
 from imagination.loading import revisions
 from imagination.model import ImaginationModel, make_decoder
 from training import snapshots
-from training.config import TrainConfig, model_config
+from training.config import TrainConfig, log_set, model_config
 from training.data import Batches
 from training.objective import Discriminator, Objective, Stats, probe_names
 from training.runtime import agreed, autocast_dtype, check_ranks_agree, describe_device
@@ -183,8 +183,8 @@ class Trainer:
         self.log_eps: torch.Tensor | None = None
         if rank == 0:
             self._open_log(fresh=self.info is None)
-            log_set = eval_set_for(self.model.config, tc.log_episodes, tc.eval_size, tc.eval_seed + 1)
-            self.log_eps = eval_episodes(self.model.config, log_set)
+            logged = log_set(self.model.config, tc.log_episodes, tc.eval_size, tc.eval_seed)
+            self.log_eps = eval_episodes(self.model.config, logged)
         self.bar = tqdm(
             total=sum(n for _, n in self.plan),
             initial=self.global_step,

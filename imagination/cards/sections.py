@@ -233,32 +233,29 @@ def extrapolation_line(ex: dict[str, Any]) -> str:
     return f"Steps the imagination stays >= 99% accurate when the core runs past its training: {held}{further}."
 
 
-def _or_na(value: Any) -> str:
-    return "n/a" if value is None else str(value)
-
-
 def seeds_block(selection: dict[str, Any]) -> str:
     """Every seed the recipe trained, and the one these weights are: a score that holds for one seed only shows.
     Where the core runs on past its training, each seed's horizon too: seeds that agree on the trained steps can
     part far past them."""
     seeds = selection["seeds"]
     horizons = any(s.get("horizon") is not None for s in seeds.values())
+    head = ["seed", "interpretability", "task error", "final-board error"] + (["steps >= 99%"] if horizons else [])
     rows = [
-        f"| {seed}{' (these weights)' if int(seed) == selection['chosen'] else ''} | {s['interpretability']:.4f} | "
-        f"{pct(s['task_error'])} | {pct(s['final_error'])} |" + (f" {_or_na(s.get('horizon'))} |" if horizons else "")
+        [
+            f"{seed}{' (these weights)' if int(seed) == selection['chosen'] else ''}",
+            f"{s['interpretability']:.4f}",
+            pct(s["task_error"]),
+            pct(s["final_error"]),
+        ]
+        + (["n/a" if s.get("horizon") is None else str(s["horizon"])] if horizons else [])
         for seed, s in seeds.items()
     ]
-    head = "| seed | interpretability | task error | final-board error |" + (" steps >= 99% |" if horizons else "")
+    runs_on = ", with the steps its imagination stays >= 99% accurate when the core runs on" if horizons else ""
+    lines = ["| " + " | ".join(cells) + " |" for cells in (head, *rows)]
+    lines.insert(1, "|" + "---|" * len(head))
     return (
         f"Trained with {len(rows)} seeds, the best kept ({selection['criterion']}); each seed's scores on the "
-        "log set (a seeded set apart from the eval set)"
-        + (", with the steps its imagination stays >= 99% accurate when the core runs on" if horizons else "")
-        + ":\n\n"
-        + head
-        + "\n|---|---|---|---|"
-        + ("---|" if horizons else "")
-        + "\n"
-        + "\n".join(rows)
+        f"log set (a seeded set apart from the eval set){runs_on}:\n\n" + "\n".join(lines)
     )
 
 
