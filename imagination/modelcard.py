@@ -19,7 +19,7 @@ from huggingface_hub import ModelCard, ModelCardData
 
 from imagination import registry
 from imagination.config import ModelConfig
-from imagination.provenance import portable
+from imagination.provenance import portable, stage_of
 
 PAPER_URL = "https://arxiv.org/abs/2405.06409"
 PAPER = f'Wichers et al., "Visualizing Neural Network Imagination", [arXiv:2405.06409]({PAPER_URL})'
@@ -90,14 +90,15 @@ def regime_line(cfg: ModelConfig) -> str:
     )
 
 
-def usage(cfg: ModelConfig, target: str, where: str, size: int | None = None) -> str:
+def usage(cfg: ModelConfig, target: str, where: str, size: int | None = None, revision: str | None = None) -> str:
     """The card's snippet: load the checkpoint and decode every hidden state of a few episodes of ``size``."""
     size = cfg.env.eval_size if size is None else size
+    at = f', revision="{revision}"' if revision else ""
     return f"""\
 ```python
 from imagination import ImaginationModel
 
-model = ImaginationModel.from_pretrained("{target}")  # {where}
+model = ImaginationModel.from_pretrained("{target}"{at})  # {where}
 env = model.config.env                  # {cfg.env.describe().replace("`", "")}
 episodes = env.eval_episodes(n=8, steps={cfg.game_steps}, size={size}, seed=0)
 hidden = model(episodes[:, 0])          # h_0 .. h_T
@@ -105,8 +106,20 @@ imagined = model.decode_all(hidden)     # {cfg.env.frame_word} probabilities per
 ```"""
 
 
-def target(folder: Path | None, name: str, repo_id: str | None) -> tuple[str, str]:
-    """What the usage snippet loads, and a note on where that is."""
+def target(folder: Path | None, name: str, repo_id: str | None) -> tuple[str, str, str | None]:
+    """What the usage snippet loads, a note on where that is, and at which revision (a stage's; else None)."""
+    stage = stage_of(folder) if folder is not None else None
+    if stage is not None:
+        owner, rev = stage
+        if repo_id:
+            return repo_id, f"this repo's revision {rev}, the run it was continued from", rev
+        if registry.in_zoo(owner):
+            return owner.name, f"bundled: the run the zoo entry {owner.name} was continued from", rev
+        return *target(owner, owner.name, None)[:2], rev
+    return (*_target(folder, name, repo_id), None)
+
+
+def _target(folder: Path | None, name: str, repo_id: str | None) -> tuple[str, str]:
     if repo_id:
         return repo_id, "this repo on the Hugging Face Hub"
     if folder is None:
@@ -133,7 +146,7 @@ def render(
     card_data: ModelCardData,
     cfg: ModelConfig,
     name: str,
-    where: tuple[str, str],
+    where: tuple[str, str, str | None],
     summary: str,
     scores: str = "",
     training: str = "",
@@ -153,7 +166,7 @@ def render(
         summary=summary,
         scores=scores,
         unmeasured=UNMEASURED,
-        usage=usage(cfg, *where, eval_size),
+        usage=usage(cfg, where[0], where[1], eval_size, where[2]),
         training=training,
         picture=picture,
     )

@@ -104,9 +104,10 @@ class PreTrainedImagination(
         Keyword arguments that name ModelConfig fields override config.json, as in transformers (the
         weight check then says if the architecture no longer fits); any other keyword is refused.
         ``revision`` is a Hub repo's branch, tag or commit; for a folder or a bundled zoo name it is
-        ``main`` (the checkpoint itself) or one of its training snapshots, ``step<k>``
-        (``imagination.zoo.revisions``), as on the Hub, where each snapshot is a branch. A registered
-        name that is not bundled is pinned to its registry revision, its snapshot branches aside.
+        ``main`` (the checkpoint itself), one of its training snapshots, ``step<k>``, or one of its stages,
+        the earlier run it continued, by that run's name (``imagination.zoo.revisions``), as on the Hub,
+        where each is a branch. A registered name that is not bundled is pinned to its registry revision,
+        its snapshot and stage branches aside.
         config.json is fetched once per load, and the weights come from the same commit.
         """
         label = str(pretrained_model_name_or_path)
@@ -120,17 +121,27 @@ class PreTrainedImagination(
         if strict is not True:
             raise InvalidArgument("strict=False is not supported: the weights must always match the config exactly")
         if revision is not None and not isinstance(revision, str):
-            raise InvalidArgument(f"revision must be a string (a branch, tag, commit or step<k>), got {revision!r}")
+            raise InvalidArgument(
+                f"revision must be a string (a branch, tag, commit, step<k> or a stage's name), got {revision!r}"
+            )
         source = resolve.locate(label)
         if source.kind == "folder":
             folder = revisions.folder_at(Path(source.location), revision, *_folder_words(label, source))
             return weights.from_folder(cls, folder, label, overrides, map_location)
         if "/" not in source.location:
+            owner = resolve.stage_owner(label)
+            if owner is not None:
+                raise RepoNotFound(
+                    f"{label} is not a zoo entry of its own: it is the run {owner} continued, kept as its revision "
+                    f"{label!r}: from_pretrained({owner!r}, revision={label!r})"
+                )
             known = resolve.known_names(label, [e.name for e in entries()])
             raise RepoNotFound(
                 f"{label}: not a zoo checkpoint ({known}) nor an existing folder; a Hub repo id looks like org/name"
             )
-        snapshot = revisions.step_of(revision or "") is not None
+        # a snapshot's or a stage's branch: the same checkpoint's history, whatever revision the registry pins
+        stages = resolve.registered_stages(source.name or "")
+        snapshot = revisions.step_of(revision or "") is not None or revision in stages
         if source.name is not None and source.fallback is None and not snapshot:  # a registered, not bundled, name
             if revision not in (None, source.revision or "main"):
                 pinned = f"at revision {source.revision!r}" if source.revision else "without a revision (main)"
@@ -143,7 +154,7 @@ class PreTrainedImagination(
         if source.fallback is not None and revision in (None, "main", resolve.registry_revision(source.name or "")):
             fallback = source.fallback
         elif source.fallback is not None and snapshot and revision in revisions.in_folder(source.fallback):
-            fallback = revisions.folder_at(source.fallback, revision, label)  # the bundled copy of that snapshot
+            fallback = revisions.folder_at(source.fallback, revision, label)  # the bundled copy of that revision
         opts = {"cache_dir": cache_dir, "force_download": force_download, "token": token}
         files = fetch.fetch(source.location, revision, local_files_only, opts, fallback)
         if isinstance(files, Path):

@@ -16,6 +16,17 @@ from typing import Any
 from imagination import registry
 
 REPO_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]+")
+STAGES = "stages"  # <checkpoint>/stages/<name>/: an earlier run it continued, kept as its revision <name>
+
+
+def stage_of(folder: str | Path) -> tuple[Path, str] | None:
+    """(the checkpoint that holds it, its name) for a stage's folder, ``<checkpoint>/stages/<name>``; else None.
+
+    A stage is a run that exists only to be continued: the zoo keeps it inside the checkpoint it became, as a
+    revision of it (``imagination.loading.revisions``), not as an entry of its own.
+    """
+    folder = Path(folder)
+    return (folder.parent.parent, folder.name) if folder.parent.name == STAGES else None
 
 
 def portable(value: str, cwd: Path | None = None) -> str:
@@ -63,7 +74,9 @@ def derived_from(source: str, how: str) -> dict[str, Any]:
     elif source in names:
         zoo_name = source
     repo_id = source if zoo_name is None and not p.is_dir() and REPO_ID.fullmatch(source) else None
-    return {"source": portable(source), "how": how, "zoo_name": zoo_name, "repo_id": repo_id}
+    record = {"source": portable(source), "how": how, "zoo_name": zoo_name, "repo_id": repo_id}
+    stage = stage_of(p) if p.is_dir() else None
+    return {**record, "stage": stage[1]} if stage else record
 
 
 def recorded_derivation(scores: dict[str, Any], tc: dict[str, Any]) -> dict[str, Any] | None:
@@ -74,7 +87,9 @@ def recorded_derivation(scores: dict[str, Any], tc: dict[str, Any]) -> dict[str,
         src = tc.get(how) or ""
         if src:
             name = src.removeprefix("zoo/")
-            return {"source": src, "how": how, "zoo_name": name if "/" not in name else None, "repo_id": None}
+            record = {"source": src, "how": how, "zoo_name": name if "/" not in name else None, "repo_id": None}
+            stage = stage_of(src)
+            return {**record, "stage": stage[1]} if stage else record
     return None
 
 

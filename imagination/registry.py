@@ -87,6 +87,7 @@ class ZooEntry:
     environment: str = "life"  # the environment's name (imagination.envs)
     negative_result: bool = False  # kept to show a failure, not to be used (its card says which)
     why: str = ""  # the plan's one line on the entry (training/zoo/plan.toml); a negative result's card says it
+    stages: list[str] = field(default_factory=list)  # earlier runs it continued, each a revision of it by name
 
     @property
     def path(self) -> Path:

@@ -3,7 +3,7 @@
     from imagination import zoo
     zoo.names()                      # every registered checkpoint
     zoo.load("gol3-autoencoder")     # bundled: offline, from any working directory
-    zoo.revisions("gol3-autoencoder")  # main and its training snapshots: from_pretrained(name, revision=...)
+    zoo.revisions("gol3-autoencoder")  # main, its training snapshots, its stages: from_pretrained(name, revision=...)
 
 The registry itself (``zoo/index.json``, read by ``imagination.registry``) says which checkpoints
 ship with the package and which live only in a Hub repo; ``python -m training.zoo`` writes it.
@@ -50,7 +50,7 @@ def load(name: str) -> ImaginationModel:
 
 
 def revisions(name: str) -> builtins.list[str]:
-    """What ``from_pretrained(name, revision=...)`` takes: ``main``, then the training snapshots by step.
+    """What ``from_pretrained(name, revision=...)`` takes: ``main``, the training snapshots by step, the stages.
 
     A bundled entry's are in its folder (the showcase entries ship theirs); a registered entry that is not
     bundled has its repo's branches, asked of the Hub.

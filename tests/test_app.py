@@ -891,9 +891,9 @@ def test_compare_runs_one_board_through_several_checkpoints(client, names: list[
 
 
 def test_a_summary_task_checkpoint_shows_and_intervenes_on_its_answer(client, names: list[str]) -> None:
-    if "count2ts" not in names:
+    if "count2ts-long" not in names:
         pytest.skip("no count checkpoint in this zoo")
-    args = episode_args("count2ts")
+    args = episode_args("count2ts-long")
     _, _, _, table, status, summary = call(client, "/run_episode", *args)
     assert table["headers"][-2:] == ["task answer: predicted", "task answer: true"]
     assert "count answer" in status and summary["task_answers"]["task"] == "count"

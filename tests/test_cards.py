@@ -29,7 +29,8 @@ from training import zoo as builder
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = zoo.names()
-DERIVED = [n for n in BUNDLED if builder.PLAN.get(n, ([], None))[1]]
+# an entry on a base of its own (not a stage it keeps as a revision) names that base's repo
+DERIVED = [n for n in BUNDLED if builder.PLAN.get(n, ([], None))[1] not in (None, *builder.plan.STAGES)]
 # A slash that starts a path (not one inside B3/S23, zoo/<name> or a URL) followed by two or more parts.
 ABSOLUTE = re.compile(r"(?<![\w.:/~-])(?:/[\w.@+~-]+){2,}")
 
@@ -93,7 +94,7 @@ def test_bundled_card_is_the_generated_one_and_parses(name: str) -> None:
         base = builder.PLAN[name][1]
         assert data["base_model"] == zoo.entry(base).repo_id and data["base_model_relation"] == "finetune"
     else:
-        assert "base_model" not in data
+        assert "base_model" not in data  # no base, or its own stage: the same repo's revision, said in the text
     target = e.repo_id if e.pushed else name  # an unpushed bundled entry loads by zoo name, offline
     assert f'ImaginationModel.from_pretrained("{target}")' in text
 
@@ -115,12 +116,13 @@ def test_bundled_card_shows_its_picture_drawn_from_its_weights(name: str) -> Non
 
 def test_derived_entries_are_the_adversarial_long_and_agreement_ones() -> None:
     named = {n for n in BUNDLED if n.endswith(("-adversarial", "-long")) or re.search(r"-agree\d*$", n)}
-    assert named == set(DERIVED)
+    continuing = set(builder.plan.STAGES.values())  # each continues a stage of its own
+    assert continuing <= named and named - continuing == set(DERIVED)
 
 
-@pytest.mark.parametrize("name", BUNDLED)
+@pytest.mark.parametrize("name", [*BUNDLED, *builder.plan.STAGES])
 def test_no_bundled_file_holds_a_machine_path(name: str) -> None:
-    folder = zoo.entry(name).path
+    folder = builder.plan.folder(name)  # an entry's, or a stage's inside the entry that continues it
     for f in [*shipped_files(folder), folder / "config.json"]:
         assert not machine_paths(f.read_text()), f
     tc = json.loads((folder / "train_config.json").read_text())

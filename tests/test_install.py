@@ -32,6 +32,8 @@ CHECK = textwrap.dedent(
     out["names"] = zoo.names()
     bundled = [e.name for e in zoo.list() if getattr(e, "bundled", True)]
     out["configs"] = {n: ImaginationModel.from_pretrained(n).config_dict() for n in bundled}
+    staged = [(e.name, s) for e in zoo.list() for s in e.stages]  # the runs an entry continued: its revisions
+    out["stages"] = {f"{n}/{s}": ImaginationModel.from_pretrained(n, revision=s).config_dict() for n, s in staged}
     model = ImaginationModel.from_pretrained("gol3-autoencoder")
     board = life.sample_episodes(1, 3, 12, seed=0)[0, 0]
     ep = run_episode(model, board)
@@ -119,7 +121,9 @@ def test_sdist_and_wheel_carry_the_zoo(installed: dict[str, object]) -> None:
             assert f"zoo/{name}/{f}" in in_sdist
             assert f"imagination/_zoo/{name}/{f}" in in_wheel
     assert "imagination/_zoo/index.json" in in_wheel
-    for f in (ROOT / "zoo").glob("*/snapshots/*/*"):  # the showcase entries' training snapshots, where shipped
+    shipped = [*(ROOT / "zoo").glob("*/snapshots/*/*"), *(ROOT / "zoo").glob("*/stages/*/*")]
+    assert len([f for f in shipped if "/stages/" in f.as_posix()]) >= 7  # the stages are shipped too
+    for f in shipped:  # the showcase entries' training snapshots, and the runs entries continued
         rel = f.relative_to(ROOT / "zoo").as_posix()
         assert f"zoo/{rel}" in in_sdist and f"imagination/_zoo/{rel}" in in_wheel
     assert not any(n.startswith("zoo/") for n in in_wheel)  # one copy, inside the package
@@ -139,6 +143,10 @@ def test_installed_zoo_lists_and_loads_every_bundled_name(installed: dict[str, o
     assert sorted(installed["configs"]) == on_disk and len(on_disk) >= 20
     for name, cfg in installed["configs"].items():
         assert cfg == ImaginationModel.from_pretrained(ROOT / "zoo" / name).config_dict(), name
+    on_disk = sorted(f"{p.parents[2].name}/{p.parent.name}" for p in (ROOT / "zoo").glob("*/stages/*/config.json"))
+    assert sorted(installed["stages"]) == on_disk and on_disk
+    for name, cfg in installed["stages"].items():  # each loads by its entry's name at its revision
+        assert cfg == ImaginationModel.from_pretrained(ROOT / "zoo" / name.replace("/", "/stages/")).config_dict()
 
 
 def test_installed_package_runs_an_episode_offline(installed: dict[str, object]) -> None:

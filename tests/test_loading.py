@@ -153,7 +153,7 @@ def test_a_format_1_config_still_loads(tmp_path: Path) -> None:
 
 def test_a_format_2_config_still_loads_as_the_life_environment(tmp_path: Path) -> None:
     """Format 2 named no environment: its ``rule`` and ``wrap`` are Life's, and it has no input recall."""
-    src = ZOO / "highlife3-autoencoder"
+    src = ZOO / "highlife3-autoencoder-long"
     old = tmp_path / "old"
     old.mkdir()
     (old / "model.safetensors").write_bytes((src / "model.safetensors").read_bytes())
@@ -163,7 +163,7 @@ def test_a_format_2_config_still_loads_as_the_life_environment(tmp_path: Path) -
     set_config(old, v2)
     loaded = ImaginationModel.from_pretrained(old)
     assert loaded.config.environment == {"name": "life", "rule": "B36/S23", "wrap": False}
-    assert loaded.config == ImaginationModel.from_pretrained("highlife3-autoencoder").config
+    assert loaded.config == ImaginationModel.from_pretrained("highlife3-autoencoder-long").config
     assert not loaded.config.recall and loaded.config.rule == "B36/S23"
     set_config(old, {**v2, "wrap": "yes"})
     with pytest.raises(errors.InvalidConfig, match="wrap must be true or false"):

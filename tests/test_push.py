@@ -20,6 +20,7 @@ from huggingface_hub import HfApi, ModelCard, constants, hf_hub_download, snapsh
 from imagination import CheckpointError, ImaginationModel, life, registry, zoo
 from imagination import cards as icards
 from imagination.loading import revisions
+from imagination.provenance import STAGES
 from training import push, registration, train
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -258,6 +259,41 @@ def test_snapshots_become_branches_that_a_fresh_process_loads_by_revision(
     local = ImaginationModel.from_pretrained(folder / revisions.FOLDER / mid)
     want = hashlib.sha256(b"".join(v.numpy().tobytes() for v in local.state_dict().values())).hexdigest()
     assert done.stdout.strip().splitlines()[-1] == want
+    assert hub.unhandled == []
+
+
+def test_a_stage_becomes_a_branch_named_after_it_that_loads_by_name_and_by_repo(
+    hub: HubStub, folder: Path, tmp_path: Path
+) -> None:
+    """A stage (stages/<name>: the run a checkpoint continued) is a branch of that name holding its whole folder, its
+    card rewritten to load that branch; main carries no stage; the stage's own name says where it went."""
+    staged = tmp_path / "tiny-staged"
+    shutil.copytree(folder, staged, ignore=shutil.ignore_patterns(revisions.FOLDER, revisions.SCORES))
+    early = staged / STAGES / "tiny-early"
+    shutil.copytree(folder, early, ignore=shutil.ignore_patterns(revisions.FOLDER, revisions.SCORES))
+    icards.write_card(early, name="tiny-early")
+    assert revisions.in_folder(staged) == ["main", "tiny-early"]
+    assert 'from_pretrained("./tiny-staged", revision="tiny-early")' in (early / "README.md").read_text()
+    push.push(staged, "org/tiny-staged", name="tiny-staged")
+    api = HfApi()
+    assert revisions.ordered([b.name for b in api.list_repo_refs("org/tiny-staged").branches]) == ["main", "tiny-early"]
+    assert not any(f.rfilename.startswith(f"{STAGES}/") for f in api.model_info("org/tiny-staged").siblings or [])
+    files = sorted(f.rfilename for f in api.model_info("org/tiny-staged", revision="tiny-early").siblings or [])
+    assert files == sorted(p.name for p in early.iterdir())
+    card = Path(hf_hub_download("org/tiny-staged", "README.md", revision="tiny-early")).read_text()
+    assert 'from_pretrained("org/tiny-staged", revision="tiny-early")' in card
+    assert "an earlier revision of `tiny-staged`" in card
+    assert zoo.entry("tiny-staged").stages == ["tiny-early"]
+    want = ImaginationModel.from_pretrained(staged, revision="tiny-early").state_dict()
+    for source in ("org/tiny-staged", "tiny-staged"):  # the repo id, and the registered name with its stage
+        got = ImaginationModel.from_pretrained(source, revision="tiny-early").state_dict()
+        assert all(torch.equal(v, want[k]) for k, v in got.items())
+    with pytest.raises(CheckpointError, match="from_pretrained\\('tiny-staged', revision='tiny-early'\\)"):
+        ImaginationModel.from_pretrained("tiny-early")
+    scores = json.loads((early / "eval.json").read_text())
+    (early / "eval.json").write_text(json.dumps({**scores, "interpretability": 0.5}))  # the card no longer matches
+    with pytest.raises(SystemExit, match="its stage tiny-early's card does not match"):
+        push.check_folder(staged, "tiny-staged")
     assert hub.unhandled == []
 
 

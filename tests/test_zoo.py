@@ -12,11 +12,11 @@ import pytest
 from conftest import TINY_TRAIN, assert_tables_close
 from huggingface_hub import ModelCard
 
-from imagination import ImaginationModel, registry, zoo
+from imagination import ImaginationModel, errors, registry, zoo
 from imagination.cards import PICTURE, card_eval_metrics, picture_png
 from imagination.evaluate import EvalSet, evaluate
 from imagination.loading import revisions
-from imagination.provenance import portable
+from imagination.provenance import STAGES, portable
 from training import analyze
 from training import zoo as zoo_builder
 from training.zoo import cli, paths, plan
@@ -38,22 +38,73 @@ def test_every_planned_entry_was_trained_with_its_plan(name: str) -> None:
     assert zoo_builder.plan_differences(tc, name) == {}
 
 
+FILES = ["config.json", "model.safetensors", "README.md", "train_config.json", "eval.json", "log.jsonl", PICTURE]
+
+
 @pytest.mark.parametrize("name", ENTRIES)
 def test_entry_rescores_to_its_card(name: str) -> None:
     e = zoo.entry(name)
     folder = e.path
-    files = ["config.json", "model.safetensors", "README.md", "train_config.json", "eval.json", "log.jsonl", PICTURE]
+    files = list(FILES)
     if name in plan.SNAPSHOTS and (folder / revisions.FOLDER).exists():  # a showcase entry ships its snapshots
         files += [revisions.FOLDER, revisions.SCORES]
         steps = revisions.snapshot_steps(folder)
         assert [r["step"] for r in revisions.scores(folder)] == steps and steps[:3] == [0, 1, 2]
         last = folder / revisions.FOLDER / revisions.name(steps[-1]) / "model.safetensors"
         assert last.read_bytes() == (folder / "model.safetensors").read_bytes()  # its last snapshot is main
+    want = sorted(s for s, continued in plan.STAGES.items() if continued == name)
+    assert e.stages == revisions.stage_names(folder) == want  # the plan's stages, each inside what continues it
+    files += [STAGES] if want else []
     assert sorted(p.name for p in folder.iterdir()) == sorted(files)
-    assert (folder / "model.safetensors").stat().st_size < 1_000_000
     model = zoo.load(name)  # strict keys, safetensors only
-    assert isinstance(model, ImaginationModel)
     assert ImaginationModel.from_pretrained(name).config == model.config  # a zoo name resolves too
+    _rescores_to_card(model, folder)
+    # the index's headline numbers are eval.json's
+    scores = json.loads((folder / "eval.json").read_text())
+    assert (e.interpretability, e.final_error, e.task_error) == (
+        scores["interpretability"],
+        scores["final_error"],
+        scores["task_error"],
+    )
+    assert e.meets_bar == (scores["task_error"] <= zoo.bar(e.task))
+    assert e.regime == model.config.regime and e.game_steps == model.config.game_steps
+
+
+@pytest.mark.parametrize("stage", list(plan.STAGES))
+def test_a_stage_is_a_revision_of_what_continues_it(stage: str) -> None:
+    """A run kept only to be continued is no entry of its own: it loads as its continuation's revision, its card
+    says so and re-scores, and the continuation started from exactly these weights."""
+    continued = plan.STAGES[stage]
+    folder = ZOO_DIR / continued / STAGES / stage
+    assert plan.folder(stage) == folder and stage not in ENTRIES and not (ZOO_DIR / stage).exists()
+    assert sorted(p.name for p in folder.iterdir()) == sorted(FILES)
+    model = ImaginationModel.from_pretrained(continued, revision=stage)
+    assert stage in zoo.revisions(continued)
+    card = _rescores_to_card(model, folder)
+    assert f"an earlier revision of `{continued}`" in card.text
+    assert f'from_pretrained("{continued}", revision="{stage}")' in card.text
+    with pytest.raises(errors.RepoNotFound, match=f"revision={stage!r}"):  # its old name says where it went
+        ImaginationModel.from_pretrained(stage)
+    tc = json.loads((ZOO_DIR / continued / "train_config.json").read_text())
+    assert tc["warm_start"] == f"zoo/{continued}/{STAGES}/{stage}"
+    ev = json.loads((ZOO_DIR / continued / "eval.json").read_text())
+    assert ev["derived_from"]["stage"] == stage and ev["derived_from"]["zoo_name"] is None
+    assert ev["warm_start"]["train_steps"] == json.loads((folder / "eval.json").read_text())["train_steps"]
+    assert f"earlier revision `{stage}`" in (ZOO_DIR / continued / "README.md").read_text()
+
+
+def test_rescore_and_off_distribution_reach_the_stages_too() -> None:
+    """A stage's scores are measured as an entry's are: ``zoo rescore`` finds it by its name, and all of them."""
+    from training.zoo import rescore
+
+    assert rescore.folders(["count2ts"]) == [plan.folder("count2ts")]
+    assert {plan.folder(s) for s in plan.STAGES} <= set(rescore.folders([]))
+
+
+def _rescores_to_card(model: ImaginationModel, folder: Path) -> ModelCard:
+    """The folder's weights, evaluated again, give its card's every score; the card is returned."""
+    assert (folder / "model.safetensors").stat().st_size < 1_000_000
+    assert isinstance(model, ImaginationModel)
     card = ModelCard.load(folder / "README.md")
     assert_tables_close(card.text)
     assert card.data.to_dict().get("model-index") or card.data.eval_results, "the card has no model-index"
@@ -66,14 +117,7 @@ def test_entry_rescores_to_its_card(name: str) -> None:
         assert acc == pytest.approx(metrics[f"accuracy_step_{i}"], abs=1e-6)
     if "task_error" in metrics:
         assert again["task_error"] == pytest.approx(metrics["task_error"], abs=1e-6)
-    # the index's headline numbers are eval.json's
-    assert (e.interpretability, e.final_error, e.task_error) == (
-        scores["interpretability"],
-        scores["final_error"],
-        scores["task_error"],
-    )
-    assert e.meets_bar == (scores["task_error"] <= zoo.bar(e.task))
-    assert e.regime == model.config.regime and e.game_steps == model.config.game_steps
+    return card
 
 
 def test_unknown_name_is_a_clear_error() -> None:
@@ -125,7 +169,7 @@ def test_gpu_plans_are_skipped_by_all_and_refused_by_name_where_there_is_no_cuda
     # the bundled copy's minutes are a GPU's, and the minutes table says so (its log.jsonl names the device)
     table = zoo_builder.minutes_table()
     assert "| `count3ts` | one seed, on a GPU (NVIDIA H200) |" in table and "of them on a GPU)" in table
-    assert "| `count2ts` | one seed |" in table
+    assert "| `count2ts`, a stage of `count2ts-long` | one seed |" in table  # a stage's minutes count too
 
 
 def test_train_all_with_no_flags_is_the_zoos_recipe_two_entries_at_a_time(
@@ -284,11 +328,12 @@ def test_compare_sets_two_zoos_side_by_side_with_their_wall_clocks(
 ) -> None:
 
     other = tmp_path / "fast"
-    for name in ("gol2-baseline", "count2ts"):
-        shutil.copytree(ZOO_DIR / name, other / name)
-    ev = json.loads((other / "count2ts" / "eval.json").read_text())
+    shutil.copytree(ZOO_DIR / "gol2-baseline", other / "gol2-baseline")
+    stage = other / "count2ts-long" / STAGES / "count2ts"  # a stage is compared too: its minutes are the zoo's
+    shutil.copytree(plan.folder("count2ts"), stage)
+    ev = json.loads((stage / "eval.json").read_text())
     ev.update(task_error=0.0004, train_minutes=1.25, train_steps=777, interpretability=0.5)
-    (other / "count2ts" / "eval.json").write_text(json.dumps(ev))
+    (stage / "eval.json").write_text(json.dumps(ev))
     monkeypatch.setenv("IMAGINATION_ZOO", str(other))
     record = argparse.Namespace(recipe="fast", jobs=2)
     zoo_builder.record_wall(["gol2-baseline"], {"gol2-baseline": 0.5}, 0.5, record)
@@ -299,7 +344,7 @@ def test_compare_sets_two_zoos_side_by_side_with_their_wall_clocks(
     zoo_builder.record_wall(["count2ts"], {"count2ts": 1.5}, 1.5, record)  # a resumed run adds its call
     text = zoo_builder.compare(ZOO_DIR, other)
     rows = {line.split(" | ")[0].strip("| `"): line for line in text.splitlines()[2:]}
-    assert set(rows) == set(ENTRIES) | {"**total**"}
+    assert set(rows) == set(ENTRIES) | set(plan.STAGES) | {"**total**"}
     assert rows["count2ts"].endswith("| 777 | 1.2 | 0.0004 | 0.500 | yes |")  # met the bar there, not here
     assert "| **no** | 777 |" in rows["count2ts"]
     assert rows["gol3-baseline"].endswith("| - | - | - | - | - |")

@@ -40,6 +40,7 @@ def test_commands_are_the_ones_the_zoo_was_trained_with(
 
 def test_every_entry_says_why_in_one_line_and_its_base_is_planned() -> None:
     assert list(plan.WHY) == list(plan.PLAN) and len(plan.PLAN) == 51  # 48 Life entries and 3 maze entries
+    assert len(plan.STAGES) == 7  # of them, runs kept only as a revision of the entry that continues each
     assert all(why and "\n" not in why for why in plan.WHY.values())
     assert all(base is None or base in plan.PLAN for _, base in plan.PLAN.values())
     assert list(plan.RECIPES) == ["fast", "batch256"]
@@ -86,8 +87,48 @@ def test_a_later_layer_wins_and_moves_its_flag_to_the_end() -> None:
         ('why = "x"\nbase = "missing"\nargs = []', "its base 'missing' is not an entry"),
         ('why = "x"\nseeds = 2\nargs = []', "a list of seeds"),
         ('why = "x"\nseeds = [-1]\nargs = []', "a list of seeds"),
+        ('why = "x"\nstage = "yes"\nargs = []', "stage: true"),
     ],
 )
 def test_a_plan_that_would_not_give_the_written_command_is_refused(entry: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         plan.load(f'[recipes.r]\nwhy = "r"\nargs = []\n[entries.e]\n{entry}\n')
+
+
+STAGED = """
+[recipes.r]
+why = "r"
+args = []
+[entries.a]
+why = "a run that exists only to be continued"
+stage = true
+args = [{ game-steps = 3 }]
+"""
+
+
+def test_a_stage_is_kept_inside_the_one_entry_that_continues_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    continued = STAGED + '[entries.b]\nwhy = "a longer run of a"\nbase = "a"\nargs = ["a"]\n'
+    assert plan.stages(continued) == {"a": "b"}
+    assert plan.STAGES["count2ts"] == "count2ts-long"  # the zoo's own: every base below its bar that is continued
+    monkeypatch.setenv("IMAGINATION_ZOO", str(tmp_path))
+    assert plan.folder("count2ts") == tmp_path / "count2ts-long" / "stages" / "count2ts"
+    assert plan.folder("count2ts-long") == tmp_path / "count2ts-long"
+    assert plan.command("count2ts-long", Path("out"))[-2:] == ["--warm-start", str(plan.folder("count2ts"))]
+    monkeypatch.delenv("IMAGINATION_ZOO")
+    assert plan.command("count2ts-long", Path("out"))[-1] == "zoo/count2ts-long/stages/count2ts"  # portable here
+
+
+@pytest.mark.parametrize(
+    "children",
+    [
+        "",  # continued by nothing: a stage of what?
+        '[entries.b]\nwhy = "b"\nbase = "a"\nargs = []\n[entries.c]\nwhy = "c"\nbase = "a"\nargs = []\n',  # by two
+        '[entries.b]\nwhy = "decoders on a"\nbase = "a"\nargs = [{ regime = "adversarial" }]\n',  # read frozen
+        '[entries.b]\nwhy = "b"\nbase = "a"\nstage = true\nargs = []\n[entries.c]\nwhy = "c"\nbase = "b"\nargs = []\n',
+    ],
+)
+def test_a_stage_that_is_not_continued_by_exactly_one_entry_is_refused(children: str) -> None:
+    with pytest.raises(ValueError, match="continued .--warm-start. by exactly one entry"):
+        plan.stages(STAGED + children)

@@ -15,6 +15,10 @@ A folder with training snapshots (``snapshots/step<k>``, training.snapshots) get
 ``step<k>`` as Pythia's are: each holds that snapshot's config.json, weights and a short card saying which step of
 which checkpoint it is, so ``from_pretrained(repo_id, revision="step<k>")`` loads it. main carries
 snapshots.json (every snapshot's scores), not the snapshots' weights.
+
+A folder with stages (``stages/<name>``: the earlier runs it was continued from, training.zoo's plan) gets one
+branch per stage, named after it, holding that run's whole folder with its card rewritten for the branch, so
+``from_pretrained(repo_id, revision="count2ts")`` loads the run ``count2ts-long`` continued.
 """
 
 from __future__ import annotations
@@ -31,13 +35,13 @@ from huggingface_hub import HfApi, ModelCardData
 from imagination import cards, registry
 from imagination.loading import revisions
 from imagination.model import ImaginationModel
-from imagination.provenance import derivation
+from imagination.provenance import STAGES, derivation
 from training import registration
 from training.zoo.index import sync_space
 
 REQUIRED = ("config.json", "model.safetensors", "README.md", "eval.json")
 IGNORE = ["resume_state*", ".weights-tmp*", "*.tmp*", ".*"]
-MAIN_IGNORE = [*IGNORE, f"{revisions.FOLDER}/*"]  # the snapshots go to their own branches
+MAIN_IGNORE = [*IGNORE, f"{revisions.FOLDER}/*", f"{STAGES}/*"]  # snapshots and stages: their own branches
 HEADLINE = ("interpretability", "final_error", "task_error", "per_step_accuracy", "meets_bar")
 
 
@@ -71,6 +75,11 @@ def check_folder(folder: Path, name: str | None = None, register: bool = True) -
         elif register and e["name"] == name and e.get("bundled", True) and not registry.in_zoo(folder):
             raise SystemExit(f"{name!r} is a bundled zoo entry; register this folder under another --name")
     check_snapshots(folder)
+    for stage in revisions.stage_names(folder):
+        ImaginationModel.from_pretrained(folder, revision=stage)
+        problems = cards.mismatches(folder / STAGES / stage)
+        if problems:
+            raise SystemExit(f"{folder}: its stage {stage}'s card does not match its eval.json ({'; '.join(problems)})")
 
 
 def check_snapshots(folder: Path) -> None:
@@ -132,6 +141,25 @@ def push_snapshots(folder: Path, name: str, repo_id: str, api: HfApi, tmp: Path)
     return pushed
 
 
+def push_stages(staged: Path, name: str, repo_id: str, api: HfApi) -> list[str]:
+    """One branch per stage of the staged upload (``create_branch`` from main, then one commit that makes it the
+    stage's folder alone), each card rewritten to load that branch."""
+    pushed = []
+    for stage in revisions.stage_names(staged):
+        folder = staged / STAGES / stage
+        cards.write_card(folder, name=stage, repo_id=repo_id)
+        api.create_branch(repo_id, branch=stage, exist_ok=True)
+        api.upload_folder(
+            folder_path=folder,
+            repo_id=repo_id,
+            revision=stage,
+            delete_patterns="*",  # the branch starts as main: keep only the stage's files
+            commit_message=f"{name}'s stage {stage}: the run it was continued from",
+        )
+        pushed.append(stage)
+    return pushed
+
+
 def push(
     folder: str | Path,
     repo_id: str,
@@ -167,6 +195,7 @@ def push(
             commit_message=f"Upload {name}: weights, config, training config, scores and card",
         )
         push_snapshots(folder, name, repo_id, api, Path(tmp))
+        push_stages(staged, name, repo_id, api)
     if register:
         register_push(folder, name, repo_id, info.oid)
     return str(info.commit_url)

@@ -12,6 +12,7 @@ from typing import Any
 
 from imagination import registry
 from imagination.cards.scores import environment_of
+from imagination.loading import revisions
 from imagination.provenance import derivation
 
 
@@ -39,6 +40,7 @@ def record(folder: Path, name: str, repo_id: str, *, bundled: bool) -> dict[str,
         "pushed": False,
         "base": (derivation(folder) or {}).get("zoo_name"),
         "folder": f"zoo/{name}" if bundled else None,
+        "stages": revisions.stage_names(folder),
         **registry.headline(ev, cfg["task"]),
     }
 

@@ -54,6 +54,7 @@ def build_card(folder: str | Path, name: str | None = None, repo_id: str | None 
     summary = "\n".join(
         line
         for line in (
+            sections.stage_line(folder),
             sections.negative_line(entry),
             modelcard.regime_line(cfg),
             modelcard.architecture(cfg),

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from huggingface_hub import ModelCardData
 
 from imagination.cards.scores import faithfulness, pairings_differ, step_pairings
 from imagination.config import ModelConfig
-from imagination.provenance import portable
+from imagination.provenance import portable, stage_of
 from imagination.registry import ZooEntry, bar
 
 
@@ -28,6 +29,18 @@ def bar_line(scores: dict[str, Any], cfg: ModelConfig, negative: bool = False) -
     )
 
 
+def stage_line(folder: Path) -> str:
+    """The first thing a stage's card says: whose earlier revision it is (``provenance.stage_of``)."""
+    stage = stage_of(folder)
+    if stage is None:
+        return ""
+    owner, name = stage
+    return (
+        f"- **an earlier revision of `{owner.name}`**: the run `{owner.name}` was continued from, kept as its "
+        f'revision `"{name}"` because it exists only to be continued, not as a zoo entry of its own'
+    )
+
+
 def negative_line(entry: ZooEntry | None) -> str:
     """The first thing a card of a negative result says (the registry's ``negative_result``, from the zoo's plan)."""
     if entry is None or not entry.negative_result:
@@ -39,6 +52,12 @@ def negative_line(entry: ZooEntry | None) -> str:
 def base_line(derivation: dict[str, Any] | None, base_repo: str | None) -> str:
     if not derivation:
         return ""
+    if derivation.get("stage"):
+        stage = derivation["stage"]
+        return (
+            f"- continued from its own earlier revision `{stage}`: the run it started from (`--warm-start`), kept "
+            f'with it rather than as a zoo entry of its own; load it with `revision="{stage}"`'
+        )
     if derivation.get("zoo_name"):
         shown = f"`{derivation['zoo_name']}` of the zoo" + (f" (Hub repo `{base_repo}`)" if base_repo else "")
     else:

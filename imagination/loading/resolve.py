@@ -93,6 +93,22 @@ def registry_revision(name: str) -> str | None:
     return None
 
 
+def registered_stages(name: str) -> list[str]:
+    """The stages the registry lists for a zoo name: earlier runs it continued, each a revision by that name."""
+    for e in registry.read():
+        if e["name"] == name and isinstance(e.get("stages"), list):
+            return [s for s in e["stages"] if isinstance(s, str)]
+    return []
+
+
+def stage_owner(name: str) -> str | None:
+    """The zoo entry that holds ``name`` as a stage (a run kept only as a revision of the entry it fed), if any."""
+    for e in registry.read():
+        if isinstance(e.get("stages"), list) and name in e["stages"]:
+            return e["name"]
+    return None
+
+
 def registered_repo(name: str) -> str | None:
     """The Hub repo id the registry gives a zoo name (None: not registered)."""
     for e in registry.read():

@@ -1,9 +1,14 @@
-"""A checkpoint's revisions: ``main`` and its training snapshots, in a folder as on the Hub.
+"""A checkpoint's revisions: ``main``, its training snapshots and its stages, in a folder as on the Hub.
 
 A run keeps its snapshots (``training.snapshots``) in ``snapshots/step<k>/``, each a loadable checkpoint
 folder, and ``snapshots.json`` holds their scores. ``training.push`` makes each one a branch ``step<k>`` of
 the model repo, as Pythia does, so ``revision="step250"`` means the same checkpoint in a folder, a
 bundled zoo entry and a Hub repo.
+
+A stage is a whole earlier run the checkpoint was continued from (``--warm-start``) that exists only to be
+continued: the zoo keeps it in ``stages/<name>/`` (a loadable folder with its own card and scores), not as an
+entry of its own, and ``training.push`` makes it a branch ``<name>``, so ``revision="count2ts"`` of
+``count2ts-long`` is the run it continued.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import Any
 from huggingface_hub import HfApi
 
 from imagination.errors import InvalidArgument
+from imagination.provenance import STAGES
 
 MAIN = "main"
 FOLDER = "snapshots"  # in a checkpoint folder: snapshots/step<k>/
@@ -43,9 +49,17 @@ def snapshot_steps(folder: Path) -> list[int]:
     return sorted(s for s in steps if s is not None)
 
 
+def stage_names(folder: Path) -> list[str]:
+    """The stages a checkpoint folder holds (``stages/<name>/``), by name."""
+    root = folder / STAGES
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if (p / "config.json").is_file())
+
+
 def in_folder(folder: Path) -> list[str]:
-    """``main`` (the folder itself) and its snapshot revisions, in step order."""
-    return [MAIN, *(name(s) for s in snapshot_steps(folder))]
+    """``main`` (the folder itself), its snapshot revisions in step order, then its stages by name."""
+    return [MAIN, *(name(s) for s in snapshot_steps(folder)), *stage_names(folder)]
 
 
 def ordered(revisions: list[str]) -> list[str]:
@@ -73,7 +87,9 @@ def folder_at(folder: Path, revision: str | None, what: str, hint: str = "") -> 
     step = step_of(revision)
     if step is not None and step in steps:
         return folder / FOLDER / name(step)
-    if not steps:
+    if revision in stage_names(folder):
+        return folder / STAGES / revision
+    if not steps and not stage_names(folder):
         raise InvalidArgument(f"{what}, which has no revisions (only {MAIN}, itself){hint}")
     has = in_folder(folder)
     shown = ", ".join(has) if len(has) <= 12 else ", ".join([*has[:6], "...", *has[-3:]])

@@ -28,7 +28,7 @@ def test_step_table_and_status_of_a_board_checkpoint() -> None:
     assert "past its training" in status and "answer" not in status
 
 
-@pytest.mark.parametrize("name", ["count2ts", "grid2-2", "grid2ts-5size", "patch4ts"])
+@pytest.mark.parametrize("name", ["count2ts-long", "grid2-2", "grid2ts-5size-long", "patch4ts-long"])
 def test_summary_task_answers_predicted_vs_true(name: str) -> None:
     model = _load(name)
     cfg = model.config
@@ -48,7 +48,7 @@ def test_summary_task_answers_predicted_vs_true(name: str) -> None:
 
 
 def test_intervention_reports_the_task_answer_change() -> None:
-    model = _load("count2ts")
+    model = _load("count2ts-long")
     board = gliders_board(20, 0, 0.4)
     base = run_episode(model, board)
     edited = base.imagined[1].copy()
@@ -62,7 +62,8 @@ def test_intervention_reports_the_task_answer_change() -> None:
     np.testing.assert_allclose(ep.summary, expected, atol=1e-6)  # intervene() gives the edited run's answers
     ep.summary = expected
     answers = (presenters.task_answers(base, model.config), presenters.task_answers(ep, model.config))
-    status, summary = presenters.intervention("count2ts", "a board", model.config, board, base, ep, 1, edited, answers)
+    name = "count2ts-long"
+    status, summary = presenters.intervention(name, "a board", model.config, board, base, ep, 1, edited, answers)
     assert "**The count answer** at the final step" in status and "(true: " in status
     assert "true: 0" not in status or "→ 0" in status
     assert summary["final_answer_change"] > 0 and summary["task_answers"]["true"][-1] == [[0.0]]

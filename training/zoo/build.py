@@ -28,7 +28,7 @@ from training import best_of, snapshots, train
 from training.best_of import FILES  # a finished run's Hub-ready files
 from training.zoo import paths
 from training.zoo.index import pushed_repo
-from training.zoo.plan import ENTRY_SEEDS, PLAN, SEEDS, SNAPSHOTS, command
+from training.zoo.plan import ENTRY_SEEDS, PLAN, SEEDS, SNAPSHOTS, STAGES, command, folder
 
 ADOPT_IGNORES = ("out", "name", "command", "seed", "threads")  # what may differ between a run and its zoo command
 
@@ -45,7 +45,7 @@ def train_one(name: str, extra: list[str], seeds: list[str] = SEEDS, recipe: str
     own seeds (plan.toml), is the best of its seeds."""
     _, base = PLAN[name]
     resume = [a for a in extra if a == "--resume"]
-    if base is not None and not (registry.zoo_dir() / base / "model.safetensors").exists():
+    if base is not None and not (folder(base) / "model.safetensors").exists():
         print(f"{name} needs {base} first", file=sys.stderr)
         train_one(base, resume, seeds, recipe)
     seeds = ENTRY_SEEDS.get(name, seeds) if seeds == SEEDS else seeds
@@ -181,7 +181,7 @@ def same_base(train_config: dict, name: str, run: Path) -> dict[str, str]:
         ran, planned = train_config.get(key) or "", want[key]
         if base is None or not ran or not planned or ran == planned or Path(ran).name != base:
             continue
-        ours = registry.zoo_dir() / base / "model.safetensors"
+        ours = folder(base) / "model.safetensors"
         candidates = (paths.ROOT / ran, run.parent / base, registry.zoo_dir() / ran)  # the last: a zoo name
         theirs = [f / "model.safetensors" for f in candidates if f.is_dir()]
         if theirs and ours.exists() and theirs[0].read_bytes() == ours.read_bytes():
@@ -230,8 +230,9 @@ def trainable_here(names: list[str], every: bool) -> list[str]:
 
 
 def install(run: Path, name: str) -> None:
-    """Copy a finished run into zoo/<name> (Hub layout, no resume state), with its snapshots if the plan says so."""
-    dest = registry.zoo_dir() / name
+    """Copy a finished run into zoo/<name> (Hub layout, no resume state), with its snapshots if the plan says so;
+    a stage into the entry that continues it (``plan.folder``), where it is that entry's revision."""
+    dest = folder(name)
     dest.mkdir(parents=True, exist_ok=True)
     for f in FILES:
         shutil.copy2(run / f, dest / f)
@@ -242,4 +243,4 @@ def install(run: Path, name: str) -> None:
     tc = json.loads((dest / "train_config.json").read_text())
     tc["out"] = f"runs/zoo/{name}"
     (dest / "train_config.json").write_text(json.dumps(tc, indent=2) + "\n")
-    write_card(dest, name=name, repo_id=pushed_repo(name))
+    write_card(dest, name=name, repo_id=None if name in STAGES else pushed_repo(name))

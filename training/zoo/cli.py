@@ -30,10 +30,11 @@ from pathlib import Path
 
 from imagination import registry
 from imagination.cards import write_card
+from imagination.provenance import STAGES
 from training.zoo import paths
 from training.zoo.build import adopt, record_wall, train_one, train_parallel, trainable_here
 from training.zoo.index import index
-from training.zoo.plan import PLAN, RECIPES, SEEDS, command
+from training.zoo.plan import PLAN, RECIPES, SEEDS, command, folder
 from training.zoo.rescore import add_off_distribution, rescore
 from training.zoo.tables import compare, figures, table, write_table
 
@@ -75,7 +76,7 @@ def _list(args: argparse.Namespace, extra: list[str]) -> None:
 
 
 def _train(args: argparse.Namespace, extra: list[str]) -> None:
-    names = [n for n in PLAN if not (registry.zoo_dir() / n / "eval.json").exists()] if args.all else args.names
+    names = [n for n in PLAN if not (folder(n) / "eval.json").exists()] if args.all else args.names
     if not names and not args.all:
         raise SystemExit("name the checkpoints to train (before --seeds) or give --all")
     if not names:
@@ -137,6 +138,8 @@ def _cards(args: argparse.Namespace, extra: list[str]) -> None:
     for e in registry.entries():
         if e.bundled:
             write_card(e.path, name=e.name, repo_id=e.repo_id if e.pushed else None)
+            for stage in e.stages:  # the runs it continued, each a revision of it
+                write_card(e.path / STAGES / stage, name=stage)
 
 
 def _rescore(args: argparse.Namespace, extra: list[str]) -> None:

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from imagination import registry
-from training.zoo.paths import is_checkout_zoo
+from imagination.provenance import STAGES as STAGE_FOLDER
+from training.zoo.paths import ROOT, is_checkout_zoo
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -62,17 +63,20 @@ def _value(value: Any, where: str) -> str | None:
 def _layers(spec: dict[str, Any], where: str, known: dict[str, Flags]) -> Flags:
     """A recipe's, set's or entry's ``args``: its layers merged, a name standing for a set's or an entry's flags."""
     entry = where.startswith("entries.")
-    unknown = set(spec) - {"why", "args"} - ({"base", "negative_result", "snapshots", "seeds"} if entry else set())
+    keys = {"base", "negative_result", "snapshots", "seeds", "stage"} if entry else set()
+    unknown = set(spec) - {"why", "args"} - keys
     if unknown or not isinstance(spec.get("why"), str) or "\n" in spec["why"] or "args" not in spec:
         raise ValueError(
             f"plan.toml {where}: give a one-line `why` and `args` (and an entry's `base`, `negative_result`, "
-            "`snapshots`, `seeds`), nothing else"
+            "`snapshots`, `seeds`, `stage`), nothing else"
         )
     seeds = spec.get("seeds", [0])
     if not isinstance(seeds, list) or not seeds or not all(isinstance(k, int) and k >= 0 for k in seeds):
         raise ValueError(f"plan.toml {where}.seeds: a list of seeds, e.g. [0, 1, 2]")
     if not isinstance(spec.get("negative_result", False), bool):
         raise ValueError(f"plan.toml {where}.negative_result: write true or false")
+    if not isinstance(spec.get("stage", False), bool):
+        raise ValueError(f"plan.toml {where}.stage: true (kept only as its continuation's revision) or false")
     if not isinstance(spec.get("snapshots", False), bool):
         raise ValueError(f"plan.toml {where}.snapshots: true (the zoo bundles its training snapshots) or false")
     out = []
@@ -122,6 +126,35 @@ def entry_seeds(text: str) -> dict[str, list[str]]:
     return {n: [str(k) for k in spec["seeds"]] for n, spec in tomllib.loads(text)["entries"].items() if "seeds" in spec}
 
 
+def stages(text: str) -> dict[str, str]:
+    """Each stage (``stage = true``) and the entry that continues it, its one ``--warm-start`` child.
+
+    A stage exists only to be continued: the zoo installs it inside its continuation, as that entry's revision
+    of the stage's name (``zoo/<entry>/stages/<stage>/``), not as an entry of its own. So a stage must be the
+    base of exactly one entry, which continues it (a frozen base is read by its entry: an entry of its own),
+    and that entry is no stage itself.
+    """
+    data = tomllib.loads(text)["entries"]
+    recipes, plan, _ = load(text)
+    out = {}
+    for name, spec in data.items():
+        if not spec.get("stage"):
+            continue
+        children = [n for n, (_, base) in plan.items() if base == name]
+        if len(children) != 1 or _frozen(plan[children[0]][0]) or data[children[0]].get("stage"):
+            raise ValueError(
+                f"plan.toml entries.{name}.stage: a stage is continued (--warm-start) by exactly one entry that is "
+                f"not a stage; here {children or 'none'}"
+            )
+        out[name] = children[0]
+    return out
+
+
+def _frozen(args: list[str]) -> bool:
+    """Whether an entry trains on its base frozen (--init: adversarial decoders, probes), not continuing it."""
+    return "adversarial" in args or "probes" in args
+
+
 def negative_results(text: str) -> frozenset[str]:
     """The entries kept only to show a failure (``negative_result = true`` in plan.toml, checked by ``load``): the
     registry records it, and the cards, the README's table and the app's picker say "negative result"."""
@@ -134,6 +167,14 @@ SNAPSHOTS = with_snapshots(_TEXT)
 NEGATIVE = negative_results(_TEXT)
 SEEDS = ["0"]  # one run per entry (best_of keeps the best of several when given more)
 ENTRY_SEEDS = entry_seeds(_TEXT)
+STAGES = stages(_TEXT)
+
+
+def folder(name: str, zoo: Path | None = None) -> Path:
+    """Where a planned entry lives in a zoo (the one in use by default): ``<zoo>/<name>``, or a stage inside the
+    entry that continues it."""
+    zoo = registry.zoo_dir() if zoo is None else zoo
+    return zoo / STAGES[name] / STAGE_FOLDER / name if name in STAGES else zoo / name
 
 
 def command(name: str, out: Path, extra: list[str] | None = None, recipe: str = "fast") -> list[str]:
@@ -143,7 +184,8 @@ def command(name: str, out: Path, extra: list[str] | None = None, recipe: str = 
     if base is not None:
         # adversarial decoders and probes train on a frozen base (--init); any other entry with a
         # base is a longer run of it (--warm-start)
-        frozen = "adversarial" in args or "probes" in args
-        where = f"zoo/{base}" if is_checkout_zoo(registry.zoo_dir()) else str(registry.zoo_dir() / base)
-        cmd += ["--init" if frozen else "--warm-start", where]
+        where = folder(base)
+        if is_checkout_zoo(registry.zoo_dir()):
+            where = where.relative_to(ROOT)
+        cmd += ["--init" if _frozen(args) else "--warm-start", where.as_posix()]
     return cmd + (extra or [])

@@ -17,6 +17,7 @@ from imagination import zoo
 from imagination.cards import write_card
 from imagination.evaluate import HEADLINE, EvalSet, evaluate, off_distribution
 from imagination.model import ImaginationModel
+from imagination.provenance import STAGES
 from training.analyze import off_distribution_table
 from training.docs import replace_block
 from training.zoo.index import pushed_repo
@@ -24,8 +25,8 @@ from training.zoo.paths import ROOT
 
 
 def folders(names: list[str]) -> list[Path]:
-    """The bundled folders of ``names``, or of every bundled entry when none is named."""
-    known = {e.name: e.path for e in zoo.bundled()}
+    """The bundled folders of ``names``, or of every bundled entry and its stages when none is named."""
+    known = {n: f for e in zoo.bundled() for n, f in [*((s, e.path / STAGES / s) for s in e.stages), (e.name, e.path)]}
     unknown = [n for n in names if n not in known]
     if unknown:
         raise SystemExit(f"not bundled zoo names: {unknown}; see `python -m training.zoo list`")

@@ -18,7 +18,7 @@ from imagination.provenance import trained_on
 from training.docs import listed, replace_block
 from training.floors import checkpoint_floors
 from training.zoo.paths import ROOT, WALL, runs_dir
-from training.zoo.plan import PLAN
+from training.zoo.plan import PLAN, folder
 
 
 def _name(e: dict) -> str:
@@ -65,34 +65,46 @@ def minutes_table() -> str:
     for e in registry.read():
         if not e.get("bundled", True):
             continue
-        ev = json.loads((registry.zoo_dir() / e["name"] / "eval.json").read_text())
-        total, steps = total + ev.get("train_minutes", 0.0), steps + ev.get("train_steps", 0)
-        met, count = met + bool(e["meets_bar"]), count + 1
-        base = PLAN.get(e["name"], ([], None))[1]
-        n = len(ev.get("seed_selection", {}).get("seeds", {}))
-        how = f"from `{base}`" if base else (f"best of {n} seeds" if n > 1 else "one seed")
-        device = trained_on(registry.zoo_dir() / e["name"])
-        if device != "CPU":
-            how, gpu = f"{how}, on a {device}", gpu + ev.get("train_minutes", 0.0)
-        ok = "yes" if e["meets_bar"] else "**no**"
-        lines.append(
-            f"| {_name(e)} | {how} | {ev.get('train_steps', '?')} | {ev.get('train_minutes', 0.0):.1f} | "
-            f"{e['task_error']:.4f} | {ok} |"
-        )
-    # each entry's own training minutes added up: seeds trained side by side count once (the chosen one's)
+        # a stage trained before the entry that continues it: its row first, its minutes in the zoo's total
+        runs = [(f"`{s}`, a stage of {_name(e)}", s, folder(s)) for s in e.get("stages", [])]
+        for label, name, where in [*runs, (_name(e), e["name"], registry.zoo_dir() / e["name"])]:
+            line, ev, meets, on_gpu = _minutes_row(label, name, where)
+            lines.append(line)
+            total, steps, gpu = total + ev.get("train_minutes", 0.0), steps + ev.get("train_steps", 0), gpu + on_gpu
+            if name == e["name"]:
+                met, count = met + meets, count + 1
+    # each run's own training minutes added up: seeds trained side by side count once (the chosen one's)
     on_gpu = f" ({gpu:.1f} of them on a GPU)" if gpu else ""
-    lines.append(f"| **total, {count} checkpoints** | | {steps} | {total:.1f}{on_gpu} | | {met} of {count} |")
+    lines.append(
+        f"| **total, {count} checkpoints and their stages** | | {steps} | {total:.1f}{on_gpu} | | {met} of {count} |"
+    )
     return "\n".join(lines)
+
+
+def _minutes_row(label: str, name: str, where: Path) -> tuple[str, dict, bool, float]:
+    """One run's row of the minutes table, its eval.json, whether it meets the bar and its minutes on a GPU."""
+    ev = json.loads((where / "eval.json").read_text())
+    task = json.loads((where / "config.json").read_text()).get("task", "board")
+    meets = registry.headline(ev, task)["meets_bar"]
+    base = PLAN.get(name, ([], None))[1]
+    n = len(ev.get("seed_selection", {}).get("seeds", {}))
+    how = f"from `{base}`" if base else (f"best of {n} seeds" if n > 1 else "one seed")
+    device, gpu = trained_on(where), 0.0
+    if device != "CPU":
+        how, gpu = f"{how}, on a {device}", ev.get("train_minutes", 0.0)
+    ok = "yes" if meets else "**no**"
+    line = f"| {label} | {how} | {ev.get('train_steps', '?')} | {ev.get('train_minutes', 0.0):.1f} | "
+    return line + f"{ev['task_error']:.4f} | {ok} |", ev, meets, gpu
 
 
 def _zoo_rows(zoo_dir: Path) -> dict[str, dict]:
     """Each trained entry's steps, minutes and scores, read from its eval.json."""
     rows = {}
     for name in PLAN:
-        f = zoo_dir / name / "eval.json"
+        f = folder(name, zoo_dir) / "eval.json"
         if f.exists():
             ev = json.loads(f.read_text())
-            task = json.loads((zoo_dir / name / "config.json").read_text()).get("task", "board")
+            task = json.loads((f.parent / "config.json").read_text()).get("task", "board")
             rows[name] = {**ev, "meets": registry.headline(ev, task)["meets_bar"]}  # the registry's rule
     return rows
 
