@@ -134,6 +134,7 @@ def test_docs_tables_are_the_generated_ones() -> None:
     """The README results table and the minutes table are regenerated, never edited by hand."""
     assert _block("README.md", "zoo-table") == zoo_builder.table()
     assert _block("docs/training.md", "zoo-minutes") == zoo_builder.minutes_table()
+    assert _block("docs/training.md", "seed-check") == zoo_builder.tables.seeds_table()
     folders = [e.path for e in zoo.list()]
     for doc in ("README.md", "docs/analysis.md"):
         assert _block(doc, "faithfulness-table") == analyze.docs_table(folders)

@@ -278,6 +278,20 @@ def seeds_block(selection: dict[str, Any]) -> str:
     )
 
 
+def seed_check_block(check: dict[str, Any]) -> str:
+    """The same recipe trained at other seeds (``python -m training.zoo seeds``): does it hold, or was it one seed?"""
+    rows = [
+        f"| {seed}{' (these weights)' if int(seed) == check['these_weights'] else ''} | {pct(s['task_error'])} | "
+        f"{s['interpretability']:.4f} | {'yes' if s['meets_bar'] else '**no**'} |"
+        for seed, s in check["seeds"].items()
+    ]
+    return (
+        f"The same recipe at other seeds (each trained apart by the same command, scored on this eval set): the bar "
+        f"met by **{check['bar_met']} of {len(rows)}**.\n\n| seed | task error | interpretability | meets the bar |\n"
+        "|---|---|---|---|\n" + "\n".join(rows)
+    )
+
+
 def extra_blocks(cfg: ModelConfig, scores: dict[str, Any], tc: dict[str, Any]) -> list[str]:
     """What eval.json holds beyond the headline: the base, a warm start, extra losses, probes, analyses."""
     extra = []
@@ -302,6 +316,8 @@ def extra_blocks(cfg: ModelConfig, scores: dict[str, Any], tc: dict[str, Any]) -
     extra += training_notes(tc, cfg)
     if len(scores.get("seed_selection", {}).get("seeds", {})) > 1:
         extra.append(seeds_block(scores["seed_selection"]))
+    if "seed_check" in scores:
+        extra.append(seed_check_block(scores["seed_check"]))
     if "off_distribution" in scores:
         extra.append(off_distribution_block(cfg, scores))
     if "thinking" in scores:

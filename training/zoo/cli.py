@@ -12,6 +12,7 @@
     python -m training.zoo cards                # rewrite every card from its eval.json (template change)
     python -m training.zoo rescore [NAME ...]   # re-evaluate the saved weights (a definition in evaluate changed)
     python -m training.zoo off-distribution [NAME ...]  # score the off-distribution sets, docs/analysis.md's table
+    python -m training.zoo seeds NAME ... --seeds 1 2  # the entry's recipe at other seeds: does it hold?
 
 Every number written by ``index`` and ``table`` is read from eval.json / the model card, which the
 evaluator wrote from the saved weights. ``index`` keeps each entry's repo id, revision and pushed
@@ -36,6 +37,7 @@ from training.zoo.build import adopt, record_wall, train_one, train_parallel, tr
 from training.zoo.index import index
 from training.zoo.plan import PLAN, RECIPES, SEEDS, command, folder
 from training.zoo.rescore import add_off_distribution, rescore
+from training.zoo.seeds import check as seed_check
 from training.zoo.tables import compare, figures, table, write_table
 
 
@@ -67,6 +69,9 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("names", nargs="*")
     o = sub.add_parser("off-distribution", help="score bundled entries on the off-distribution eval sets")
     o.add_argument("names", nargs="*")
+    s = sub.add_parser("seeds", help="train entries' recipes at other seeds and record each seed's scores on the card")
+    s.add_argument("names", nargs="+")
+    s.add_argument("--seeds", nargs="+", type=int, default=[1, 2], help="the other seeds (default 1 2)")
     return p
 
 
@@ -151,6 +156,12 @@ def _off_distribution(args: argparse.Namespace, extra: list[str]) -> None:
     print(add_off_distribution(args.names))
 
 
+def _seeds(args: argparse.Namespace, extra: list[str]) -> None:
+    for line in seed_check(args.names, args.seeds, extra):
+        print(line)
+    write_table()
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, list[str]], None]] = {
     "list": _list,
     "train": _train,
@@ -162,6 +173,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, list[str]], None]] = {
     "cards": _cards,
     "rescore": _rescore,
     "off-distribution": _off_distribution,
+    "seeds": _seeds,
 }
 
 

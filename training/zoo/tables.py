@@ -158,10 +158,27 @@ def compare(zoo_dir: Path, other: Path) -> str:
     return "\n".join(lines)
 
 
+def seeds_table() -> str:
+    """Each entry whose recipe was trained at other seeds (``python -m training.zoo seeds``): its bar met how often."""
+    lines = ["| checkpoint | seeds | bar met | task error by seed | interpretability by seed |", "|" + "---|" * 5]
+    for name in PLAN:
+        f = folder(name) / "eval.json"
+        check = json.loads(f.read_text()).get("seed_check") if f.exists() else None
+        if check is None:
+            continue
+        seeds = check["seeds"]
+        errors = " / ".join(f"{100 * s['task_error']:.3f}%" for s in seeds.values())
+        interp = " / ".join(f"{s['interpretability']:.3f}" for s in seeds.values())
+        met = check["bar_met"] if check["bar_met"] == len(seeds) else f"**{check['bar_met']}**"
+        lines.append(f"| `{name}` | {', '.join(seeds)} | {met} of {len(seeds)} | {errors} | {interp} |")
+    return "\n".join(lines)
+
+
 def write_table(readme: Path = ROOT / "README.md", training_doc: Path = ROOT / "docs" / "training.md") -> None:
-    """Regenerate the README results table and docs/training.md's minutes table in place."""
+    """Regenerate the README results table and docs/training.md's minutes and seed tables in place."""
     replace_block(readme, "zoo-table", table())
     replace_block(training_doc, "zoo-minutes", minutes_table())
+    replace_block(training_doc, "seed-check", seeds_table())
 
 
 def figures(out_dir: Path = ROOT / "docs" / "figures") -> None:
