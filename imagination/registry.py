@@ -52,6 +52,12 @@ def bar(task: str) -> float:
     return BAR if task == "board" else SUMMARY_BAR
 
 
+def meets(task_error: float, task: str) -> bool:
+    """Whether a task error meets the bar; an error measured exactly at it does (2 of 2,000 answers wrong is
+    0.1%), though float32 arithmetic gives it as 0.0010000000475."""
+    return task_error <= bar(task) * (1 + 1e-6)
+
+
 def headline(ev: dict[str, Any], task: str) -> dict[str, Any]:
     """The scores the registry repeats from eval.json (``training.push`` checks they still agree)."""
     return {
@@ -59,7 +65,7 @@ def headline(ev: dict[str, Any], task: str) -> dict[str, Any]:
         "final_error": ev["final_error"],
         "task_error": ev["task_error"],
         "per_step_accuracy": ev["per_step_accuracy"],
-        "meets_bar": ev["task_error"] <= bar(task),
+        "meets_bar": meets(ev["task_error"], task),
         "train_minutes": round(ev.get("train_minutes", 0.0), 2),
     }
 

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+import torch
 from conftest import TINY_TRAIN
 from huggingface_hub import ModelCard
 
@@ -66,3 +67,14 @@ def test_a_finished_seed_is_reused_only_if_it_is_the_plans(tiny: Path) -> None:
 def test_an_untrained_or_unknown_entry_is_refused(tiny: Path) -> None:
     with pytest.raises(SystemExit, match="not trained zoo entries: \\['nope'\\]"):
         seeds.check(["nope"], [1])
+
+
+def test_an_error_measured_exactly_at_the_bar_meets_it() -> None:
+    """2 of 2,000 summary answers wrong is 0.1%, the bar; float32 gives it as 0.0010000000475 (count1ts's seed 2)."""
+    from imagination import registry
+
+    exactly = float(torch.tensor(2.0) / torch.tensor(2000.0))
+    assert exactly > 0.001 and registry.meets(exactly, "count") and registry.meets(0.01, "board")
+    assert not registry.meets(3 / 2000, "count") and not registry.meets(0.0101, "board")
+    assert registry.headline({**dict.fromkeys(("interpretability", "final_error", "per_step_accuracy"), 0.0),
+                              "task_error": exactly}, "count")["meets_bar"]  # fmt: skip

@@ -159,7 +159,7 @@ def off_distribution_table(folders: list[Path]) -> str:
     for f in folders:
         s = json.loads((f / "eval.json").read_text())
         task = json.loads((f / "config.json").read_text())["task"]
-        main_ok = s["task_error"] <= registry.bar(task)
+        main_ok = registry.meets(s["task_error"], task)
         for name, off in s.get("off_distribution", {}).items():
             parts = " / ".join(f"{p['task_error']:.4f}" for p in off["by_start_density"])
             failing = stops_holding(task, off)

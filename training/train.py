@@ -166,7 +166,7 @@ def budget_hint(tc: TrainConfig, result: dict[str, Any]) -> str:
     recipe (docs/training.md).
     """
     bar = registry.bar(tc.task)
-    if tc.regime == "probes" or result["task_error"] <= bar:
+    if tc.regime == "probes" or registry.meets(result["task_error"], tc.task):
         return ""
     return (
         f"{tc.out}: training ended after {result['train_steps']} steps at task error {result['task_error']:.4f}, "

@@ -10,7 +10,7 @@ from huggingface_hub import ModelCardData
 from imagination.cards.scores import faithfulness, pairings_differ, step_pairings
 from imagination.config import ModelConfig
 from imagination.provenance import portable, stage_of
-from imagination.registry import ZooEntry, bar
+from imagination.registry import ZooEntry, bar, meets
 
 
 def pct(x: float) -> str:
@@ -20,7 +20,7 @@ def pct(x: float) -> str:
 def bar_line(scores: dict[str, Any], cfg: ModelConfig, negative: bool = False) -> str:
     what = "final-board error" if cfg.task == "board" else f"{cfg.task} task error"
     err, needed = scores["task_error"], bar(cfg.task)
-    if err <= needed:
+    if meets(err, cfg.task):
         return f"- **meets the zoo's bar**: {what} {pct(err)} <= {100 * needed:g}% on the fixed eval set"
     how = "read them as those of a failure kept on purpose" if negative else "read them as those of an unfinished model"
     return (
@@ -125,7 +125,7 @@ def density_range(part: dict[str, Any]) -> str:
 
 def stops_holding(task: str, off: dict[str, Any]) -> list[str]:
     """The start-density ranges of an off-distribution set where the task error is above the bar."""
-    return [density_range(p) for p in off["by_start_density"] if p["task_error"] > bar(task)]
+    return [density_range(p) for p in off["by_start_density"] if not meets(p["task_error"], task)]
 
 
 def off_distribution_block(cfg: ModelConfig, scores: dict[str, Any]) -> str:
@@ -160,17 +160,17 @@ def off_distribution_block(cfg: ModelConfig, scores: dict[str, Any]) -> str:
 def off_distribution_verdict(cfg: ModelConfig, scores: dict[str, Any], off: dict[str, Any]) -> str:
     """One line: whether a checkpoint that meets its bar on the fixed eval set meets it here, and if not, where not."""
     needed, what = bar(cfg.task), "final-board error" if cfg.task == "board" else f"{cfg.task} task error"
-    if scores["task_error"] > needed:
+    if not meets(scores["task_error"], cfg.task):
         return "Below the zoo's bar on the fixed eval set already: read these as an unfinished model's numbers."
     failing = stops_holding(cfg.task, off)  # the whole set's error averages the ranges': above the bar, one is too
     if not failing:
         return f"**Holds off distribution**: its {what} stays within the {100 * needed:g}% bar here, at every density."
-    side = "above" if off["task_error"] > needed else "within"
+    side = "within" if meets(off["task_error"], cfg.task) else "above"
     line = (
         "**Meets the bar on the fixed eval set, not everywhere off distribution**: its "
         f"{what} on this set is {pct(off['task_error'])}, {side} the {100 * needed:g}% bar"
     )
-    holding = [density_range(p) for p in off["by_start_density"] if p["task_error"] <= needed]
+    holding = [density_range(p) for p in off["by_start_density"] if meets(p["task_error"], cfg.task)]
     line += f"; it stops meeting the bar on start boards with {' and '.join(failing)} of their cells alive"
     return line + (f" (it holds on {' and '.join(holding)})." if holding else ".")
 

@@ -6,6 +6,8 @@
 - ``build``: train, adopt and install entries;
 - ``index``: the registry (zoo/index.json) and the Space's ``models:``;
 - ``tables``: the docs' tables, two zoos compared, the figures;
+- ``seeds``: an entry's recipe trained at other seeds, each seed's scores on its card;
+- ``rescore``: the bundled entries' scores measured again from their saved weights;
 - ``cli``: the subcommands.
 
 Other modules and the tests import what they use from here.

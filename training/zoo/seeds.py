@@ -52,7 +52,7 @@ def train_seed(name: str, seed: int, extra: list[str] | None = None) -> Path:
 def scores(run: Path, task: str) -> dict[str, Any]:
     """A run's scores on its eval set, from its eval.json, and whether it meets the zoo's bar."""
     ev = json.loads((run / "eval.json").read_text())
-    return {**{k: ev[k] for k in KEPT if k in ev}, "meets_bar": ev["task_error"] <= registry.bar(task)}
+    return {**{k: ev[k] for k in KEPT if k in ev}, "meets_bar": registry.meets(ev["task_error"], task)}
 
 
 def record(name: str, runs: dict[int, Path]) -> dict[str, Any]:
