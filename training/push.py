@@ -118,8 +118,15 @@ def snapshot_card(name: str, repo_id: str, record: dict) -> str:
     return f"---\n{data.to_yaml()}\n---\n\n{text}"
 
 
+def push_branch(api: HfApi, repo_id: str, branch: str, folder: Path, message: str) -> str:
+    """A branch that holds exactly ``folder``'s files: created from main, then one commit that keeps only them."""
+    api.create_branch(repo_id, branch=branch, exist_ok=True)
+    api.upload_folder(folder_path=folder, repo_id=repo_id, revision=branch, delete_patterns="*", commit_message=message)
+    return branch
+
+
 def push_snapshots(folder: Path, name: str, repo_id: str, api: HfApi, tmp: Path) -> list[str]:
-    """One branch per snapshot (``create_branch`` from main, then one commit that makes it the snapshot alone)."""
+    """One branch per snapshot, ``step<k>``: its config, weights and a short card."""
     pushed = []
     for record in revisions.scores(folder):
         rev = record["revision"]
@@ -129,34 +136,19 @@ def push_snapshots(folder: Path, name: str, repo_id: str, api: HfApi, tmp: Path)
         for f in ("config.json", "model.safetensors"):
             shutil.copy2(src / f, staged / f)
         (staged / "README.md").write_text(snapshot_card(name, repo_id, record))
-        api.create_branch(repo_id, branch=rev, exist_ok=True)
-        api.upload_folder(
-            folder_path=staged,
-            repo_id=repo_id,
-            revision=rev,
-            delete_patterns="*",  # the branch starts as main: keep only the snapshot's files
-            commit_message=f"{name} at training step {record['step']}",
-        )
-        pushed.append(rev)
+        pushed.append(push_branch(api, repo_id, rev, staged, f"{name} at training step {record['step']}"))
     return pushed
 
 
 def push_stages(staged: Path, name: str, repo_id: str, api: HfApi) -> list[str]:
-    """One branch per stage of the staged upload (``create_branch`` from main, then one commit that makes it the
-    stage's folder alone), each card rewritten to load that branch."""
+    """One branch per stage of the staged upload, named after it: the stage's whole folder, its card rewritten
+    to load that branch."""
     pushed = []
     for stage in revisions.stage_names(staged):
         folder = staged / STAGES / stage
         cards.write_card(folder, name=stage, repo_id=repo_id)
-        api.create_branch(repo_id, branch=stage, exist_ok=True)
-        api.upload_folder(
-            folder_path=folder,
-            repo_id=repo_id,
-            revision=stage,
-            delete_patterns="*",  # the branch starts as main: keep only the stage's files
-            commit_message=f"{name}'s stage {stage}: the run it was continued from",
-        )
-        pushed.append(stage)
+        message = f"{name}'s stage {stage}: the run it was continued from"
+        pushed.append(push_branch(api, repo_id, stage, folder, message))
     return pushed
 
 
