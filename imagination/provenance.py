@@ -75,7 +75,12 @@ def derived_from(source: str, how: str) -> dict[str, Any]:
         zoo_name = source
     repo_id = source if zoo_name is None and not p.is_dir() and REPO_ID.fullmatch(source) else None
     record = {"source": portable(source), "how": how, "zoo_name": zoo_name, "repo_id": repo_id}
-    stage = stage_of(p) if p.is_dir() else None
+    return _with_stage(record, str(p) if p.is_dir() else "")
+
+
+def _with_stage(record: dict[str, Any], source: str) -> dict[str, Any]:
+    """A derivation record, naming the stage when the source is one (the entry's own earlier revision)."""
+    stage = stage_of(source)
     return {**record, "stage": stage[1]} if stage else record
 
 
@@ -87,9 +92,9 @@ def recorded_derivation(scores: dict[str, Any], tc: dict[str, Any]) -> dict[str,
         src = tc.get(how) or ""
         if src:
             name = src.removeprefix("zoo/")
-            record = {"source": src, "how": how, "zoo_name": name if "/" not in name else None, "repo_id": None}
-            stage = stage_of(src)
-            return {**record, "stage": stage[1]} if stage else record
+            return _with_stage(
+                {"source": src, "how": how, "zoo_name": name if "/" not in name else None, "repo_id": None}, src
+            )
     return None
 
 

@@ -261,7 +261,7 @@ def seeds_block(selection: dict[str, Any]) -> str:
     head = ["seed", "interpretability", "task error", "final-board error"] + (["steps >= 99%"] if horizons else [])
     rows = [
         [
-            f"{seed}{' (these weights)' if int(seed) == selection['chosen'] else ''}",
+            _seed(seed, selection["chosen"]),
             f"{s['interpretability']:.4f}",
             pct(s["task_error"]),
             pct(s["final_error"]),
@@ -270,25 +270,33 @@ def seeds_block(selection: dict[str, Any]) -> str:
         for seed, s in seeds.items()
     ]
     runs_on = ", with the steps its imagination stays >= 99% accurate when the core runs on" if horizons else ""
-    lines = ["| " + " | ".join(cells) + " |" for cells in (head, *rows)]
-    lines.insert(1, "|" + "---|" * len(head))
     return (
         f"Trained with {len(rows)} seeds, the best kept ({selection['criterion']}); each seed's scores on the "
-        f"log set (a seeded set apart from the eval set){runs_on}:\n\n" + "\n".join(lines)
+        f"log set (a seeded set apart from the eval set){runs_on}:\n\n" + _table(head, rows)
     )
+
+
+def _seed(seed: str, these: int) -> str:
+    return f"{seed}{' (these weights)' if int(seed) == these else ''}"
+
+
+def _table(head: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(cells) + " |" for cells in (head, *rows)]
+    lines.insert(1, "|" + "---|" * len(head))
+    return "\n".join(lines)
 
 
 def seed_check_block(check: dict[str, Any]) -> str:
     """The same recipe trained at other seeds (``python -m training.zoo seeds``): does it hold, or was it one seed?"""
     rows = [
-        f"| {seed}{' (these weights)' if int(seed) == check['these_weights'] else ''} | {pct(s['task_error'])} | "
-        f"{s['interpretability']:.4f} | {'yes' if s['meets_bar'] else '**no**'} |"
+        [_seed(seed, check["these_weights"]), pct(s["task_error"]), f"{s['interpretability']:.4f}"]
+        + ["yes" if s["meets_bar"] else "**no**"]
         for seed, s in check["seeds"].items()
     ]
+    head = ["seed", "task error", "interpretability", "meets the bar"]
     return (
         f"The same recipe at other seeds (each trained apart by the same command, scored on this eval set): the bar "
-        f"met by **{check['bar_met']} of {len(rows)}**.\n\n| seed | task error | interpretability | meets the bar |\n"
-        "|---|---|---|---|\n" + "\n".join(rows)
+        f"met by **{check['bar_met']} of {len(rows)}**.\n\n" + _table(head, rows)
     )
 
 

@@ -87,9 +87,10 @@ def folder_at(folder: Path, revision: str | None, what: str, hint: str = "") -> 
     step = step_of(revision)
     if step is not None and step in steps:
         return folder / FOLDER / name(step)
-    if revision in stage_names(folder):
+    stages = stage_names(folder)
+    if revision in stages:
         return folder / STAGES / revision
-    if not steps and not stage_names(folder):
+    if not steps and not stages:
         raise InvalidArgument(f"{what}, which has no revisions (only {MAIN}, itself){hint}")
     has = in_folder(folder)
     shown = ", ".join(has) if len(has) <= 12 else ", ".join([*has[:6], "...", *has[-3:]])

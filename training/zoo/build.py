@@ -135,7 +135,7 @@ def adopt(run: Path, name: str) -> None:
     rounding). The entry then records the zoo command with that seed, so ``zoo list`` reproduces it.
     """
     got = json.loads((run / "train_config.json").read_text())
-    if (run / train.STATE_FILE).exists() or not (run / "eval.json").exists():
+    if not finished(run):
         raise SystemExit(f"{run} has not finished (no eval.json, or a resume state is left): finish it first")
     out = paths.RUNS / name
     cmd = command(name, out)
@@ -165,6 +165,11 @@ def adopt(run: Path, name: str) -> None:
     tc["command"] = ["python", "-m", "training.train", *cmd, *seed]
     (out / "train_config.json").write_text(json.dumps(tc, indent=2) + "\n")
     install(out, name)
+
+
+def finished(run: Path) -> bool:
+    """Whether a run folder holds a finished run: scored (eval.json), no resume state left."""
+    return (run / "eval.json").exists() and not (run / train.STATE_FILE).exists()
 
 
 def same_base(train_config: dict, name: str, run: Path) -> dict[str, str]:

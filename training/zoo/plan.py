@@ -126,7 +126,7 @@ def entry_seeds(text: str) -> dict[str, list[str]]:
     return {n: [str(k) for k in spec["seeds"]] for n, spec in tomllib.loads(text)["entries"].items() if "seeds" in spec}
 
 
-def stages(text: str) -> dict[str, str]:
+def stages(text: str, plan: Plan | None = None) -> dict[str, str]:
     """Each stage (``stage = true``) and the entry that continues it, its one ``--warm-start`` child.
 
     A stage exists only to be continued: the zoo installs it inside its continuation, as that entry's revision
@@ -135,7 +135,7 @@ def stages(text: str) -> dict[str, str]:
     and that entry is no stage itself.
     """
     data = tomllib.loads(text)["entries"]
-    recipes, plan, _ = load(text)
+    plan = load(text)[1] if plan is None else plan
     out = {}
     for name, spec in data.items():
         if not spec.get("stage"):
@@ -167,7 +167,7 @@ SNAPSHOTS = with_snapshots(_TEXT)
 NEGATIVE = negative_results(_TEXT)
 SEEDS = ["0"]  # one run per entry (best_of keeps the best of several when given more)
 ENTRY_SEEDS = entry_seeds(_TEXT)
-STAGES = stages(_TEXT)
+STAGES = stages(_TEXT, PLAN)
 
 
 def folder(name: str, zoo: Path | None = None) -> Path:

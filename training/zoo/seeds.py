@@ -21,12 +21,12 @@ from imagination import registry
 from imagination.cards import write_card
 from training import train
 from training.zoo import paths
-from training.zoo.build import ADOPT_IGNORES, plan_differences
+from training.zoo.build import finished, plan_differences
 from training.zoo.index import pushed_repo
 from training.zoo.plan import PLAN, command, folder
 
 KEPT = ("task_error", "final_error", "interpretability", "train_steps", "train_minutes")
-CHECK_IGNORES = (*ADOPT_IGNORES, "snapshots")  # what another seed's run may differ in from the entry's command
+CHECK_IGNORES = {"snapshots"}  # beyond what adopt ignores (seed, threads, ...): never changes a run's weights
 
 
 def seed_dir(name: str, seed: int) -> Path:
@@ -35,10 +35,9 @@ def seed_dir(name: str, seed: int) -> Path:
 
 def _is_the_plans(run: Path, name: str) -> bool:
     """Whether a finished run in ``run`` was trained with the entry's plan (up to seed, threads and snapshots)."""
-    if not (run / "eval.json").exists() or (run / train.STATE_FILE).exists():
+    if not finished(run):
         return False
-    tc = json.loads((run / "train_config.json").read_text())
-    return all(k in CHECK_IGNORES for k in plan_differences(tc, name))
+    return set(plan_differences(json.loads((run / "train_config.json").read_text()), name)) <= CHECK_IGNORES
 
 
 def train_seed(name: str, seed: int, extra: list[str] | None = None) -> Path:
