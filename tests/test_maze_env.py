@@ -101,6 +101,29 @@ def test_thinking_longer_solve_rates_reach_eval_json_the_card_and_the_table(tmp_
         analyze.main([str(out), "--thinking", "1", "2", "--thinking-episodes", "6", "4", "2"])
 
 
+def test_thinking_table_columns_are_every_size_and_no_row_is_wider_than_the_header(tmp_path: Path) -> None:
+    """Entries run on different sizes (one also at 8x): a Markdown row wider than its header loses its last
+    cells when rendered, so every size is a column and a size an entry was not run on is a dash."""
+
+    def entry(name: str, sizes: list[str]) -> Path:
+        (tmp_path / name).mkdir()
+        th = {
+            "solve_rate": {s: 0.5 for s in sizes},
+            "solve_rate_at_end": {s: 0.75 for s in sizes},
+            "iterations": {s: 10 * int(s) for s in sizes},
+            "episodes": {s: 1000 for s in sizes},
+        }
+        (tmp_path / name / "eval.json").write_text(json.dumps({"thinking": th}))
+        return tmp_path / name
+
+    table = analyze.thinking_table([entry("narrow", ["5", "10"]), entry("far", ["5", "10", "40"])])
+    rows = [line for line in table.splitlines() if line.startswith("|")]
+    assert rows[0] == "| checkpoint | 5 cells | 10 cells | 40 cells |"
+    assert {line.count("|") for line in rows} == {5}
+    assert rows[2] == "| `narrow` | 0.500 / 0.750 (50, 1,000) | 0.500 / 0.750 (100, 1,000) | - |"
+    assert rows[3].endswith("| 0.500 / 0.750 (400, 1,000) |")
+
+
 def test_solve_curve_of_a_network_that_fills_dead_ends_exactly() -> None:
     """A stand-in model whose state is the maze and whose core step is one round of filling: a maze counts
     as solved from exactly the round its filling settles, so the curve is the rounds' distribution."""

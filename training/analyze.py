@@ -123,19 +123,20 @@ def docs_table(folders: list[Path]) -> str:
 
 def thinking_table(folders: list[Path]) -> str:
     """Per entry whose environment settles (a maze): the solve rate on each size's fixed set at the set's own
-    rounds (what dead-end filling needs for its hardest maze) and at the end of the run (twice that)."""
-    rows, sizes = [], []
-    for f in folders:
-        th = json.loads((f / "eval.json").read_text()).get("thinking")
-        if not th:
-            continue
-        rate, end, its, n = th["solve_rate"], th["solve_rate_at_end"], th["iterations"], th["episodes"]
-        sizes = sizes or list(rate)  # the header's: the first entry's sizes
-        rows.append(
-            f"| `{f.name}` | " + " | ".join(f"{rate[s]:.3f} / {end[s]:.3f} ({its[s]}, {n[s]:,})" for s in rate) + " |"
-        )
-    if not rows:
+    rounds (what dead-end filling needs for its hardest maze) and at the end of the run (twice that). The columns
+    are every size any entry was run on (a dash where an entry was not), so no row is wider than the header."""
+    found = [(f.name, th) for f in folders if (th := json.loads((f / "eval.json").read_text()).get("thinking"))]
+    if not found:
         return "No checkpoint of an environment that settles has been analysed."
+    sizes = sorted({s for _, th in found for s in th["solve_rate"]}, key=int)
+
+    def cell(th: dict[str, Any], s: str) -> str:
+        if s not in th["solve_rate"]:
+            return "-"
+        rate, end, its, n = th["solve_rate"][s], th["solve_rate_at_end"][s], th["iterations"][s], th["episodes"][s]
+        return f"{rate:.3f} / {end:.3f} ({its}, {n:,})"
+
+    rows = [f"| `{name}` | " + " | ".join(cell(th, s) for s in sizes) + " |" for name, th in found]
     head = " | ".join(f"{s} cells" for s in sizes)
     return "\n".join(
         [
