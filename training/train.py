@@ -13,6 +13,7 @@ checkpoint interval; the same seed gives the same weights. Under
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import shutil
@@ -53,6 +54,11 @@ def train(tc: TrainConfig, resume: bool = False) -> dict[str, Any] | None:
     if rank == 0:
         result = finish(tc, trainer.model, trainer.extra, Path(tc.out), elapsed, trainer.trained)
     if world > 1:
+        # DDP's reducer holds the gloo group and its last work; free it first, so that destroying the
+        # group joins gloo's threads now rather than at interpreter exit (an abort, exit -6, at times).
+        trainer.runner = trainer.objective
+        del trainer
+        gc.collect()
         dist.barrier()
         dist.destroy_process_group()
     return result
