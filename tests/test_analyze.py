@@ -93,3 +93,18 @@ def test_tables_are_redrawn_from_every_entrys_eval_json(tmp_path: Path, monkeypa
     readme = (tmp_path / "README.md").read_text()
     for e in zoo.bundled():
         assert f"| `{e.name}` |" in readme.split("<!-- faithfulness-table:start -->")[1]
+
+
+def test_missing_asks_a_maze_for_its_thinking_not_for_per_step_probes(tmp_path: Path) -> None:
+    """A bundled maze entry is analysed without probes (``--probes --missing`` would otherwise redo its hour of
+    thinking-longer sets with the defaults); without its thinking rates it is not."""
+    maze = tmp_path / "maze"
+    maze.mkdir()
+    for f in ("config.json", "eval.json"):
+        (maze / f).write_text((Path(analyze.ROOT) / "zoo" / "maze5-autoencoder" / f).read_text())
+    scores = json.loads((maze / "eval.json").read_text())
+    assert "probes" not in scores and analyze._analyzed(maze, probes=True)
+    (maze / "eval.json").write_text(json.dumps({k: v for k, v in scores.items() if k != "thinking"}))
+    assert not analyze._analyzed(maze, probes=True)
+    life = Path(analyze.ROOT) / "zoo" / "gol3-autoencoder"
+    assert analyze._analyzed(life, probes=True) and "probes" in json.loads((life / "eval.json").read_text())

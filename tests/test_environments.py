@@ -107,3 +107,10 @@ def test_the_demos_handlers_run_an_episode_of_it(
     )
     assert all(Path(p).stat().st_size > 0 for p in (panel, matrix, animation))
     assert summary["steps"] == 2 and len(table["data"]) == 3 and "eca" in status
+
+
+@pytest.mark.parametrize("name", envs.names())
+def test_settles_says_whether_its_episodes_have_a_fixed_point(name: str) -> None:
+    env = envs.make(name)
+    starts = env.eval_episodes(2, 1, env.eval_size, 0)[:, 0]
+    assert env.settles == (env.fixed_point(starts) is not None)

@@ -19,7 +19,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from imagination import analysis, cards, figures, registry, zoo
+from imagination import analysis, cards, envs, figures, registry, zoo
 from imagination.cards.sections import stops_holding
 from imagination.evaluate import EvalSet, eval_episodes, off_distribution
 from imagination.model import ImaginationModel
@@ -50,7 +50,7 @@ def analyze(
         "extrapolation": analysis.extrapolation(model, episodes[:, 0], limit=analysis.HORIZON_LIMIT),
         "off_distribution": off_distribution(model, es),
     }
-    if thinking and model.config.env.fixed_point(episodes[:1, 0]) is not None:
+    if thinking and model.config.env.settles:
         sizes = [es.size * k for k in thinking]
         out["thinking"] = analysis.thinking_longer(model, sizes, _per_size(thinking_episodes, len(sizes)), es.seed)
     return out
@@ -93,8 +93,18 @@ def _repo_id(folder: Path) -> str | None:
     return e.repo_id if e.pushed else None
 
 
+def _wants_probes(cfg: dict[str, Any]) -> bool:
+    """Per-step probes read a board task in an environment that never settles; a maze's 40 steps would need 42
+    probes, each fitted as long as the model trained, and its thinking-longer curves read it instead."""
+    return cfg["task"] == "board" and not envs.make(cfg["environment"]).settles
+
+
 def _analyzed(folder: Path, probes: bool) -> bool:
-    keys = {"faithfulness", "extrapolation", "off_distribution"} | ({"probes"} if probes else set())
+    """Whether ``folder``'s eval.json has every result an analysis of it writes (``--missing`` skips it then)."""
+    cfg = json.loads((folder / "config.json").read_text())
+    keys = {"faithfulness", "extrapolation", "off_distribution"}
+    keys |= {"probes"} if probes and _wants_probes(cfg) else set()
+    keys |= {"thinking"} if envs.make(cfg["environment"]).settles else set()
     return keys <= json.loads((folder / "eval.json").read_text()).keys()
 
 
@@ -232,7 +242,9 @@ def main(argv: list[str] | None = None) -> None:
         "--tables", action="store_true", help="only redraw the figure and docs tables from every entry's eval.json"
     )
     p.add_argument("--missing", action="store_true", help="skip checkpoints whose eval.json has the results")
-    p.add_argument("--probes", action="store_true", help="also fit decoder probes (board-task models)")
+    p.add_argument(
+        "--probes", action="store_true", help="also fit decoder probes (board tasks in environments that never settle)"
+    )
     p.add_argument("--probe-steps", type=int, default=1500)
     p.add_argument("--flips", type=int, default=3)
     p.add_argument(
@@ -261,10 +273,10 @@ def main(argv: list[str] | None = None) -> None:
         p.error("give checkpoint folders or --all")
     for f in folders:
         cfg = json.loads((f / "config.json").read_text())
-        if args.missing and _analyzed(f, args.probes and cfg["task"] == "board"):
+        if args.missing and _analyzed(f, args.probes):
             continue
         results = analyze(f, args.flips, tuple(args.thinking), tuple(args.thinking_episodes))
-        if args.probes and cfg["task"] == "board":
+        if args.probes and _wants_probes(cfg):
             results["probes"] = fit_probes(f, args.probe_steps, args.probe_runs)
         fa, ex = results["faithfulness"], results["extrapolation"]
         print(f"{f.name}: faithfulness {_fmt(fa.get('score'))}, steps >= 99%: {ex.get('steps_above_99')}")

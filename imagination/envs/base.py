@@ -51,6 +51,9 @@ class Environment(ABC):
     max_size: ClassVar[int] = 64
     default_size: ClassVar[int] = 20
     max_steps: ClassVar[int] = 50  # model steps one episode may run
+    # Whether episodes end at a fixed point (``fixed_point`` is not None): read by thinking longer on bigger
+    # starts, where an environment that never settles (Life) is read step by step, by per-step probes too.
+    settles: ClassVar[bool] = False
 
     # -- identity ------------------------------------------------------------------------------
     @abstractmethod

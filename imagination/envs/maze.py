@@ -37,6 +37,7 @@ class MazeEnvironment(Environment):
     dead_word: ClassVar[str] = "wall"
     sampler: ClassVar[str] = "backtracker"
     eval_size: ClassVar[int] = 5
+    settles: ClassVar[bool] = True
     sources: ClassVar[dict[str, str]] = {"random": "random maze"}
     min_size: ClassVar[int] = 2
     max_size: ClassVar[int] = 32  # 65 x 65 pixels, solved in a few hundred rounds
