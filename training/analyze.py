@@ -95,7 +95,7 @@ def _repo_id(folder: Path) -> str | None:
 
 def _wants_probes(cfg: dict[str, Any]) -> bool:
     """Per-step probes read a board task in an environment that never settles; a maze's 40 steps would need 42
-    probes, each fitted as long as the model trained, and its thinking-longer curves read it instead."""
+    probes, a fitting run each, and its thinking-longer curves read it instead."""
     return cfg["task"] == "board" and not envs.make(cfg["environment"]).settles
 
 
