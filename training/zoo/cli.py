@@ -13,6 +13,7 @@
     python -m training.zoo rescore [NAME ...]   # re-evaluate the saved weights (a definition in evaluate changed)
     python -m training.zoo off-distribution [NAME ...]  # score the off-distribution sets, docs/analysis.md's table
     python -m training.zoo seeds NAME ... --seeds 1 2  # the entry's recipe at other seeds: does it hold?
+    python -m training.zoo estimate [--jobs 2]  # the least wall clock train --all can take here, and why
 
 Every number written by ``index`` and ``table`` is read from eval.json / the model card, which the
 evaluator wrote from the saved weights. ``index`` keeps each entry's repo id, revision and pushed
@@ -34,6 +35,7 @@ from imagination.cards import write_card
 from imagination.provenance import STAGES
 from training.zoo import paths
 from training.zoo.build import adopt, record_wall, train_one, train_parallel, trainable_here
+from training.zoo.estimate import describe, zoo_bound
 from training.zoo.index import index
 from training.zoo.plan import PLAN, RECIPES, SEEDS, command, folder
 from training.zoo.rescore import add_off_distribution, rescore
@@ -72,6 +74,8 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("seeds", help="train entries' recipes at other seeds and record each seed's scores on the card")
     s.add_argument("names", nargs="+")
     s.add_argument("--seeds", nargs="+", type=int, default=[1, 2], help="the other seeds (default 1 2)")
+    e = sub.add_parser("estimate", help="the least wall clock train --all can take here, from the bundled runs")
+    e.add_argument("--jobs", type=int, default=2, help="entries trained side by side (default 2, as train --all)")
     return p
 
 
@@ -162,6 +166,11 @@ def _seeds(args: argparse.Namespace, extra: list[str]) -> None:
     write_table()
 
 
+def _estimate(args: argparse.Namespace, extra: list[str]) -> None:
+    names = trainable_here(list(PLAN), every=True)
+    print(describe(zoo_bound(names, args.jobs), len(names)))
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, list[str]], None]] = {
     "list": _list,
     "train": _train,
@@ -174,6 +183,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, list[str]], None]] = {
     "rescore": _rescore,
     "off-distribution": _off_distribution,
     "seeds": _seeds,
+    "estimate": _estimate,
 }
 
 
