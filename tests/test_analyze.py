@@ -102,9 +102,10 @@ def test_missing_asks_a_maze_for_its_thinking_not_for_per_step_probes(tmp_path: 
     maze.mkdir()
     for f in ("config.json", "eval.json"):
         (maze / f).write_text((Path(analyze.ROOT) / "zoo" / "maze5-autoencoder" / f).read_text())
-    scores = json.loads((maze / "eval.json").read_text())
-    assert "probes" not in scores and analyze._analyzed(maze, probes=True)
+    scores, cfg = (json.loads((maze / f).read_text()) for f in ("eval.json", "config.json"))
+    assert "probes" not in scores and analyze._analyzed(maze, cfg, probes=True)
     (maze / "eval.json").write_text(json.dumps({k: v for k, v in scores.items() if k != "thinking"}))
-    assert not analyze._analyzed(maze, probes=True)
+    assert not analyze._analyzed(maze, cfg, probes=True)
     life = Path(analyze.ROOT) / "zoo" / "gol3-autoencoder"
-    assert analyze._analyzed(life, probes=True) and "probes" in json.loads((life / "eval.json").read_text())
+    life_cfg = json.loads((life / "config.json").read_text())
+    assert analyze._analyzed(life, life_cfg, probes=True) and "probes" in json.loads((life / "eval.json").read_text())

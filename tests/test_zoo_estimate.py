@@ -21,10 +21,14 @@ def test_a_long_chain_bounds_the_wall_clock_where_the_cores_would_not() -> None:
     assert bound(minutes, base, jobs=1).minutes == 23.0
 
 
-def test_a_best_of_entry_counts_every_seed_it_trains_beside_the_chosen_one() -> None:
+def test_a_best_of_entry_costs_the_cores_every_seed_but_the_chain_one_run() -> None:
     name = next(n for n in ENTRY_SEEDS if len(ENTRY_SEEDS[n]) == 3)
     own = json.loads((folder(name) / "eval.json").read_text())["train_minutes"]
-    assert own > 0 and run_minutes(name) == pytest.approx(3 * own)
+    b = zoo_bound([name], jobs=1)
+    assert own > 0 and run_minutes(name) == own
+    assert b.core_minutes == pytest.approx(3 * own) and b.chain_minutes == pytest.approx(own)
+    # seeds side by side: on 3 cores the three runs of a lone entry take one run's wall clock
+    assert bound({"a": 4.0, "b": 1.0}, {"b": "a"}.get, jobs=3, seeds={"a": 3}).minutes == 5.0
 
 
 def test_the_cli_prints_the_bound_of_what_train_all_trains_here(capsys) -> None:

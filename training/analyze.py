@@ -99,9 +99,8 @@ def _wants_probes(cfg: dict[str, Any]) -> bool:
     return cfg["task"] == "board" and not envs.make(cfg["environment"]).settles
 
 
-def _analyzed(folder: Path, probes: bool) -> bool:
+def _analyzed(folder: Path, cfg: dict[str, Any], probes: bool) -> bool:
     """Whether ``folder``'s eval.json has every result an analysis of it writes (``--missing`` skips it then)."""
-    cfg = json.loads((folder / "config.json").read_text())
     keys = {"faithfulness", "extrapolation", "off_distribution"}
     keys |= {"probes"} if probes and _wants_probes(cfg) else set()
     keys |= {"thinking"} if envs.make(cfg["environment"]).settles else set()
@@ -273,7 +272,7 @@ def main(argv: list[str] | None = None) -> None:
         p.error("give checkpoint folders or --all")
     for f in folders:
         cfg = json.loads((f / "config.json").read_text())
-        if args.missing and _analyzed(f, args.probes):
+        if args.missing and _analyzed(f, cfg, args.probes):
             continue
         results = analyze(f, args.flips, tuple(args.thinking), tuple(args.thinking_episodes))
         if args.probes and _wants_probes(cfg):

@@ -32,9 +32,13 @@ class Bound:
         return max(self.core_minutes / self.jobs, self.chain_minutes)
 
 
-def bound(minutes: Mapping[str, float], base: Callable[[str], str | None], jobs: int) -> Bound:
-    """The lower bound for training ``minutes``' entries (name -> core-minutes) ``jobs`` at a time; a base that is
-    not among them is taken as trained already."""
+def bound(
+    minutes: Mapping[str, float], base: Callable[[str], str | None], jobs: int, seeds: Mapping[str, int] | None = None
+) -> Bound:
+    """The lower bound for training ``minutes``' entries (name -> one run's minutes) ``jobs`` at a time, an entry
+    of several ``seeds`` costing the cores each seed's run but the chain only one (they train side by side); a
+    base that is not among them is taken as trained already."""
+    seeds = seeds or {}
     longest: dict[str, tuple[float, list[str]]] = {}
 
     def chain(name: str) -> tuple[float, list[str]]:
@@ -45,17 +49,17 @@ def bound(minutes: Mapping[str, float], base: Callable[[str], str | None], jobs:
         return longest[name]
 
     worst = max((chain(n) for n in minutes), default=(0.0, []))
-    return Bound(sum(minutes.values()), worst[1], worst[0], jobs)
+    return Bound(sum(m * seeds.get(n, 1) for n, m in minutes.items()), worst[1], worst[0], jobs)
 
 
 def run_minutes(name: str) -> float:
-    """Core-minutes of the bundled run of ``name``: its training minutes times the seeds trained beside it."""
-    ev = json.loads((folder(name) / "eval.json").read_text())
-    return float(ev.get("train_minutes", 0.0)) * len(ENTRY_SEEDS.get(name, SEEDS))
+    """The training minutes of the bundled run of ``name`` (of the kept seed, where seeds trained side by side)."""
+    return float(json.loads((folder(name) / "eval.json").read_text()).get("train_minutes", 0.0))
 
 
 def zoo_bound(names: list[str], jobs: int) -> Bound:
-    return bound({n: run_minutes(n) for n in names}, lambda n: PLAN[n][1], jobs)
+    seeds = {n: len(ENTRY_SEEDS.get(n, SEEDS)) for n in names}
+    return bound({n: run_minutes(n) for n in names}, lambda n: PLAN[n][1], jobs, seeds)
 
 
 def describe(b: Bound, entries: int) -> str:
