@@ -19,7 +19,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from imagination import analysis, cards, envs, figures, registry, zoo
+from imagination import analysis, cards, envs, figures, markdown, registry, zoo
 from imagination.cards.sections import stops_holding
 from imagination.evaluate import EvalSet, eval_episodes, off_distribution
 from imagination.model import ImaginationModel
@@ -112,22 +112,23 @@ def _fmt(x: float | None) -> str:
 
 
 def docs_table(folders: list[Path]) -> str:
-    lines = [
-        "| checkpoint | regime | faithfulness (follow rate) | patch delta error per inner step | "
-        "steps >= 99% (trained) |",
-        "|---|---|---|---|---|",
+    head = [
+        "checkpoint",
+        "regime",
+        "faithfulness (follow rate)",
+        "patch delta error per inner step",
+        "steps >= 99% (trained)",
     ]
+    rows = []
     for f in folders:
         s = json.loads((f / "eval.json").read_text())
         cfg = json.loads((f / "config.json").read_text())
         fa, ex = s.get("faithfulness", {}), s.get("extrapolation", {})
         patch = listed([f"{p['delta']:+.4f}" for p in fa.get("patching", [])], ", ") or "n/a"
         above = ex.get("steps_above_99")
-        lines.append(
-            f"| `{f.name}` | {cfg['regime']} | {_fmt(fa.get('score'))} | {patch} | "
-            f"{'n/a' if above is None else above} ({cfg['model_steps']}) |"
-        )
-    return "\n".join(lines)
+        horizon = f"{'n/a' if above is None else above} ({cfg['model_steps']})"
+        rows.append([f"`{f.name}`", cfg["regime"], _fmt(fa.get("score")), patch, horizon])
+    return markdown.table(head, rows)
 
 
 def thinking_table(folders: list[Path]) -> str:
@@ -145,27 +146,27 @@ def thinking_table(folders: list[Path]) -> str:
         rate, end, its, n = th["solve_rate"][s], th["solve_rate_at_end"][s], th["iterations"][s], th["episodes"][s]
         return f"{rate:.3f} / {end:.3f} ({its}, {n:,})"
 
-    rows = [f"| `{name}` | " + " | ".join(cell(th, s) for s in sizes) + " |" for name, th in found]
-    head = " | ".join(f"{s} cells" for s in sizes)
-    return "\n".join(
-        [
-            "Each cell: solved at the rounds its hardest maze needs / at twice that (those rounds, mazes in the set).",
-            "",
-            f"| checkpoint | {head} |",
-            "|---|" + "---|" * len(sizes),
-            *rows,
-        ]
+    rows = [[f"`{name}`", *[cell(th, s) for s in sizes]] for name, th in found]
+    return (
+        "Each cell: solved at the rounds its hardest maze needs / at twice that (those rounds, mazes in the set).\n\n"
+        + markdown.table(["checkpoint", *[f"{s} cells" for s in sizes]], rows)
     )
 
 
 def off_distribution_table(folders: list[Path]) -> str:
     """Task error on the fixed eval set beside each off-distribution set's, whole and by start density, and where an
     entry that meets its bar on the fixed set stops meeting it there."""
-    lines = [
-        "| checkpoint | task | task error: eval set | off-distribution set | its task error | by start density "
-        "(0-0.15 / 0.15-0.65 / 0.65-1) | interpretability: eval set / off | where the bar stops holding |",
-        "|---|---|---|---|---|---|---|---|",
+    head = [
+        "checkpoint",
+        "task",
+        "task error: eval set",
+        "off-distribution set",
+        "its task error",
+        "by start density (0-0.15 / 0.15-0.65 / 0.65-1)",
+        "interpretability: eval set / off",
+        "where the bar stops holding",
     ]
+    rows = []
     for f in folders:
         s = json.loads((f / "eval.json").read_text())
         task = json.loads((f / "config.json").read_text())["task"]
@@ -174,11 +175,11 @@ def off_distribution_table(folders: list[Path]) -> str:
             parts = " / ".join(f"{p['task_error']:.4f}" for p in off["by_start_density"])
             failing = stops_holding(task, off)
             where = "below the bar already" if not main_ok else (", ".join(failing) if failing else "holds")
-            lines.append(
-                f"| `{f.name}` | {task} | {s['task_error']:.4f} | {name} | {off['task_error']:.4f} | {parts} | "
-                f"{s['interpretability']:.3f} / {off['interpretability']:.3f} | {where} |"
+            interp = f"{s['interpretability']:.3f} / {off['interpretability']:.3f}"
+            rows.append(
+                [f"`{f.name}`", task, f"{s['task_error']:.4f}", name, f"{off['task_error']:.4f}", parts, interp, where]
             )
-    return "\n".join(lines)
+    return markdown.table(head, rows)
 
 
 def probes_table(folders: list[Path]) -> str:
@@ -192,13 +193,17 @@ def probes_table(folders: list[Path]) -> str:
             + " / ".join(f"{a:.3f}" for a in s["per_step_accuracy"])
             + ")",
             "",
-            "| probe | fitted on steps | per-step accuracy | interpretability |",
-            "|---|---|---|---|",
         ]
-        for name, p in s["probes"].items():
-            accs = " / ".join(f"{a:.3f}" for a in p["per_step_accuracy"])
-            out.append(f"| {name} | {p['fitted_steps']} | {accs} | {p['interpretability']:.3f} |")
-        out.append("")
+        rows = [
+            [
+                name,
+                p["fitted_steps"],
+                " / ".join(f"{a:.3f}" for a in p["per_step_accuracy"]),
+                f"{p['interpretability']:.3f}",
+            ]
+            for name, p in s["probes"].items()
+        ]
+        out += [markdown.table(["probe", "fitted on steps", "per-step accuracy", "interpretability"], rows), ""]
     return "\n".join(out)
 
 

@@ -20,7 +20,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from imagination import analysis, figures, zoo
+from imagination import analysis, figures, markdown, zoo
 from imagination.loading import revisions
 from training.docs import replace_block
 from training.zoo.plan import PLAN
@@ -89,20 +89,31 @@ def _step(when: dict[str, Any], key: str) -> str:
 
 def table(runs: list[dict[str, Any]]) -> str:
     """The docs table: per run, when interpretability first reaches 0.9 and the final error 1%."""
-    rows = [
-        "| run | regime | snapshots | last step | interpretability >= 0.9 from step: snapshots / curve "
-        "| final error <= 1% from step: snapshots / curve | at the last step: interpretability, final error |",
-        "|---|---|---|---|---|---|---|",
+    head = [
+        "run",
+        "regime",
+        "snapshots",
+        "last step",
+        "interpretability >= 0.9 from step: snapshots / curve",
+        "final error <= 1% from step: snapshots / curve",
+        "at the last step: interpretability, final error",
     ]
+    rows = []
     for r in runs:
         s, c, last = r["from_snapshots"], r["from_curve"], r["final"]
         regime = r["regime"] + (" (decoder on a frozen base)" if r["init"] else "")
         rows.append(
-            f"| `{r['name']}` | {regime} | {r['snapshots']} | {last['step']:,} | {_step(s, 'imagination')} / "
-            f"{_step(c, 'imagination')} | {_step(s, 'solved')} / {_step(c, 'solved')} | "
-            f"{last['interpretability']:.3f}, {last['final_error']:.4f} |"
+            [
+                f"`{r['name']}`",
+                regime,
+                r["snapshots"],
+                f"{last['step']:,}",
+                f"{_step(s, 'imagination')} / {_step(c, 'imagination')}",
+                f"{_step(s, 'solved')} / {_step(c, 'solved')}",
+                f"{last['interpretability']:.3f}, {last['final_error']:.4f}",
+            ]
         )
-    return "\n".join(rows)
+    return markdown.table(head, rows)
 
 
 def figure_png(runs: list[dict[str, Any]]) -> bytes:

@@ -16,6 +16,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from imagination import markdown
 from training.docs import replace_block
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,7 +56,7 @@ def _recipe(tc: dict[str, Any]) -> str:
     return ", ".join(parts) or "the first CPU recipe (docs/method.md)"
 
 
-def row(folder: Path) -> str:
+def row(folder: Path) -> list[str]:
     tc = json.loads((folder / "train_config.json").read_text())
     log = [json.loads(x) for x in (folder / "log.jsonl").read_text().splitlines()]
     curve = [r for r in log if "final_error" in r]
@@ -65,18 +66,28 @@ def row(folder: Path) -> str:
     hit = f"{reached['step']} ({reached['minutes']:.1f} min)" if reached else "never"
     ev = json.loads((folder / "eval.json").read_text()) if (folder / "eval.json").exists() else None
     final = f"{ev['final_error']:.4f} / {ev['interpretability']:.4f}" if ev else "stopped by hand before its budget"
-    return (
-        f"| `{folder.name}` | {_recipe(tc)} | {last['step']} | {last['minutes']:.1f} | "
-        f"{last['final_error']:.4f} / {last['interpretability']:.3f} | "
-        f"{best['final_error']:.4f} / {best['interpretability']:.3f} (step {best['step']}) | {hit} | {final} |"
-    )
+    return [
+        f"`{folder.name}`",
+        _recipe(tc),
+        str(last["step"]),
+        f"{last['minutes']:.1f}",
+        f"{last['final_error']:.4f} / {last['interpretability']:.3f}",
+        f"{best['final_error']:.4f} / {best['interpretability']:.3f} (step {best['step']})",
+        hit,
+        final,
+    ]
 
 
 def table() -> str:
     head = [
-        "| run | recipe (differences) | steps run | minutes | log set at the end: error / interp. | "
-        "best on the log set | first step with error <= 1% and interp. >= 0.95 | eval set: error / interp. |",
-        "|---|---|---|---|---|---|---|---|",
+        "run",
+        "recipe (differences)",
+        "steps run",
+        "minutes",
+        "log set at the end: error / interp.",
+        "best on the log set",
+        "first step with error <= 1% and interp. >= 0.95",
+        "eval set: error / interp.",
     ]
 
     def order(p: Path) -> tuple[int, str]:  # r2 before r10
@@ -84,7 +95,7 @@ def table() -> str:
         return (int(digits) if digits else 0, p.name)
 
     folders = sorted((p for p in ARCHIVE.iterdir() if (p / "log.jsonl").exists()), key=order)
-    return "\n".join(head + [row(f) for f in folders])
+    return markdown.table(head, [row(f) for f in folders])
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from imagination import life, metrics
+from imagination import life, markdown, metrics
 from imagination.evaluate import EvalSet, eval_episodes
 from imagination.model import ModelConfig
 from training.docs import replace_block
@@ -132,25 +132,20 @@ def table(steps: Iterable[int] = STEPS) -> str:
     """The README's floors block: Life on the fixed eval set, model steps = game steps."""
     steps = list(steps)
     per = {t: [floors(t, trained_steps=trained(t)) for trained, _ in SCORINGS] for t in steps}
-    lines = [
-        "| interpretability of copying the start / the final board, scored at | "
-        + " | ".join(f"{t} game steps" for t in steps)
-        + " |",
-        "|---|" + "---|" * len(steps),
+    columns = [f"{t} game steps" for t in steps]
+    copies = [
+        [label, *[f"{per[t][k].copy_start:.3f} / {per[t][k].copy_final:.3f}" for t in steps]]
+        for k, (_, label) in enumerate(SCORINGS)
     ]
-    for k, (_, label) in enumerate(SCORINGS):
-        cells = " | ".join(f"{per[t][k].copy_start:.3f} / {per[t][k].copy_final:.3f}" for t in steps)
-        lines.append(f"| {label} | {cells} |")
-    lines += [
-        "",
-        "| final-board error of | " + " | ".join(f"{t} game steps" for t in steps) + " |",
-        "|---|" + "---|" * len(steps),
-        "| predicting every cell dead | " + " | ".join(f"{100 * per[t][0].all_dead_error:.1f}%" for t in steps) + " |",
-        "| answering with the start board | "
-        + " | ".join(f"{100 * per[t][0].copy_start_error:.1f}%" for t in steps)
-        + " |",
+    errors = [
+        ["predicting every cell dead", *[f"{100 * per[t][0].all_dead_error:.1f}%" for t in steps]],
+        ["answering with the start board", *[f"{100 * per[t][0].copy_start_error:.1f}%" for t in steps]],
     ]
-    return "\n".join(lines)
+    return (
+        markdown.table(["interpretability of copying the start / the final board, scored at", *columns], copies)
+        + "\n\n"
+        + markdown.table(["final-board error of", *columns], errors)
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 import torch
 from tqdm import tqdm
 
-from imagination import analysis, figures, patterns
+from imagination import analysis, figures, markdown, patterns
 from imagination.envs.life import LifeEnvironment
 from imagination.evaluate import eval_episodes, eval_set_for
 from imagination.model import ImaginationModel
@@ -75,31 +75,27 @@ def table(results: dict[str, dict[str, dict[str, Any]]], steps: int) -> str:
     """One row per checkpoint and set; the patterns folded into one row (their shortest horizons)."""
     shown = [s for s in SHOWN_STEPS if s <= steps]
     head = ["checkpoint", "set", "horizon (>= 99%)", *[f"step {s}" for s in shown]]
-    rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    rows: list[list[object]] = []
     for folder, runs in results.items():
         for name, run in runs.items():
             if "accuracy" in run and not name.startswith("pattern "):
                 accs = [f"{run['accuracy'][s]:.3f}" for s in shown]
-                rows.append(f"| {folder} | {name} | {run['steps_above_99']} | " + " | ".join(accs) + " |")
+                rows.append([folder, name, run["steps_above_99"], *accs])
         pats = {n.removeprefix("pattern "): r for n, r in runs.items() if n.startswith("pattern ")}
         if pats:
             worst = min(pats, key=lambda n: pats[n]["exact"])
             low = min(pats, key=lambda n: pats[n]["steps_above_99"])
             cells = [f"{min(r['accuracy'][s] for r in pats.values()):.3f}" for s in shown]
-            rows.append(
-                f"| {folder} | {len(pats)} patterns (lowest) | {pats[low]['steps_above_99']} ({low}); exact to "
-                f"{pats[worst]['exact']} ({worst}) | " + " | ".join(cells) + " |"
-            )
-    return "\n".join(rows)
+            horizon = f"{pats[low]['steps_above_99']} ({low}); exact to {pats[worst]['exact']} ({worst})"
+            rows.append([folder, f"{len(pats)} patterns (lowest)", horizon, *cells])
+    return markdown.table(head, rows)
 
 
 def drift_table(results: dict[str, dict[str, dict[str, Any]]], steps: int) -> str:
     shown = [s for s in (10, *SHOWN_STEPS) if s <= steps]
-    rows = ["| checkpoint | " + " | ".join(f"step {s}" for s in shown) + " |", "|" + "---|" * (len(shown) + 1)]
-    for folder, runs in results.items():
-        drift = runs["empty board drift"]["relative_rms"]
-        rows.append(f"| {folder} | " + " | ".join(f"{drift[s]:.1e}" for s in shown) + " |")
-    return "\n".join(rows)
+    head = ["checkpoint", *[f"step {s}" for s in shown]]
+    drifts = {folder: runs["empty board drift"]["relative_rms"] for folder, runs in results.items()}
+    return markdown.table(head, [[folder, *[f"{drift[s]:.1e}" for s in shown]] for folder, drift in drifts.items()])
 
 
 def main(argv: list[str] | None = None) -> None:

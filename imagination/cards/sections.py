@@ -9,6 +9,7 @@ from huggingface_hub import ModelCardData
 
 from imagination.cards.scores import faithfulness, pairings_differ, step_pairings
 from imagination.config import ModelConfig
+from imagination.markdown import table
 from imagination.provenance import portable, stage_of
 from imagination.registry import ZooEntry, bar, meets
 
@@ -70,22 +71,26 @@ def base_line(derivation: dict[str, Any] | None, base_repo: str | None) -> str:
 def score_table(data: ModelCardData, cfg: ModelConfig, scores: dict[str, Any]) -> str:
     """The headline scores as a table; the per-step rows have a block of their own."""
     rows = [
-        f"| {r.metric_name} | {r.metric_value:.0f} |"
+        [r.metric_name, f"{r.metric_value:.0f}"]
         if r.metric_type == "extrapolation_steps"
-        else f"| {r.metric_name} | {pct(r.metric_value) if 'error' in r.metric_type else f'{r.metric_value:.4f}'} |"
+        else [r.metric_name, pct(r.metric_value) if "error" in r.metric_type else f"{r.metric_value:.4f}"]
         for r in data.eval_results or []
         if not r.metric_type.startswith(("accuracy_step_", "accuracy_best_step_"))
     ]
     if "task_mae_cells" in scores:
-        rows.append(f"| {cfg.task} mean absolute error (cells per region) | {scores['task_mae_cells']:.4f} |")
+        rows.append([f"{cfg.task} mean absolute error (cells per region)", f"{scores['task_mae_cells']:.4f}"])
     if scores.get("tie_share"):
         rows += [
-            f"| {cfg.task} regions whose true answer is a tie (halfway between two whole counts) | "
-            f"{pct(scores['tie_share'])} |",
-            f"| {cfg.task} task error on the ties / on the other regions | {pct(scores['task_error_on_ties'])} / "
-            f"{pct(scores['task_error_off_ties'])} |",
+            [
+                f"{cfg.task} regions whose true answer is a tie (halfway between two whole counts)",
+                pct(scores["tie_share"]),
+            ],
+            [
+                f"{cfg.task} task error on the ties / on the other regions",
+                f"{pct(scores['task_error_on_ties'])} / {pct(scores['task_error_off_ties'])}",
+            ],
         ]
-    return "| score | value |\n|---|---|\n" + "\n".join(rows)
+    return table(["score", "value"], rows)
 
 
 def per_step_block(cfg: ModelConfig, scores: dict[str, Any]) -> str:
@@ -99,10 +104,10 @@ def per_step_block(cfg: ModelConfig, scores: dict[str, Any]) -> str:
         return line
     if not pairings_differ(cfg, pairings):
         return line + ". No other game step matches any model step's decoding better."
-    rows = "\n".join(
-        f"| {i} | {a} | {acc:.4f} | {f'**{j}**' if j != a else j} | {best:.4f} |"
-        for i, (a, acc, j, best) in enumerate(pairings)
-    )
+    rows = [
+        [i, a, f"{acc:.4f}", f"**{j}**" if j != a else j, f"{best:.4f}"] for i, (a, acc, j, best) in enumerate(pairings)
+    ]
+    head = ["model step", "aligned game step", "accuracy", "best-matching game step", "accuracy"]
     m, g = cfg.model_steps, cfg.game_steps
     aligned = (
         f"aligned: ceil(i x T / M), a convention for T = {g} game steps in M = {m} model steps"
@@ -112,9 +117,7 @@ def per_step_block(cfg: ModelConfig, scores: dict[str, Any]) -> str:
     return (
         f"Per-step decoded accuracy, each model step against two game steps: the one it stands for ({aligned}) "
         "and the one its decoding matches best (the game step where its accuracy is highest; in bold where "
-        "that is another one).\n\n"
-        "| model step | aligned game step | accuracy | best-matching game step | accuracy |\n"
-        "|---|---|---|---|---|\n" + rows
+        "that is another one).\n\n" + table(head, rows)
     )
 
 
@@ -136,21 +139,21 @@ def off_distribution_block(cfg: ModelConfig, scores: dict[str, Any]) -> str:
     for name, off in scores.get("off_distribution", {}).items():
         es = off["eval_set"]
         what = cfg.env.off_distribution.get(name, f"the {name} sampler")
-        head = "| start boards (share of live cells) | episodes | final-board error |" + (
-            f" {cfg.task} task error |" if summary else ""
-        )
-        rows = [head + " interpretability |", "|---|---|---|" + ("---|" if summary else "") + "---|"]
-        for label, part in [("all", {**off, "episodes": es["episodes"]})] + [
+        task = [f"{cfg.task} task error"] if summary else []
+        head = ["start boards (share of live cells)", "episodes", "final-board error", *task, "interpretability"]
+        parts = [("all", {**off, "episodes": es["episodes"]})] + [
             (density_range(p), p) for p in off["by_start_density"]
-        ]:
-            task = f" {pct(part['task_error'])} |" if summary else ""
-            rows.append(
-                f"| {label} | {part['episodes']} | {pct(part['final_error'])} |{task} {part['interpretability']:.4f} |"
-            )
+        ]
+        rows = [
+            [label, part["episodes"], pct(part["final_error"])]
+            + ([pct(part["task_error"])] if summary else [])
+            + [f"{part['interpretability']:.4f}"]
+            for label, part in parts
+        ]
         blocks.append(
             f"### Off distribution: `{name}`\n\n{what[0].upper()}{what[1:]}: {es['episodes']} episodes of "
             f"{es['size']}x{es['size']} {cfg.env.frame_word}s, seed {es['seed']}. Scored as the fixed eval set is.\n\n"
-            + "\n".join(rows)
+            + table(head, rows)
             + "\n\n"
             + off_distribution_verdict(cfg, scores, off)
         )
@@ -210,36 +213,37 @@ def probes_block(cfg: ModelConfig, probes: dict[str, Any]) -> str:
     # a probe record holds a best-matching column only where its run wrote one (no matrix to derive it from)
     probe_pairings = {pname: step_pairings(cfg, p) for pname, p in probes.items()}
     best_column = any(pairings_differ(cfg, pp) for pp in probe_pairings.values())
-    head = "| probe | fitted on steps | per-step accuracy |" + (
-        " best-matching game step: accuracy |" if best_column else ""
-    )
-    lines = [
-        "### Decoder probes (fresh decoders fitted on a frozen model)\n\n"
-        f"{head} interpretability |\n|---|---|---|{'---|' if best_column else ''}---|"
-    ]
+    best = ["best-matching game step: accuracy"] if best_column else []
+    head = ["probe", "fitted on steps", "per-step accuracy", *best, "interpretability"]
+    rows = []
     for pname, p in probes.items():
-        accs = " ".join(f"{a:.3f}" for a in p["per_step_accuracy"])
+        row = [pname, p["fitted_steps"], " ".join(f"{a:.3f}" for a in p["per_step_accuracy"])]
         if best_column:
             pp = probe_pairings[pname]
-            accs += " | " + (" ".join(f"{j}: {b:.3f}" for _, _, j, b in pp) if pp else "n/a")
-        lines.append(f"| {pname} | {p['fitted_steps']} | {accs} | {p['interpretability']:.4f} |")
-    return "\n".join(lines)
+            row.append(" ".join(f"{j}: {b:.3f}" for _, _, j, b in pp) if pp else "n/a")
+        rows.append([*row, f"{p['interpretability']:.4f}"])
+    return "### Decoder probes (fresh decoders fitted on a frozen model)\n\n" + table(head, rows)
 
 
 def thinking_block(thinking: dict[str, Any]) -> str:
     """A maze's solve rates by size: does running more iterations on a bigger maze still solve it?"""
     rows = [
-        f"| {size} | {thinking['episodes'][size]:,} | {thinking['iterations'][size]} | "
-        f"{thinking['solve_rate'][size]:.3f} | {thinking['solve_rate_at_end'][size]:.3f} |"
+        [
+            size,
+            f"{thinking['episodes'][size]:,}",
+            thinking["iterations"][size],
+            f"{thinking['solve_rate'][size]:.3f}",
+            f"{thinking['solve_rate_at_end'][size]:.3f}",
+        ]
         for size in thinking["solve_rate"]
     ]
     factor = thinking.get("factor", 2.0)
+    head = ["size (cells a side)", "mazes", "rounds (hardest maze)", "solved at those rounds", f"solved at {factor:g}x"]
     return (
         "### Thinking longer: exact-solution rate by maze size\n\n"
         "Every pixel of the decoded frame must be the solution's. Each size runs for the rounds dead-end filling "
         f"needs for its hardest maze, then on to {factor:g}x that (does the answer stay solved?).\n\n"
-        f"| size (cells a side) | mazes | rounds (hardest maze) | solved at those rounds | solved at {factor:g}x |\n"
-        "|---|---|---|---|---|\n" + "\n".join(rows)
+        + table(head, rows)
     )
 
 
@@ -272,18 +276,12 @@ def seeds_block(selection: dict[str, Any]) -> str:
     runs_on = ", with the steps its imagination stays >= 99% accurate when the core runs on" if horizons else ""
     return (
         f"Trained with {len(rows)} seeds, the best kept ({selection['criterion']}); each seed's scores on the "
-        f"log set (a seeded set apart from the eval set){runs_on}:\n\n" + _table(head, rows)
+        f"log set (a seeded set apart from the eval set){runs_on}:\n\n" + table(head, rows)
     )
 
 
 def _seed(seed: str, these: int) -> str:
     return f"{seed}{' (these weights)' if int(seed) == these else ''}"
-
-
-def _table(head: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(cells) + " |" for cells in (head, *rows)]
-    lines.insert(1, "|" + "---|" * len(head))
-    return "\n".join(lines)
 
 
 def seed_check_block(check: dict[str, Any]) -> str:
@@ -296,7 +294,7 @@ def seed_check_block(check: dict[str, Any]) -> str:
     head = ["seed", "task error", "interpretability", "meets the bar"]
     return (
         f"The same recipe at other seeds (each trained apart by the same command, scored on this eval set): the bar "
-        f"met by **{check['bar_met']} of {len(rows)}**.\n\n" + _table(head, rows)
+        f"met by **{check['bar_met']} of {len(rows)}**.\n\n" + table(head, rows)
     )
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from imagination import figures
+from imagination import figures, markdown
 from imagination.analysis import Solving
 from imagination.config import ModelConfig
 from imagination.demo.inputs import board_digest, board_rle, plural
@@ -369,18 +369,19 @@ def analysis_text(
         patch = {p["step"]: p for p in fa.get("patching") or [] if isinstance(p, dict) and "step" in p}
         edit = {e["step"]: e for e in fa.get("editing") or [] if isinstance(e, dict) and "step" in e}
         if patch or edit:
-            lines += [
-                "",
-                "| inner step | patched final error | unpatched | delta | edit: differing cells | follow rate |",
-                "|---|---|---|---|---|---|",
+            head = ["inner step", "patched final error", "unpatched", "delta", "edit: differing cells", "follow rate"]
+            by_step = [
+                [
+                    s,
+                    fmt(patch.get(s, {}).get("final_error"), ".4f"),
+                    fmt(patch.get(s, {}).get("baseline_error"), ".4f"),
+                    fmt(patch.get(s, {}).get("delta"), "+.4f"),
+                    fmt(edit.get(s, {}).get("differing_cells"), "d"),
+                    fmt(edit.get(s, {}).get("follow_rate")),
+                ]
+                for s in sorted(set(patch) | set(edit))
             ]
-            for s in sorted(set(patch) | set(edit)):
-                p, e = patch.get(s, {}), edit.get(s, {})
-                lines.append(
-                    f"| {s} | {fmt(p.get('final_error'), '.4f')} | {fmt(p.get('baseline_error'), '.4f')} | "
-                    f"{fmt(p.get('delta'), '+.4f')} | {fmt(e.get('differing_cells'), 'd')} | "
-                    f"{fmt(e.get('follow_rate'))} |"
-                )
+            lines += ["", markdown.table(head, by_step)]
     else:
         lines.append(not_measured(where, "Faithfulness"))
     lines.append("")

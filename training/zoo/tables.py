@@ -10,7 +10,7 @@ from pathlib import Path
 
 from huggingface_hub import ModelCard
 
-from imagination import registry, zoo
+from imagination import markdown, registry, zoo
 from imagination.cards import card_eval_metrics
 from imagination.episode import run_episode
 from imagination.figures import episode_figure, figure_png
@@ -34,11 +34,18 @@ def table() -> str:
     and scored steps (training/floors.py), since the eval set's sparse, evolved boards make copying
     score far above 0.
     """
-    lines = [
-        "| checkpoint | regime | steps (game/model) | interpretability | floor: copy start / final | "
-        "per-step decoded accuracy | final-board error | task error | bar (board 1%, summary 0.1%) |",
-        "|---|---|---|---|---|---|---|---|---|",
+    head = [
+        "checkpoint",
+        "regime",
+        "steps (game/model)",
+        "interpretability",
+        "floor: copy start / final",
+        "per-step decoded accuracy",
+        "final-board error",
+        "task error",
+        "bar (board 1%, summary 0.1%)",
     ]
+    rows = []
     for e in registry.read():
         if not e.get("bundled", True):  # a contributor's registered repo: its card is on the Hub, not here
             continue
@@ -47,20 +54,26 @@ def table() -> str:
         accs = listed([f"{m[f'accuracy_step_{i}']:.3f}" for i in range(e["model_steps"] + 1)])
         task = f"{m['task_error']:.4f}" if "task_error" in m else f"{m['final_error']:.4f}"
         ok = "yes" if e["meets_bar"] else "**no**"
-        lines.append(
-            f"| {_name(e)} | {e['regime']} | {e['game_steps']}/{e['model_steps']} | "
-            f"{m['interpretability']:.3f} | {floor.copy_start:.3f} / {floor.copy_final:.3f} | {accs} | "
-            f"{m['final_error']:.4f} | {task} | {ok} |"
+        rows.append(
+            [
+                _name(e),
+                e["regime"],
+                f"{e['game_steps']}/{e['model_steps']}",
+                f"{m['interpretability']:.3f}",
+                f"{floor.copy_start:.3f} / {floor.copy_final:.3f}",
+                accs,
+                f"{m['final_error']:.4f}",
+                task,
+                ok,
+            ]
         )
-    return "\n".join(lines)
+    return markdown.table(head, rows)
 
 
 def minutes_table() -> str:
     """Training cost per checkpoint, beside the recipe in docs/training.md (from eval.json)."""
-    lines = [
-        "| checkpoint | trained | steps | minutes | task error | bar (board 1%, summary 0.1%) |",
-        "|---|---|---|---|---|---|",
-    ]
+    head = ["checkpoint", "trained", "steps", "minutes", "task error", "bar (board 1%, summary 0.1%)"]
+    rows = []
     total, steps, met, count, gpu = 0.0, 0, 0, 0, 0.0
     for e in registry.read():
         if not e.get("bundled", True):
@@ -68,20 +81,20 @@ def minutes_table() -> str:
         # a stage trained before the entry that continues it: its row first, its minutes in the zoo's total
         runs = [(f"`{s}`, a stage of {_name(e)}", s, folder(s)) for s in e.get("stages", [])]
         for label, name, where in [*runs, (_name(e), e["name"], registry.zoo_dir() / e["name"])]:
-            line, ev, meets, on_gpu = _minutes_row(label, name, where)
-            lines.append(line)
+            row, ev, meets, on_gpu = _minutes_row(label, name, where)
+            rows.append(row)
             total, steps, gpu = total + ev.get("train_minutes", 0.0), steps + ev.get("train_steps", 0), gpu + on_gpu
             if name == e["name"]:
                 met, count = met + meets, count + 1
     # each run's own training minutes added up: seeds trained side by side count once (the chosen one's)
     on_gpu = f" ({gpu:.1f} of them on a GPU)" if gpu else ""
-    lines.append(
-        f"| **total, {count} checkpoints and their stages** | | {steps} | {total:.1f}{on_gpu} | | {met} of {count} |"
+    rows.append(
+        [f"**total, {count} checkpoints and their stages**", "", steps, f"{total:.1f}{on_gpu}", "", f"{met} of {count}"]
     )
-    return "\n".join(lines)
+    return markdown.table(head, rows)
 
 
-def _minutes_row(label: str, name: str, where: Path) -> tuple[str, dict, bool, float]:
+def _minutes_row(label: str, name: str, where: Path) -> tuple[list[object], dict, bool, float]:
     """One run's row of the minutes table, its eval.json, whether it meets the bar and its minutes on a GPU."""
     ev = json.loads((where / "eval.json").read_text())
     task = json.loads((where / "config.json").read_text()).get("task", "board")
@@ -93,8 +106,8 @@ def _minutes_row(label: str, name: str, where: Path) -> tuple[str, dict, bool, f
     if device != "CPU":
         how, gpu = f"{how}, on a {device}", ev.get("train_minutes", 0.0)
     ok = "yes" if meets else "**no**"
-    line = f"| {label} | {how} | {ev.get('train_steps', '?')} | {ev.get('train_minutes', 0.0):.1f} | "
-    return line + f"{ev['task_error']:.4f} | {ok} |", ev, meets, gpu
+    row = [label, how, ev.get("train_steps", "?"), f"{ev.get('train_minutes', 0.0):.1f}", f"{ev['task_error']:.4f}", ok]
+    return row, ev, meets, gpu
 
 
 def _zoo_rows(zoo_dir: Path) -> dict[str, dict]:
@@ -118,25 +131,30 @@ def _wall(zoo_dir: Path, names: set[str]) -> float | None:
     return sum(c["minutes"] for c in calls) if calls and names <= covered else None
 
 
-def _cells(r: dict | None) -> str:
+def _cells(r: dict | None) -> list[object]:
     if r is None:
-        return "- | - | - | - | -"
+        return ["-"] * 5
     ok = "yes" if r["meets"] else "**no**"
-    return (
-        f"{r.get('train_steps', '?')} | {r.get('train_minutes', 0.0):.1f} | {r['task_error']:.4f} | "
-        f"{r['interpretability']:.3f} | {ok}"
-    )
+    return [
+        r.get("train_steps", "?"),
+        f"{r.get('train_minutes', 0.0):.1f}",
+        f"{r['task_error']:.4f}",
+        f"{r['interpretability']:.3f}",
+        ok,
+    ]
 
 
-def _total(rows: dict[str, dict], zoo_dir: Path) -> str:
+def _total(rows: dict[str, dict], zoo_dir: Path) -> list[object]:
     wall = _wall(zoo_dir, set(rows))
     met = sum(r["meets"] for r in rows.values())
-    return (
-        f"{sum(r.get('train_steps', 0) for r in rows.values())} | "
-        f"{sum(r.get('train_minutes', 0.0) for r in rows.values()):.1f}"
-        + (f" (wall clock {wall:.1f})" if wall is not None else "")
-        + f" | | | {met} of {len(rows)}"
-    )
+    minutes = f"{sum(r.get('train_minutes', 0.0) for r in rows.values()):.1f}"
+    return [
+        sum(r.get("train_steps", 0) for r in rows.values()),
+        minutes + (f" (wall clock {wall:.1f})" if wall is not None else ""),
+        "",
+        "",
+        f"{met} of {len(rows)}",
+    ]
 
 
 def compare(zoo_dir: Path, other: Path) -> str:
@@ -147,20 +165,17 @@ def compare(zoo_dir: Path, other: Path) -> str:
     clock of ``train`` where its runs folder recorded one.
     """
     a, b = _zoo_rows(zoo_dir), _zoo_rows(other)
-    lines = [
-        "| checkpoint | steps | minutes | task error | interp. | bar "
-        "| other: steps | minutes | task error | interp. | bar |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for name in [n for n in PLAN if n in a or n in b]:
-        lines.append(f"| `{name}` | {_cells(a.get(name))} | {_cells(b.get(name))} |")
-    lines.append(f"| **total** | {_total(a, zoo_dir)} | {_total(b, other)} |")
-    return "\n".join(lines)
+    cols = ["steps", "minutes", "task error", "interp.", "bar"]
+    head = ["checkpoint", *cols, "other: steps", *cols[1:]]
+    rows = [[f"`{name}`", *_cells(a.get(name)), *_cells(b.get(name))] for name in PLAN if name in a or name in b]
+    rows.append(["**total**", *_total(a, zoo_dir), *_total(b, other)])
+    return markdown.table(head, rows)
 
 
 def seeds_table() -> str:
     """Each entry whose recipe was trained at other seeds (``python -m training.zoo seeds``): its bar met how often."""
-    lines = ["| checkpoint | seeds | bar met | task error by seed | interpretability by seed |", "|" + "---|" * 5]
+    head = ["checkpoint", "seeds", "bar met", "task error by seed", "interpretability by seed"]
+    rows = []
     for name in PLAN:
         f = folder(name) / "eval.json"
         check = json.loads(f.read_text()).get("seed_check") if f.exists() else None
@@ -170,8 +185,8 @@ def seeds_table() -> str:
         errors = " / ".join(f"{100 * s['task_error']:.3f}%" for s in seeds.values())
         interp = " / ".join(f"{s['interpretability']:.3f}" for s in seeds.values())
         met = check["bar_met"] if check["bar_met"] == len(seeds) else f"**{check['bar_met']}**"
-        lines.append(f"| `{name}` | {', '.join(seeds)} | {met} of {len(seeds)} | {errors} | {interp} |")
-    return "\n".join(lines)
+        rows.append([f"`{name}`", ", ".join(seeds), f"{met} of {len(seeds)}", errors, interp])
+    return markdown.table(head, rows)
 
 
 def write_table(readme: Path = ROOT / "README.md", training_doc: Path = ROOT / "docs" / "training.md") -> None:
