@@ -16,7 +16,7 @@ from imagination import ImaginationModel, errors, registry, zoo
 from imagination.cards import PICTURE, card_eval_metrics, picture_png
 from imagination.evaluate import EvalSet, evaluate
 from imagination.loading import revisions
-from imagination.provenance import STAGES, portable
+from imagination.provenance import STAGES, portable, trained_on
 from training import analyze
 from training import zoo as zoo_builder
 from training.zoo import cli, paths, plan
@@ -66,7 +66,7 @@ def test_entry_rescores_to_its_card(name: str) -> None:
         scores["final_error"],
         scores["task_error"],
     )
-    assert e.meets_bar == (scores["task_error"] <= zoo.bar(e.task))
+    assert e.meets_bar == registry.meets(scores["task_error"], e.task)  # 2 of 2,000 counts off is at the bar
     assert e.regime == model.config.regime and e.game_steps == model.config.game_steps
 
 
@@ -154,23 +154,49 @@ def test_gpu_plans_are_skipped_by_all_and_refused_by_name_where_there_is_no_cuda
     import torch
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    assert zoo_builder.needs_gpu("count3ts") and not zoo_builder.needs_gpu("gol3-autoencoder")
-    monkeypatch.setitem(zoo_builder.PLAN, "tiny-on-a-gpu-base", (["--game-steps", "3"], "count3ts"))
+    assert not any(zoo_builder.needs_gpu(n) for n in plan.PLAN)  # the zoo's own plan trains on two cores
+    monkeypatch.setitem(zoo_builder.PLAN, "tiny-gpu", (["--game-steps", "3", "--device", "cuda"], None))
+    assert zoo_builder.needs_gpu("tiny-gpu") and not zoo_builder.needs_gpu("gol3-autoencoder")
+    monkeypatch.setitem(zoo_builder.PLAN, "tiny-on-a-gpu-base", (["--game-steps", "3"], "tiny-gpu"))
     assert zoo_builder.needs_gpu("tiny-on-a-gpu-base")  # its base cannot be trained here either
     # new decoders on the frozen GPU base read the zoo's copy of it: a CPU trains them
-    monkeypatch.setitem(zoo_builder.PLAN, "decoders-on-a-gpu-base", (["--regime", "adversarial"], "count3ts"))
+    monkeypatch.setitem(zoo_builder.PLAN, "decoders-on-a-gpu-base", (["--regime", "adversarial"], "tiny-gpu"))
     assert not zoo_builder.needs_gpu("decoders-on-a-gpu-base")
-    kept = zoo_builder.trainable_here(["gol3-autoencoder", "count3ts", "tiny-on-a-gpu-base"], every=True)
+    kept = zoo_builder.trainable_here(["gol3-autoencoder", "tiny-gpu", "tiny-on-a-gpu-base"], every=True)
     assert kept == ["gol3-autoencoder"]
-    assert "skipping count3ts, tiny-on-a-gpu-base: planned on a GPU" in capsys.readouterr().err
-    with pytest.raises(SystemExit, match="count3ts: planned on a GPU"):
-        zoo_builder.main(["train", "count3ts"])
+    assert "skipping tiny-gpu, tiny-on-a-gpu-base: planned on a GPU" in capsys.readouterr().err
+    with pytest.raises(SystemExit, match="tiny-gpu: planned on a GPU"):
+        zoo_builder.main(["train", "tiny-gpu"])
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    assert zoo_builder.trainable_here(["count3ts"], every=False) == ["count3ts"]
-    # the bundled copy's minutes are a GPU's, and the minutes table says so (its log.jsonl names the device)
+    assert zoo_builder.trainable_here(["tiny-gpu"], every=False) == ["tiny-gpu"]
     table = zoo_builder.minutes_table()
-    assert "| `count3ts` | one seed, on a GPU (NVIDIA H200) |" in table and "of them on a GPU)" in table
     assert "| `count2ts`, a stage of `count2ts-long` | one seed |" in table  # a stage's minutes count too
+
+
+def test_a_runs_minutes_say_whether_a_gpu_spent_them(tmp_path: Path) -> None:
+    """The card and the minutes table name the device a run used (log.jsonl's record), not only the one it asked
+    for: ``auto`` on a GPU machine is a GPU's minutes."""
+    (tmp_path / "train_config.json").write_text(json.dumps({"device": "auto"}))
+    assert trained_on(tmp_path) == "CPU"  # asked for whichever is there, and no record of which it was
+    (tmp_path / "log.jsonl").write_text(
+        json.dumps({"event": "device", "device": "cuda:0", "gpu": "NVIDIA H200"}) + "\n"
+    )
+    assert trained_on(tmp_path) == "GPU (NVIDIA H200)"
+    (tmp_path / "log.jsonl").write_text(json.dumps({"event": "device", "device": "cpu", "threads": 2}) + "\n")
+    assert trained_on(tmp_path) == "CPU"
+
+
+def test_a_plan_on_whichever_device_is_here_takes_a_run_on_any(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--device auto`` in a plan is what ``train NAME`` runs on a GPU and on a CPU alike: adopt takes either run;
+    a plan that names its device does not."""
+    for name, device in [("tiny-anywhere", "auto"), ("tiny-on-a-cpu", "cpu")]:
+        monkeypatch.setitem(zoo_builder.PLAN, name, (["--game-steps", "2", "--device", device], None))
+    from training import train
+
+    ran = asdict(train.TrainConfig(**zoo_builder.train_args(zoo_builder.command("tiny-anywhere", Path("runs/x")))))
+    for device in ("cpu", "cuda", "auto"):
+        assert zoo_builder.plan_differences({**ran, "device": device}, "tiny-anywhere") == {}
+    assert zoo_builder.plan_differences({**ran, "device": "cuda"}, "tiny-on-a-cpu") == {"device": ("cuda", "cpu")}
 
 
 def test_train_all_with_no_flags_is_the_zoos_recipe_two_entries_at_a_time(

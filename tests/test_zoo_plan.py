@@ -13,7 +13,8 @@ PINNED = {
     ("count3ts", "fast"): "--out runs/zoo/count3ts --core-hidden 64 --loss mse --clip-norm 1.0 --task count "
     "--task-size 1 --game-steps 3 --train-size 10 --eval-size 10 --log-episodes 2000 --stop-error 0.0005 "
     "--batch-size 256 --task-layers 3 --encoder-layers 2 --channels 32 --core-layers 4 --lr 2e-3 --lr-final 1e-4 "
-    "--steps 40000 --max-minutes 6 --log-every 1000 --checkpoint-every 5000 --device cuda --name count3ts",
+    "--steps 40000 --max-minutes 60 --log-every 1000 --checkpoint-every 1000 --device auto --precision bf16 "
+    "--name count3ts",
     ("patch2ts-long", "fast"): "--out runs/zoo/patch2ts-long --channels 16 --core-hidden 64 --loss mse "
     "--clip-norm 1.0 --task patch --task-size 10 --game-steps 2 --batch-size 64 --train-size 10 --eval-size 10 "
     "--log-episodes 2000 --task-layers 3 --steps 12000 --lr 5e-4 --lr-final 1e-4 --seed 2 --max-minutes 12 "

@@ -198,11 +198,13 @@ def plan_differences(train_config: dict, name: str) -> dict[str, tuple]:
     """Each setting of a run (its train_config.json) that is not the entry's plan: (the run's, the plan's).
 
     Empty for a run that ``train NAME`` would have made, up to ADOPT_IGNORES; a setting newer than the run
-    (absent from its train_config.json) had its default there.
+    (absent from its train_config.json) had its default there. A plan on ``--device auto`` takes a run on any
+    device: that is the run ``train NAME`` makes wherever it is.
     """
     want = asdict(train.TrainConfig(**train_args(command(name, paths.RUNS / name))))
     got = {**asdict(train.TrainConfig()), **train_config}
-    return {k: (got.get(k), v) for k, v in want.items() if k not in ADOPT_IGNORES and got.get(k) != v}
+    ignored = ADOPT_IGNORES + (("device",) if want["device"] == "auto" else ())
+    return {k: (got.get(k), v) for k, v in want.items() if k not in ignored and got.get(k) != v}
 
 
 def needs_gpu(name: str) -> bool:
