@@ -370,17 +370,19 @@ def analysis_text(
         edit = {e["step"]: e for e in fa.get("editing") or [] if isinstance(e, dict) and "step" in e}
         if patch or edit:
             head = ["inner step", "patched final error", "unpatched", "delta", "edit: differing cells", "follow rate"]
-            by_step = [
-                [
-                    s,
-                    fmt(patch.get(s, {}).get("final_error"), ".4f"),
-                    fmt(patch.get(s, {}).get("baseline_error"), ".4f"),
-                    fmt(patch.get(s, {}).get("delta"), "+.4f"),
-                    fmt(edit.get(s, {}).get("differing_cells"), "d"),
-                    fmt(edit.get(s, {}).get("follow_rate")),
-                ]
-                for s in sorted(set(patch) | set(edit))
-            ]
+            by_step = []
+            for s in sorted(set(patch) | set(edit)):
+                p, e = patch.get(s, {}), edit.get(s, {})
+                by_step.append(
+                    [
+                        s,
+                        fmt(p.get("final_error"), ".4f"),
+                        fmt(p.get("baseline_error"), ".4f"),
+                        fmt(p.get("delta"), "+.4f"),
+                        fmt(e.get("differing_cells"), "d"),
+                        fmt(e.get("follow_rate")),
+                    ]
+                )
             lines += ["", markdown.table(head, by_step)]
     else:
         lines.append(not_measured(where, "Faithfulness"))
