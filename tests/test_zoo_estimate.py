@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
+import torch
 
-from training.zoo import cli
-from training.zoo.build import trainable_here
-from training.zoo.estimate import bound, run_minutes, zoo_bound
-from training.zoo.plan import ENTRY_SEEDS, PLAN, folder
+from training.config import TrainConfig
+from training.trainer import Trainer
+from training.zoo import cli, paths
+from training.zoo.build import train_args, trainable_here
+from training.zoo.estimate import bound, measured_minutes, phase_steps, run_minutes, zoo_bound
+from training.zoo.plan import ENTRY_SEEDS, PLAN, command, folder
 
 
 def test_a_long_chain_bounds_the_wall_clock_where_the_cores_would_not() -> None:
@@ -37,3 +41,43 @@ def test_the_cli_prints_the_bound_of_what_train_all_trains_here(capsys) -> None:
     b = zoo_bound(trainable_here(list(PLAN), every=True), jobs=2)
     assert f"on 2 cores at least {b.minutes:.1f} minutes" in line and " -> ".join(b.chain) in line
     assert all(PLAN[later][1] == earlier for earlier, later in zip(b.chain, b.chain[1:], strict=False))
+
+
+def test_a_finished_runs_steps_split_by_phase_only_the_model_phase_stopping_early() -> None:
+    tc = TrainConfig(**train_args(command("gol2-adversarial", Path("x"))), command=[])
+    assert phase_steps(tc, 3000) == {"decoder": tc.decoder_steps, "adversarial": tc.adver_steps}
+    tc = TrainConfig(**train_args(command("gol2-baseline", Path("x"))), command=[])
+    assert phase_steps(tc, 1050) == {"model": 1050}  # stopped early at the bar, far short of its planned steps
+    assert tc.steps > 1050
+
+
+def test_measured_minutes_are_each_phases_step_times_the_bundled_runs_steps_and_its_evaluations(monkeypatch) -> None:
+    monkeypatch.chdir(paths.ROOT)  # the plan names a base as zoo/<name> from the checkout
+    per_step = {"model": 0.5, "decoder": 0.2, "adversarial": 0.3}
+    monkeypatch.setattr(Trainer, "time_steps", lambda self, k: {p: per_step[p] for p, _ in self.plan})
+    ev = json.loads((folder("gol2-adversarial") / "eval.json").read_text())
+    log = [json.loads(x) for x in (folder("gol2-adversarial") / "log.jsonl").read_text().splitlines() if x.strip()]
+    evals = sum(r.get("eval_seconds", 0.0) for r in log)
+    assert ev["train_steps"] == 3000 and evals > 0
+    assert measured_minutes("gol2-adversarial") == pytest.approx((evals + 1500 * 0.2 + 1500 * 0.3) / 60)
+
+
+def test_a_runs_phases_are_timed_for_real_without_touching_its_zoo_folder(monkeypatch) -> None:
+    monkeypatch.chdir(paths.ROOT)
+    before = sorted(p.name for p in folder("gol2-adversarial").iterdir())
+    threads = torch.get_num_threads()
+    minutes = measured_minutes("gol2-adversarial", steps=2)
+    assert 0 < minutes < 30 and torch.get_num_threads() == threads
+    assert sorted(p.name for p in folder("gol2-adversarial").iterdir()) == before
+
+
+def test_the_cli_measures_every_run_train_all_trains_and_bounds_the_hour_with_them(monkeypatch, capsys) -> None:
+    fake = {n: float(i) for i, n in enumerate(PLAN)}
+    monkeypatch.setattr(cli, "measured_minutes", fake.__getitem__)
+    cli.main(["estimate", "--measure"])
+    out = capsys.readouterr().out
+    names = trainable_here(list(PLAN), every=True)
+    b = zoo_bound(names, jobs=2, minutes=fake.__getitem__)
+    assert f"(timed here): {len(names)} runs, {b.core_minutes:.1f} minutes" in out
+    slowest = max(names, key=fake.__getitem__)
+    assert out.splitlines()[2].startswith(f"| `{slowest}` |")  # the table, slowest run first

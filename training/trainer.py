@@ -307,6 +307,27 @@ class Trainer:
         self.bar.update(1)
         return loss, stats
 
+    def time_steps(self, k: int) -> dict[str, float]:
+        """Seconds one optimiser step of each phase takes here: ``k`` steps timed after one to warm up.
+
+        A run's recorded minutes are its machine's and its load's (a run beside three others, or on two
+        threads); a few timed steps of each phase say what the run costs on this machine, free of both. No
+        learning curve, checkpoint or snapshot is written: the weights moved are thrown away with the Trainer.
+        """
+        seconds, start = {}, 0
+        for phase, n in self.plan:
+            self.global_step = start
+            self._start_phase(phase, start, n)
+            self.step()
+            t0 = time.perf_counter()
+            for _ in range(k):
+                self.step()
+            seconds[phase] = (time.perf_counter() - t0) / k
+            start += n
+        self.batches.close()
+        self.bar.close()
+        return seconds
+
     # -- the learning curve, stopping and checkpoints -------------------------------------------------
     def evaluate(self, loss: torch.Tensor, stats: Stats, now: float) -> bool:
         """A learning-curve point on the log set, appended to log.jsonl; whether it meets --stop-error."""

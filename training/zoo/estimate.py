@@ -2,21 +2,36 @@
 
     python -m training.zoo estimate            # two jobs, as train --all runs them; GPU plans left out without CUDA
     python -m training.zoo estimate --jobs 4
+    python -m training.zoo estimate --measure  # each run's steps timed here on one thread (a few minutes)
 
 Two things bound the wall clock of a zoo trained ``jobs`` entries at a time: the core-minutes of every run
 (the bundled runs' own training minutes, each seed of a best-of entry counted, as its seeds train side by side)
 spread over ``jobs`` cores, and the longest chain of entries that each wait for their base. Neither can be
 beaten by scheduling, so the larger is a lower bound; each run's scoring, snapshots and card come on top, and
-the minutes are those of the machine that trained each run (docs/training.md's minutes table).
+the minutes are those of the machine that trained each run (docs/training.md's minutes table), under whatever
+load it had then. ``--measure`` times a few steps of every phase of every run here instead, on one free thread
+as train --all gives each run, times the steps the bundled run took in that phase, plus the seconds its
+learning curve's evaluations took (log.jsonl; a few percent of a run): this machine's cost, free of the load the
+bundled runs were trained under.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
-from training.zoo.plan import ENTRY_SEEDS, PLAN, SEEDS, folder
+import torch
+
+from training.config import TrainConfig
+from training.runtime import pick_device
+from training.trainer import Trainer, phases
+from training.zoo.build import train_args
+from training.zoo.plan import ENTRY_SEEDS, PLAN, SEEDS, command, folder
 
 
 @dataclass(frozen=True)
@@ -57,14 +72,39 @@ def run_minutes(name: str) -> float:
     return float(json.loads((folder(name) / "eval.json").read_text()).get("train_minutes", 0.0))
 
 
-def zoo_bound(names: list[str], jobs: int) -> Bound:
+def phase_steps(tc: TrainConfig, trained: int) -> dict[str, int]:
+    """The steps a finished run of ``tc`` took in each phase, from its total: only the model phase stops early."""
+    plan = phases(tc)
+    rest = sum(n for phase, n in plan if phase != "model")
+    return {phase: (trained - rest if phase == "model" else n) for phase, n in plan}
+
+
+def measured_minutes(name: str, steps: int = 10) -> float:
+    """One run of ``name`` timed here on one thread: each phase's seconds a step, times the bundled run's steps,
+    and the bundled run's learning-curve evaluations."""
+    trained = int(json.loads((folder(name) / "eval.json").read_text())["train_steps"])
+    log = (folder(name) / "log.jsonl").read_text().splitlines()
+    evals = sum(json.loads(line).get("eval_seconds", 0.0) for line in log if line.strip())
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stderr(io.StringIO()):
+            tc = TrainConfig(**train_args(command(name, Path(tmp), ["--snapshots", "0"])), command=[])
+            seconds = Trainer(tc, pick_device(tc.device), 0, 1).time_steps(steps)
+    finally:
+        torch.set_num_threads(threads)
+    return (evals + sum(seconds[phase] * n for phase, n in phase_steps(tc, trained).items())) / 60
+
+
+def zoo_bound(names: list[str], jobs: int, minutes: Callable[[str], float] = run_minutes) -> Bound:
+    """The bound for training ``names``, each run costing ``minutes(name)`` (the bundled run's, or measured here)."""
     seeds = {n: len(ENTRY_SEEDS.get(n, SEEDS)) for n in names}
-    return bound({n: run_minutes(n) for n in names}, lambda n: PLAN[n][1], jobs, seeds)
+    return bound({n: minutes(n) for n in names}, lambda n: PLAN[n][1], jobs, seeds)
 
 
-def describe(b: Bound, entries: int) -> str:
+def describe(b: Bound, entries: int, source: str = "the bundled runs' minutes") -> str:
     return (
-        f"train --all here: {entries} runs, {b.core_minutes:.1f} minutes of training (one thread a seed); "
+        f"train --all here ({source}): {entries} runs, {b.core_minutes:.1f} minutes of training (one thread a seed); "
         f"on {b.jobs} cores at least {b.minutes:.1f} minutes wall clock "
         f"(the cores: {b.core_minutes / b.jobs:.1f}; the longest chain, {' -> '.join(b.chain)}: "
         f"{b.chain_minutes:.1f}), scoring and snapshots on top"
