@@ -44,6 +44,25 @@ def test_each_phase_decays_lr_to_lr_final_and_the_discriminator_keeps_its_own(tm
     assert seen[0][2][0] == tc.lr and seen[-1][2][0] > tc.lr_final
 
 
+def test_time_steps_times_every_phase_in_order_and_leaves_no_run_behind(tmp_path: Path) -> None:
+    tc = TrainConfig(out=str(tmp_path / "run"), regime="adversarial", steps=50, eval_episodes=8, log_episodes=4, **TINY)
+    run = trainer.Trainer(tc, torch.device("cpu"), rank=0, world=1)
+    starts: list[tuple[str, int]] = []
+    take_step = run.step
+
+    def spy() -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        if run.global_step == run.phase_start:
+            starts.append((run.phase, run.global_step))
+        return take_step()
+
+    run.step = spy  # type: ignore[method-assign]
+    seconds = run.time_steps(3)
+    assert list(seconds) == ["model", "decoder", "adversarial"] and all(s > 0 for s in seconds.values())
+    # each phase timed from its own start in the plan (its schedule, its adversarial weight), 1 + 3 steps each
+    assert starts == [("model", 0), ("decoder", 50), ("adversarial", 50 + tc.decoder_steps)]
+    assert run.trained == 12 and not (tmp_path / "run" / trainer.STATE_FILE).exists()
+
+
 def test_the_environment_names_what_the_model_is_trained_on() -> None:
     cfg = config.model_config(TrainConfig())
     assert cfg.environment == {"name": "life", "rule": "B3/S23", "wrap": False} and not cfg.recall
