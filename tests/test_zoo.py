@@ -19,7 +19,7 @@ from imagination.loading import revisions
 from imagination.provenance import STAGES, portable, trained_on
 from training import analyze
 from training import zoo as zoo_builder
-from training.zoo import cli, paths, plan
+from training.zoo import build, cli, paths, plan
 
 ENTRIES = zoo.names()
 ZOO_DIR = registry.zoo_dir()
@@ -296,6 +296,29 @@ def test_adopt_installs_a_run_made_with_the_plan_and_refuses_any_other(
     monkeypatch.setitem(zoo_builder.PLAN, "tiny-adopted", (["--game-steps", "2", "--task-layers", "3"], None))
     with pytest.raises(SystemExit, match=r"task_layers: 1 in the run, 3 in the plan"):
         zoo_builder.adopt(older, "tiny-adopted")
+
+
+def test_adopt_takes_a_seed_checks_run_without_snapshots_only_for_an_entry_that_ships_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``zoo seeds`` trains with --snapshots 0: such a run may become an entry, recorded with that count."""
+    from training import train
+
+    monkeypatch.setenv("IMAGINATION_ZOO", str(tmp_path / "zoo"))
+    monkeypatch.setattr(paths, "RUNS", tmp_path / "runs")
+    monkeypatch.setitem(plan.RECIPES, "fast", list(TINY_TRAIN))
+    monkeypatch.setitem(zoo_builder.PLAN, "tiny-plain", (["--game-steps", "2"], None))
+    monkeypatch.setitem(zoo_builder.PLAN, "tiny-shown", (["--game-steps", "2"], None))
+    monkeypatch.setattr(build, "SNAPSHOTS", {"tiny-shown"})
+    run = tmp_path / "seed-2"
+    train.main(["--out", str(run), *TINY_TRAIN, "--game-steps", "2", "--seed", "2", "--snapshots", "0"])
+    with pytest.raises(SystemExit, match=r"snapshots: 0 in the run, 24 in the plan"):
+        zoo_builder.adopt(run, "tiny-shown")  # it would ship no snapshots where the plan shows them
+    zoo_builder.adopt(run, "tiny-plain")
+    tc = json.loads((tmp_path / "zoo" / "tiny-plain" / "train_config.json").read_text())
+    assert tc["command"][-6:] == ["--seed", "2", "--threads", "1", "--snapshots", "0"]
+    args = vars(train.parser().parse_args(tc["command"][3:]))
+    assert args["snapshots"] == tc["snapshots"] == 0 and args["seed"] == 2
 
 
 def test_schedule_runs_entries_side_by_side_each_after_its_base() -> None:

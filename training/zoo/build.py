@@ -132,7 +132,9 @@ def adopt(run: Path, name: str) -> None:
 
     Every setting in the run's train_config.json must equal the zoo command's, except the output folder,
     the name and the seed and thread count (a zoo entry is any seed's run; one thread or two change only
-    rounding). The entry then records the zoo command with that seed, so ``zoo list`` reproduces it.
+    rounding), and, for an entry that ships no snapshots, how many the run kept (they never change its
+    weights: a seed checked by ``zoo seeds`` kept none). The entry then records the zoo command with that
+    seed (and that snapshot count), so ``zoo list`` reproduces it.
     """
     got = json.loads((run / "train_config.json").read_text())
     if not finished(run):
@@ -141,6 +143,7 @@ def adopt(run: Path, name: str) -> None:
     cmd = command(name, out)
     rebased = same_base(got, name, run)
     differ = plan_differences({**got, **rebased}, name)
+    kept = differ.pop("snapshots", None) if name not in SNAPSHOTS else None  # never the weights; none shipped
     if differ:
         said = "; ".join(f"{k}: {a!r} in the run, {b!r} in the plan" for k, (a, b) in differ.items())
         raise SystemExit(f"{run} was not trained with {name}'s plan ({said})")
@@ -161,8 +164,9 @@ def adopt(run: Path, name: str) -> None:
             ev["warm_start"]["from"] = portable(source)
         (out / "eval.json").write_text(json.dumps(ev, indent=2) + "\n")
     tc.update(out=str(out), name=name, **rebased)
-    seed = ["--seed", str(got["seed"]), "--threads", str(got["threads"])]
-    tc["command"] = ["python", "-m", "training.train", *cmd, *seed]
+    own = ["--seed", str(got["seed"]), "--threads", str(got["threads"])]
+    own += ["--snapshots", str(got["snapshots"])] if kept else []
+    tc["command"] = ["python", "-m", "training.train", *cmd, *own]
     (out / "train_config.json").write_text(json.dumps(tc, indent=2) + "\n")
     install(out, name)
 
