@@ -312,6 +312,10 @@ def test_adopt_takes_a_seed_checks_run_without_snapshots_only_for_an_entry_that_
     monkeypatch.setattr(build, "SNAPSHOTS", {"tiny-shown"})
     run = tmp_path / "seed-2"
     train.main(["--out", str(run), *TINY_TRAIN, "--game-steps", "2", "--seed", "2", "--snapshots", "0"])
+    ran = json.loads((run / "train_config.json").read_text())
+    assert build.plan_differences(ran, "tiny-plain") == {} and list(build.plan_differences(ran, "tiny-shown")) == [
+        "snapshots"
+    ]
     with pytest.raises(SystemExit, match=r"snapshots: 0 in the run, 24 in the plan"):
         zoo_builder.adopt(run, "tiny-shown")  # it would ship no snapshots where the plan shows them
     zoo_builder.adopt(run, "tiny-plain")

@@ -132,9 +132,8 @@ def adopt(run: Path, name: str) -> None:
 
     Every setting in the run's train_config.json must equal the zoo command's, except the output folder,
     the name and the seed and thread count (a zoo entry is any seed's run; one thread or two change only
-    rounding), and, for an entry that ships no snapshots, how many the run kept (they never change its
-    weights: a seed checked by ``zoo seeds`` kept none). The entry then records the zoo command with that
-    seed (and that snapshot count), so ``zoo list`` reproduces it.
+    rounding), and, for an entry that ships no snapshots, how many the run kept (``plan_differences``). The
+    entry then records the zoo command with that seed (and that snapshot count), so ``zoo list`` reproduces it.
     """
     got = json.loads((run / "train_config.json").read_text())
     if not finished(run):
@@ -143,7 +142,6 @@ def adopt(run: Path, name: str) -> None:
     cmd = command(name, out)
     rebased = same_base(got, name, run)
     differ = plan_differences({**got, **rebased}, name)
-    kept = differ.pop("snapshots", None) if name not in SNAPSHOTS else None  # never the weights; none shipped
     if differ:
         said = "; ".join(f"{k}: {a!r} in the run, {b!r} in the plan" for k, (a, b) in differ.items())
         raise SystemExit(f"{run} was not trained with {name}'s plan ({said})")
@@ -165,7 +163,8 @@ def adopt(run: Path, name: str) -> None:
         (out / "eval.json").write_text(json.dumps(ev, indent=2) + "\n")
     tc.update(out=str(out), name=name, **rebased)
     own = ["--seed", str(got["seed"]), "--threads", str(got["threads"])]
-    own += ["--snapshots", str(got["snapshots"])] if kept else []
+    if got.get("snapshots", train.TrainConfig.snapshots) != train_args(cmd)["snapshots"]:
+        own += ["--snapshots", str(got["snapshots"])]
     tc["command"] = ["python", "-m", "training.train", *cmd, *own]
     (out / "train_config.json").write_text(json.dumps(tc, indent=2) + "\n")
     install(out, name)
@@ -203,11 +202,13 @@ def plan_differences(train_config: dict, name: str) -> dict[str, tuple]:
 
     Empty for a run that ``train NAME`` would have made, up to ADOPT_IGNORES; a setting newer than the run
     (absent from its train_config.json) had its default there. A plan on ``--device auto`` takes a run on any
-    device: that is the run ``train NAME`` makes wherever it is.
+    device: that is the run ``train NAME`` makes wherever it is. How many snapshots a run kept matters only
+    for an entry that ships them: they never change a run's weights (a seed checked by ``zoo seeds`` kept none).
     """
     want = asdict(train.TrainConfig(**train_args(command(name, paths.RUNS / name))))
     got = {**asdict(train.TrainConfig()), **train_config}
     ignored = ADOPT_IGNORES + (("device",) if want["device"] == "auto" else ())
+    ignored += ("snapshots",) if name not in SNAPSHOTS else ()
     return {k: (got.get(k), v) for k, v in want.items() if k not in ignored and got.get(k) != v}
 
 

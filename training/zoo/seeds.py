@@ -26,7 +26,8 @@ from training.zoo.index import pushed_repo
 from training.zoo.plan import PLAN, command, folder
 
 KEPT = ("task_error", "final_error", "interpretability", "train_steps", "train_minutes")
-CHECK_IGNORES = {"snapshots"}  # beyond what adopt ignores (seed, threads, ...): never changes a run's weights
+# beyond what adopt ignores (seed, threads, ...): never changes a run's weights, even where the entry ships snapshots
+CHECK_IGNORES = {"snapshots"}
 
 
 def seed_dir(name: str, seed: int) -> Path:
