@@ -14,7 +14,7 @@
     python -m training.zoo off-distribution [NAME ...]  # score the off-distribution sets, docs/analysis.md's table
     python -m training.zoo seeds NAME ... --seeds 1 2  # the entry's recipe at other seeds: does it hold?
     python -m training.zoo estimate [--jobs 2]  # the least wall clock train --all can take here, and why
-    python -m training.zoo estimate --measure   # the same from each run's steps timed here (a few minutes)
+    python -m training.zoo estimate --measure   # the same from each run's steps timed here (under a minute)
 
 Every number written by ``index`` and ``table`` is read from eval.json / the model card, which the
 evaluator wrote from the saved weights. ``index`` keeps each entry's repo id, revision and pushed

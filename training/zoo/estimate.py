@@ -2,7 +2,7 @@
 
     python -m training.zoo estimate            # two jobs, as train --all runs them; GPU plans left out without CUDA
     python -m training.zoo estimate --jobs 4
-    python -m training.zoo estimate --measure  # each run's steps timed here on one thread (a few minutes)
+    python -m training.zoo estimate --measure  # each run's steps timed here on one thread (under a minute)
 
 Two things bound the wall clock of a zoo trained ``jobs`` entries at a time: the core-minutes of every run
 (the bundled runs' own training minutes, each seed of a best-of entry counted, as its seeds train side by side)
