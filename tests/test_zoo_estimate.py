@@ -12,7 +12,7 @@ from training.config import TrainConfig
 from training.trainer import Trainer
 from training.zoo import cli, paths
 from training.zoo.build import train_args, trainable_here
-from training.zoo.estimate import bound, measured_minutes, phase_steps, run_minutes, zoo_bound
+from training.zoo.estimate import bound, measured_minutes, phase_steps, planned_run, run_minutes, zoo_bound
 from training.zoo.plan import ENTRY_SEEDS, PLAN, command, folder
 
 
@@ -81,3 +81,20 @@ def test_the_cli_measures_every_run_train_all_trains_and_bounds_the_hour_with_th
     assert f"(timed here): {len(names)} runs, {b.core_minutes:.1f} minutes" in out
     slowest = max(names, key=fake.__getitem__)
     assert out.splitlines()[2].startswith(f"| `{slowest}` |")  # the table, slowest run first
+
+
+def test_an_entry_adopted_from_another_seed_is_estimated_by_the_seed_train_all_trains() -> None:
+    """``train --all`` trains the plan's seed; where the bundled weights are a seed check's best seed, the
+    estimate reads the plan's seed's run from that check (its steps and minutes), not the bundled one's."""
+    adopted = []
+    for name in PLAN:
+        ev = json.loads((folder(name) / "eval.json").read_text())
+        planned = str(train_args(command(name, Path(name)))["seed"])
+        bundled = str(ev.get("seed_check", {}).get("these_weights", planned))
+        if name in ENTRY_SEEDS or bundled == planned:
+            assert planned_run(name) == ev
+        else:
+            adopted.append(name)
+            assert planned_run(name) == ev["seed_check"]["seeds"][planned]
+            assert run_minutes(name) == ev["seed_check"]["seeds"][planned]["train_minutes"] != ev["train_minutes"]
+    assert "count3ts" in adopted  # the zoo's count is seed 1, its plan seed 0

@@ -5,7 +5,8 @@
     python -m training.zoo estimate --measure  # each run's steps timed here on one thread (under a minute)
 
 Two things bound the wall clock of a zoo trained ``jobs`` entries at a time: the core-minutes of every run
-(the bundled runs' own training minutes, each seed of a best-of entry counted, as its seeds train side by side)
+(the bundled runs' own training minutes, each seed of a best-of entry counted, as its seeds train side by side;
+where the zoo bundles another seed than the plan's, the plan's seed's run from the entry's seed check)
 spread over ``jobs`` cores, and the longest chain of entries that each wait for their base. Neither can be
 beaten by scheduling, so the larger is a lower bound; each run's scoring, snapshots and card come on top, and
 the minutes are those of the machine that trained each run (docs/training.md's minutes table), under whatever
@@ -24,6 +25,7 @@ import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -67,9 +69,22 @@ def bound(
     return Bound(sum(m * seeds.get(n, 1) for n, m in minutes.items()), worst[1], worst[0], jobs)
 
 
+def planned_run(name: str) -> dict[str, Any]:
+    """The record (eval.json's) of the run ``train --all`` makes of ``name``: the bundled run's, or, where the
+    bundled weights are another seed than the plan's (the best seed of a seed check, adopted), the plan's seed's
+    scores from that check. A best-of entry trains every seed anyway: its bundled run stands for each."""
+    ev = json.loads((folder(name) / "eval.json").read_text())
+    check = ev.get("seed_check", {})
+    planned = str(train_args(command(name, Path(name)))["seed"])
+    if name in ENTRY_SEEDS or str(check.get("these_weights", planned)) == planned:
+        return ev
+    return check["seeds"].get(planned, ev)
+
+
 def run_minutes(name: str) -> float:
-    """The training minutes of the bundled run of ``name`` (of the kept seed, where seeds trained side by side)."""
-    return float(json.loads((folder(name) / "eval.json").read_text()).get("train_minutes", 0.0))
+    """The training minutes of the run ``train --all`` makes of ``name`` (of the kept seed, where seeds trained
+    side by side), as its record says."""
+    return float(planned_run(name).get("train_minutes", 0.0))
 
 
 def phase_steps(tc: TrainConfig, trained: int) -> dict[str, int]:
@@ -80,9 +95,9 @@ def phase_steps(tc: TrainConfig, trained: int) -> dict[str, int]:
 
 
 def measured_minutes(name: str, steps: int = 10) -> float:
-    """One run of ``name`` timed here on one thread: each phase's seconds a step, times the bundled run's steps,
-    and the bundled run's learning-curve evaluations."""
-    trained = int(json.loads((folder(name) / "eval.json").read_text())["train_steps"])
+    """One run of ``name`` timed here on one thread: each phase's seconds a step, times the steps of the run
+    ``train --all`` makes (``planned_run``), and the bundled run's learning-curve evaluations."""
+    trained = int(planned_run(name)["train_steps"])
     log = (folder(name) / "log.jsonl").read_text().splitlines()
     evals = sum(json.loads(line).get("eval_seconds", 0.0) for line in log if line.strip())
     threads = torch.get_num_threads()
