@@ -58,9 +58,9 @@ def test_time_steps_times_every_phase_in_order_and_leaves_no_run_behind(tmp_path
     run.step = spy  # type: ignore[method-assign]
     seconds = run.time_steps(3)
     assert list(seconds) == ["model", "decoder", "adversarial"] and all(s > 0 for s in seconds.values())
-    # each phase timed from its own start in the plan (its schedule, its adversarial weight), 1 + 3 steps each
+    # each phase timed from its own start in the plan (its schedule, its adversarial weight), 3 + 3 steps each
     assert starts == [("model", 0), ("decoder", 50), ("adversarial", 50 + tc.decoder_steps)]
-    assert run.trained == 12 and not (tmp_path / "run" / trainer.STATE_FILE).exists()
+    assert run.trained == 18 and not (tmp_path / "run" / trainer.STATE_FILE).exists()
 
 
 def test_the_environment_names_what_the_model_is_trained_on() -> None:

@@ -308,7 +308,8 @@ class Trainer:
         return loss, stats
 
     def time_steps(self, k: int) -> dict[str, float]:
-        """Seconds one optimiser step of each phase takes here: ``k`` steps timed after one to warm up.
+        """Seconds one optimiser step of each phase takes here: ``k`` steps timed after three to warm up (a
+        process's first bf16 steps build their kernels, and cost a first run up to a third more).
 
         A run's recorded minutes are its machine's and its load's (a run beside three others, or on two
         threads); a few timed steps of each phase say what the run costs on this machine, free of both. No
@@ -318,7 +319,8 @@ class Trainer:
         for phase, n in self.plan:
             self.global_step = start
             self._start_phase(phase, start, n)
-            self.step()
+            for _ in range(3):
+                self.step()
             t0 = time.perf_counter()
             for _ in range(k):
                 self.step()

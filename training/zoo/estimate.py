@@ -13,7 +13,7 @@ the minutes are those of the machine that trained each run (docs/training.md's m
 load it had then. ``--measure`` times a few steps of every phase of every run here instead, on one free thread
 as train --all gives each run, times the steps the bundled run took in that phase, plus the seconds its
 learning curve's evaluations took (log.jsonl; a few percent of a run): this machine's cost, free of the load the
-bundled runs were trained under.
+bundled runs were trained under. A shared VM's speed drifts: the same run timed twice here differed by up to 15%.
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ def phase_steps(tc: TrainConfig, trained: int) -> dict[str, int]:
     return {phase: (trained - rest if phase == "model" else n) for phase, n in plan}
 
 
-def measured_minutes(name: str, steps: int = 10) -> float:
+def measured_minutes(name: str, steps: int = 20) -> float:
     """One run of ``name`` timed here on one thread: each phase's seconds a step, times the steps of the run
     ``train --all`` makes (``planned_run``), and the bundled run's learning-curve evaluations."""
     trained = int(planned_run(name)["train_steps"])
