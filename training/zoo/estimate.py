@@ -11,9 +11,10 @@ spread over ``jobs`` cores, and the longest chain of entries that each wait for 
 beaten by scheduling, so the larger is a lower bound; each run's scoring, snapshots and card come on top, and
 the minutes are those of the machine that trained each run (docs/training.md's minutes table), under whatever
 load it had then. ``--measure`` times a few steps of every phase of every run here instead, on one free thread
-as train --all gives each run, times the steps the bundled run took in that phase, plus the seconds its
-learning curve's evaluations took (log.jsonl; a few percent of a run): this machine's cost, free of the load the
-bundled runs were trained under. A shared VM's speed drifts: the same run timed twice here differed by up to 15%.
+as train --all gives each run, times the steps that run took in that phase, plus the seconds its learning
+curve's evaluations took (log.jsonl; a few percent of a run): this machine's cost, free of the load the bundled
+runs were trained under. A shared VM's speed drifts: three timings of the whole zoo here differed by 8%, of one
+run by up to 40%.
 """
 
 from __future__ import annotations
