@@ -459,3 +459,14 @@ def test_an_entry_that_names_its_seeds_is_the_best_of_them(monkeypatch: pytest.M
     calls.clear()
     build.train_one("count2ts-long-adversarial", [], ["5"])  # seeds given on the command line win
     assert calls[0][1][:2] == ["--seeds", "5"]
+
+
+def test_the_seed_train_trains_is_best_ofs_from_scratch_and_the_plans_when_continued(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(zoo_builder.PLAN, "tiny-scratch", (["--game-steps", "2", "--seed", "5"], None))
+    monkeypatch.setitem(zoo_builder.PLAN, "tiny-continued", (["--game-steps", "2", "--seed", "2"], "tiny-scratch"))
+    assert build.trained_seed("tiny-scratch") == plan.SEEDS[0]  # best_of's --seed comes after the plan's 5
+    assert build.trained_seed("tiny-continued") == "2"
+    best_of = next(n for n in plan.ENTRY_SEEDS if plan.PLAN[n][1] is not None)
+    assert build.trained_seed(best_of) == plan.ENTRY_SEEDS[best_of][0]

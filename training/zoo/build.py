@@ -58,6 +58,15 @@ def train_one(name: str, extra: list[str], seeds: list[str] = SEEDS, recipe: str
     install(out, name)
 
 
+def trained_seed(name: str) -> str:
+    """The seed ``train NAME`` trains by default (a best-of entry trains every seed it names; this is the first):
+    a model from scratch goes through ``best_of``, whose ``--seed`` comes after the plan's, so it is SEEDS'; an
+    entry continued from its base trains with the plan's own seed."""
+    if PLAN[name][1] is None or name in ENTRY_SEEDS:
+        return ENTRY_SEEDS.get(name, SEEDS)[0]
+    return str(train_args(command(name, paths.RUNS / name))["seed"])
+
+
 def schedule(
     names: list[str], launch: Callable[[str], subprocess.Popen], jobs: int, base: Callable[[str], str | None]
 ) -> tuple[dict[str, float], list[str]]:

@@ -33,7 +33,7 @@ import torch
 from training.config import TrainConfig
 from training.runtime import pick_device
 from training.trainer import Trainer, phases
-from training.zoo.build import train_args
+from training.zoo.build import train_args, trained_seed
 from training.zoo.plan import ENTRY_SEEDS, PLAN, SEEDS, command, folder
 
 
@@ -76,7 +76,7 @@ def planned_run(name: str) -> dict[str, Any]:
     scores from that check. A best-of entry trains every seed anyway: its bundled run stands for each."""
     ev = json.loads((folder(name) / "eval.json").read_text())
     check = ev.get("seed_check", {})
-    planned = str(train_args(command(name, Path(name)))["seed"])
+    planned = trained_seed(name)
     if name in ENTRY_SEEDS or str(check.get("these_weights", planned)) == planned:
         return ev
     return check["seeds"].get(planned, ev)
