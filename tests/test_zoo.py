@@ -301,7 +301,8 @@ def test_adopt_installs_a_run_made_with_the_plan_and_refuses_any_other(
 def test_adopt_takes_a_seed_checks_run_without_snapshots_only_for_an_entry_that_ships_none(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``zoo seeds`` trains with --snapshots 0: such a run may become an entry, recorded with that count."""
+    """``zoo seeds`` trains with --snapshots 0: such a run may become an entry that ships none, whose plan trains
+    with none (an older run that kept some would be recorded with its count)."""
     from training import train
 
     monkeypatch.setenv("IMAGINATION_ZOO", str(tmp_path / "zoo"))
@@ -309,7 +310,8 @@ def test_adopt_takes_a_seed_checks_run_without_snapshots_only_for_an_entry_that_
     monkeypatch.setitem(plan.RECIPES, "fast", list(TINY_TRAIN))
     monkeypatch.setitem(zoo_builder.PLAN, "tiny-plain", (["--game-steps", "2"], None))
     monkeypatch.setitem(zoo_builder.PLAN, "tiny-shown", (["--game-steps", "2"], None))
-    monkeypatch.setattr(build, "SNAPSHOTS", {"tiny-shown"})
+    for module in (build, plan):
+        monkeypatch.setattr(module, "SNAPSHOTS", {"tiny-shown"})
     run = tmp_path / "seed-2"
     train.main(["--out", str(run), *TINY_TRAIN, "--game-steps", "2", "--seed", "2", "--snapshots", "0"])
     ran = json.loads((run / "train_config.json").read_text())
@@ -320,7 +322,10 @@ def test_adopt_takes_a_seed_checks_run_without_snapshots_only_for_an_entry_that_
         zoo_builder.adopt(run, "tiny-shown")  # it would ship no snapshots where the plan shows them
     zoo_builder.adopt(run, "tiny-plain")
     tc = json.loads((tmp_path / "zoo" / "tiny-plain" / "train_config.json").read_text())
-    assert tc["command"][-6:] == ["--seed", "2", "--threads", "1", "--snapshots", "0"]
+    assert tc["command"][-4:] == ["--seed", "2", "--threads", "1"]
+    assert "--snapshots" in plan.command("tiny-plain", tmp_path) and "--snapshots" not in plan.command(
+        "tiny-shown", tmp_path
+    )
     args = vars(train.parser().parse_args(tc["command"][3:]))
     assert args["snapshots"] == tc["snapshots"] == 0 and args["seed"] == 2
 

@@ -8,12 +8,22 @@ from pathlib import Path
 import pytest
 import torch
 
+from training import snapshots
 from training.config import TrainConfig
 from training.trainer import Trainer
 from training.zoo import cli, paths
 from training.zoo.build import train_args, trainable_here
-from training.zoo.estimate import bound, measured_minutes, phase_steps, planned_run, run_minutes, zoo_bound
-from training.zoo.plan import ENTRY_SEEDS, PLAN, SEEDS, command, folder
+from training.zoo.estimate import (
+    bound,
+    measured_minutes,
+    phase_steps,
+    planned_run,
+    run_minutes,
+    scoring_minutes,
+    scorings,
+    zoo_bound,
+)
+from training.zoo.plan import ENTRY_SEEDS, PLAN, SEEDS, SNAPSHOTS, command, folder
 
 
 def test_a_long_chain_bounds_the_wall_clock_where_the_cores_would_not() -> None:
@@ -73,14 +83,34 @@ def test_a_runs_phases_are_timed_for_real_without_touching_its_zoo_folder(monkey
 
 def test_the_cli_measures_every_run_train_all_trains_and_bounds_the_hour_with_them(monkeypatch, capsys) -> None:
     fake = {n: float(i) for i, n in enumerate(PLAN)}
+    scoring = {n: 0.5 if n in SNAPSHOTS else 0.25 for n in PLAN}
     monkeypatch.setattr(cli, "measured_minutes", fake.__getitem__)
+    monkeypatch.setattr(cli, "scoring_minutes", scoring.__getitem__)
     cli.main(["estimate", "--measure"])
     out = capsys.readouterr().out
     names = trainable_here(list(PLAN), every=True)
-    b = zoo_bound(names, jobs=2, minutes=fake.__getitem__)
-    assert f"(timed here): {len(names)} runs, {b.core_minutes:.1f} minutes" in out
+    b = zoo_bound(names, jobs=2, minutes=lambda n: fake[n] + scoring[n])
+    assert f"(timed here): {len(names)} runs, {b.core_minutes:.1f} minutes of training and scoring" in out
+    assert "on top" not in out
     slowest = max(names, key=fake.__getitem__)
     assert out.splitlines()[2].startswith(f"| `{slowest}` |")  # the table, slowest run first
+    assert out.splitlines()[2].endswith(f"| {fake[slowest]:.1f} | {scoring[slowest]:.1f} |")
+
+
+def test_a_run_is_scored_once_plus_once_a_snapshot_it_keeps_and_its_base_first_if_adversarial() -> None:
+    """Only the entries that ship snapshots keep any (plan.command), so only theirs cost scoring."""
+    for name in ("gol3-autoencoder", "gol4-autoencoder", "gol3-adversarial", "gol4-adversarial"):
+        steps = int(planned_run(name)["train_steps"])
+        kept = len(snapshots.schedule(steps, 24)) if name in SNAPSHOTS else 0
+        assert scorings(name) == 1 + kept + name.endswith("-adversarial")
+    assert scorings("gol3-autoencoder") == 25 and scorings("gol4-autoencoder") == 1
+
+
+def test_scoring_a_run_is_timed_for_real_on_one_thread(monkeypatch) -> None:
+    monkeypatch.chdir(paths.ROOT)
+    threads = torch.get_num_threads()
+    one = scoring_minutes("gol4-autoencoder")
+    assert 0 < one < 1 and torch.get_num_threads() == threads
 
 
 def test_an_entry_adopted_from_another_seed_is_estimated_by_the_seed_train_all_trains() -> None:

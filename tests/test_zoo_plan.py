@@ -36,7 +36,12 @@ def test_commands_are_the_ones_the_zoo_was_trained_with(
     name: str, recipe: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("IMAGINATION_ZOO", raising=False)  # this checkout's zoo: bases by relative path
-    assert plan.command(name, Path("runs/zoo") / name, recipe=recipe) == PINNED[name, recipe].split()
+    cmd = plan.command(name, Path("runs/zoo") / name, recipe=recipe)
+    if name not in plan.SNAPSHOTS:  # since then, an entry whose snapshots the zoo does not ship trains without
+        i = cmd.index("--snapshots")
+        assert cmd[i + 1] == "0"
+        del cmd[i : i + 2]
+    assert "--snapshots" not in cmd and cmd == PINNED[name, recipe].split()
 
 
 def test_every_entry_says_why_in_one_line_and_its_base_is_planned() -> None:

@@ -14,7 +14,7 @@
     python -m training.zoo off-distribution [NAME ...]  # score the off-distribution sets, docs/analysis.md's table
     python -m training.zoo seeds NAME ... --seeds 1 2  # the entry's recipe at other seeds: does it hold?
     python -m training.zoo estimate [--jobs 2]  # the least wall clock train --all can take here, and why
-    python -m training.zoo estimate --measure   # the same from each run's steps timed here (under a minute)
+    python -m training.zoo estimate --measure   # the same from each run's steps and scoring timed here
 
 Every number written by ``index`` and ``table`` is read from eval.json / the model card, which the
 evaluator wrote from the saved weights. ``index`` keeps each entry's repo id, revision and pushed
@@ -38,7 +38,7 @@ from imagination.cards import write_card
 from imagination.provenance import STAGES
 from training.zoo import paths
 from training.zoo.build import adopt, record_wall, train_one, train_parallel, trainable_here
-from training.zoo.estimate import describe, measured_minutes, run_minutes, zoo_bound
+from training.zoo.estimate import describe, measured_minutes, run_minutes, scoring_minutes, zoo_bound
 from training.zoo.index import index
 from training.zoo.plan import PLAN, RECIPES, SEEDS, command, folder
 from training.zoo.rescore import add_off_distribution, rescore
@@ -80,7 +80,9 @@ def parser() -> argparse.ArgumentParser:
     e = sub.add_parser("estimate", help="the least wall clock train --all can take here, from the bundled runs")
     e.add_argument("--jobs", type=int, default=2, help="entries trained side by side (default 2, as train --all)")
     e.add_argument(
-        "--measure", action="store_true", help="time each run's steps here on one thread instead of reading its minutes"
+        "--measure",
+        action="store_true",
+        help="time each run's steps and scoring here on one thread instead of reading its minutes",
     )
     return p
 
@@ -177,10 +179,14 @@ def _estimate(args: argparse.Namespace, extra: list[str]) -> None:
     if not args.measure:
         print(describe(zoo_bound(names, args.jobs), len(names)))
         return
-    here = {n: measured_minutes(n) for n in tqdm(names, desc="timing each run's steps", unit="run")}
-    rows = [[f"`{n}`", f"{run_minutes(n):.1f}", f"{here[n]:.1f}"] for n in sorted(names, key=here.__getitem__)]
-    print(markdown.table(["run", "bundled run's minutes", "timed here, one thread"], rows[::-1]))
-    print(describe(zoo_bound(names, args.jobs, here.__getitem__), len(names), "timed here"))
+    timed = {n: (measured_minutes(n), scoring_minutes(n)) for n in tqdm(names, desc="timing each run", unit="run")}
+    here = {n: sum(t) for n, t in timed.items()}
+    rows = [
+        [f"`{n}`", f"{run_minutes(n):.1f}", f"{timed[n][0]:.1f}", f"{timed[n][1]:.1f}"]
+        for n in sorted(names, key=here.__getitem__)
+    ]
+    print(markdown.table(["run", "bundled run's minutes", "timed here, one thread", "its scoring here"], rows[::-1]))
+    print(describe(zoo_bound(names, args.jobs, here.__getitem__), len(names), "timed here", scored=True))
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, list[str]], None]] = {

@@ -2,7 +2,7 @@
 
     python -m training.zoo estimate            # two jobs, as train --all runs them; GPU plans left out without CUDA
     python -m training.zoo estimate --jobs 4
-    python -m training.zoo estimate --measure  # each run's steps timed here on one thread (under a minute)
+    python -m training.zoo estimate --measure  # each run's steps and scoring timed here, one thread (2-3 minutes)
 
 Two things bound the wall clock of a zoo trained ``jobs`` entries at a time: the core-minutes of every run
 (the bundled runs' own training minutes, each seed of a best-of entry counted, as its seeds train side by side;
@@ -12,7 +12,8 @@ beaten by scheduling, so the larger is a lower bound; each run's scoring, snapsh
 the minutes are those of the machine that trained each run (docs/training.md's minutes table), under whatever
 load it had then. ``--measure`` times a few steps of every phase of every run here instead, on one free thread
 as train --all gives each run, times the steps that run took in that phase, plus the seconds its learning
-curve's evaluations took (log.jsonl; a few percent of a run): this machine's cost, free of the load the bundled
+curve's evaluations took (log.jsonl; a few percent of a run), and times one scoring of its weights for each it
+makes (the final weights, every snapshot kept): this machine's cost of the whole job, free of the load the bundled
 runs were trained under. A shared VM's speed drifts: three timings of the whole zoo here differed by 8%, of one
 run by up to 40%.
 """
@@ -23,6 +24,7 @@ import contextlib
 import io
 import json
 import tempfile
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,9 +32,13 @@ from typing import Any
 
 import torch
 
+from imagination.evaluate import eval_episodes, eval_set_for, evaluate
+from imagination.model import ImaginationModel
+from training import snapshots
 from training.config import TrainConfig
 from training.runtime import pick_device
 from training.trainer import Trainer, phases
+from training.zoo import paths
 from training.zoo.build import train_args, trained_seed
 from training.zoo.plan import ENTRY_SEEDS, PLAN, SEEDS, command, folder
 
@@ -112,16 +118,44 @@ def measured_minutes(name: str, steps: int = 20) -> float:
     return (evals + sum(seconds[phase] * n for phase, n in phase_steps(tc, trained).items())) / 60
 
 
+def scorings(name: str) -> int:
+    """How many times a finished run of ``name`` is scored on its eval set: its saved weights, each snapshot it
+    keeps (only the entries that ship them keep any), and an adversarial run's base first."""
+    tc = TrainConfig(**train_args(command(name, paths.RUNS / name)), command=[])
+    trained = int(planned_run(name)["train_steps"])
+    return 1 + len(snapshots.schedule(trained, tc.snapshots)) + (tc.regime == "adversarial")
+
+
+def scoring_minutes(name: str) -> float:
+    """What scoring a finished run of ``name`` costs here on one thread: ``scorings`` times one scoring of the
+    bundled weights, which costs what any weights of that shape cost (a maze's 2,000 episodes take about ten
+    seconds, a Life run's one or two)."""
+    tc = TrainConfig(**train_args(command(name, paths.RUNS / name)), command=[])
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        model = ImaginationModel.from_pretrained(folder(name))
+        eval_set = eval_set_for(model.config, tc.eval_episodes, tc.eval_size, tc.eval_seed)
+        episodes = eval_episodes(model.config, eval_set)  # drawn once a run: its snapshots reuse them
+        t0 = time.perf_counter()
+        evaluate(model, eval_set, episodes)
+        seconds = time.perf_counter() - t0
+    finally:
+        torch.set_num_threads(threads)
+    return scorings(name) * seconds / 60
+
+
 def zoo_bound(names: list[str], jobs: int, minutes: Callable[[str], float] = run_minutes) -> Bound:
     """The bound for training ``names``, each run costing ``minutes(name)`` (the bundled run's, or measured here)."""
     seeds = {n: len(ENTRY_SEEDS.get(n, SEEDS)) for n in names}
     return bound({n: minutes(n) for n in names}, lambda n: PLAN[n][1], jobs, seeds)
 
 
-def describe(b: Bound, entries: int, source: str = "the bundled runs' minutes") -> str:
+def describe(b: Bound, entries: int, source: str = "the bundled runs' minutes", scored: bool = False) -> str:
+    what = "training and scoring" if scored else "training"
     return (
-        f"train --all here ({source}): {entries} runs, {b.core_minutes:.1f} minutes of training (one thread a seed); "
+        f"train --all here ({source}): {entries} runs, {b.core_minutes:.1f} minutes of {what} (one thread a seed); "
         f"on {b.jobs} cores at least {b.minutes:.1f} minutes wall clock "
         f"(the cores: {b.core_minutes / b.jobs:.1f}; the longest chain, {' -> '.join(b.chain)}: "
-        f"{b.chain_minutes:.1f}), scoring and snapshots on top"
+        f"{b.chain_minutes:.1f}){'' if scored else ', scoring and snapshots on top'}"
     )

@@ -113,8 +113,8 @@ def load(text: str) -> tuple[dict[str, list[str]], Plan, dict[str, str]]:
 def with_snapshots(text: str) -> list[str]:
     """The entries whose training snapshots the zoo bundles (``snapshots = true``), in plan order.
 
-    Every run keeps its snapshots (``--snapshots``, training.snapshots) without changing its weights or its
-    command; the zoo ships them only for the showcase entries, so the wheel stays small.
+    Snapshots (``--snapshots``, training.snapshots) never change a run's weights; the zoo ships them only for the
+    showcase entries, so the wheel stays small, and only these entries' runs keep them (``command``).
     """
     return [name for name, spec in tomllib.loads(text)["entries"].items() if spec.get("snapshots") is True]
 
@@ -178,9 +178,14 @@ def folder(name: str, zoo: Path | None = None) -> Path:
 
 
 def command(name: str, out: Path, extra: list[str] | None = None, recipe: str = "fast") -> list[str]:
-    """``python -m training.train``'s arguments for an entry: the recipe under the entry's own flags, its base."""
+    """``python -m training.train``'s arguments for an entry: the recipe under the entry's own flags, its base.
+
+    An entry whose snapshots the zoo does not ship (``SNAPSHOTS``) trains without them: they never change a run's
+    weights, and scoring 24 of them for every such run would cost ``train --all`` about 30 core-minutes.
+    """
     args, base = PLAN[name]
-    cmd = ["--out", str(out), *argv(merge(flags(RECIPES[recipe]), flags(args))), "--name", name]
+    unshipped = {} if name in SNAPSHOTS else {"--snapshots": "0"}
+    cmd = ["--out", str(out), *argv(merge(flags(RECIPES[recipe]), unshipped, flags(args))), "--name", name]
     if base is not None:
         # adversarial decoders and probes train on a frozen base (--init); any other entry with a
         # base is a longer run of it (--warm-start)
