@@ -356,6 +356,38 @@ def test_schedule_runs_entries_side_by_side_each_after_its_base() -> None:
     assert started["a-long"] - started["a"] >= 0.3 and started["a-longer"] - started["a-long"] >= 0.3
 
 
+def test_the_longest_chain_ahead_starts_first_so_no_long_run_is_left_for_the_end() -> None:
+    deps = {"small": None, "big": None, "big-long": "big", "tiny": None, "mid": None}
+    minutes = {"small": 1.0, "big": 5.0, "big-long": 4.0, "tiny": 0.5, "mid": 6.0}
+    ahead = build.chains_ahead(minutes, deps.get)
+    assert ahead == {"small": 1.0, "big": 9.0, "big-long": 4.0, "tiny": 0.5, "mid": 6.0}
+    order: list[str] = []
+
+    class Done:
+        returncode = 0
+
+        def poll(self) -> int:
+            return 0
+
+    def launch(name: str) -> Done:
+        order.append(name)
+        return Done()
+
+    zoo_builder.schedule(list(deps), launch, 1, deps.get, ahead.__getitem__)
+    assert order == ["big", "mid", "big-long", "small", "tiny"]  # big-long waits for big, then outranks small
+    order.clear()
+    zoo_builder.schedule(list(deps), launch, 1, deps.get)
+    assert order == ["small", "big", "big-long", "tiny", "mid"]  # without priorities: the plan's order
+
+
+def test_the_schedule_is_ordered_by_the_minutes_this_checkouts_zoo_records() -> None:
+    assert (
+        build.recorded_minutes("count3ts")
+        == json.loads((paths.ROOT / "zoo" / "count3ts" / "eval.json").read_text())["train_minutes"]
+    )
+    assert build.recorded_minutes("count2ts") > 0  # a stage, read inside the entry that continues it
+
+
 def _config(cmd: list[str]) -> dict:
     from training import train
 

@@ -68,15 +68,23 @@ def trained_seed(name: str) -> str:
 
 
 def schedule(
-    names: list[str], launch: Callable[[str], subprocess.Popen], jobs: int, base: Callable[[str], str | None]
+    names: list[str],
+    launch: Callable[[str], subprocess.Popen],
+    jobs: int,
+    base: Callable[[str], str | None],
+    priority: Callable[[str], float] | None = None,
 ) -> tuple[dict[str, float], list[str]]:
     """Run ``launch(name)`` for every name, ``jobs`` at a time, each once its base (if among the names) succeeded.
 
     Independent entries side by side keep every core busy with one thread each, as best_of does with seeds: a
-    wall clock near the sum of the entries' minutes over ``jobs`` rather than their sum. Returns each finished
+    wall clock near the sum of the entries' minutes over ``jobs`` rather than their sum. Of the entries ready to
+    start, the highest ``priority`` goes first (the longest chain still ahead of it, ``chains_ahead``), so that
+    long runs do not start last and leave one core idle at the end; else the names' order. Returns each finished
     entry's wall-clock minutes and the names that failed or could not start because their base failed.
     """
     pending, running, minutes, failed = list(names), {}, {}, []
+    if priority is not None:
+        pending.sort(key=priority, reverse=True)  # stable: equal priorities keep the names' order
     bar = tqdm(total=len(names), desc="zoo", unit="entry")
     while pending or running:
         for name in list(pending):
@@ -106,8 +114,33 @@ def schedule(
     return minutes, failed
 
 
+def chains_ahead(minutes: dict[str, float], base: Callable[[str], str | None]) -> dict[str, float]:
+    """Each entry's minutes plus those of the longest chain of entries among ``minutes`` that wait for it (its
+    continuations, their continuations): the wall clock that is left once it starts, however many cores."""
+    children: dict[str, list[str]] = {n: [] for n in minutes}
+    for n in minutes:
+        if base(n) in children:
+            children[base(n)].append(n)
+    ahead: dict[str, float] = {}
+
+    def chain(name: str) -> float:
+        if name not in ahead:
+            ahead[name] = minutes[name] + max((chain(c) for c in children[name]), default=0.0)
+        return ahead[name]
+
+    return {n: chain(n) for n in minutes}
+
+
+def recorded_minutes(name: str) -> float:
+    """The training minutes this checkout's zoo records for an entry (0 where it has none): a rough cost, good
+    enough to order a schedule by, wherever the new zoo is."""
+    ev = folder(name, paths.ROOT / "zoo") / "eval.json"
+    return float(json.loads(ev.read_text()).get("train_minutes", 0.0)) if ev.exists() else 0.0
+
+
 def train_parallel(names: list[str], extra: list[str], seeds: list[str], recipe: str, jobs: int) -> dict[str, float]:
-    """Every entry in its own process (``train NAME``), one torch thread per seed, logs in the runs folder."""
+    """Every entry in its own process (``train NAME``), one torch thread per seed, logs in the runs folder; the
+    entries with the longest chains ahead of them first (``chains_ahead`` of the minutes this checkout records)."""
     runs = paths.runs_dir()
     runs.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
@@ -118,7 +151,8 @@ def train_parallel(names: list[str], extra: list[str], seeds: list[str], recipe:
         with open(runs / f"{name}.log", "w") as log:  # the child keeps its own copy of the descriptor
             return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=paths.ROOT)
 
-    minutes, failed = schedule(names, launch, jobs, lambda n: PLAN[n][1])
+    ahead = chains_ahead({n: recorded_minutes(n) for n in names}, lambda n: PLAN[n][1])
+    minutes, failed = schedule(names, launch, jobs, lambda n: PLAN[n][1], ahead.__getitem__)
     if failed:
         print(f"failed: {', '.join(failed)} (logs: {runs}/<name>.log)", file=sys.stderr)
     return minutes
