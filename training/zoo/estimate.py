@@ -25,7 +25,7 @@ import io
 import json
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,27 +101,39 @@ def phase_steps(tc: TrainConfig, trained: int) -> dict[str, int]:
     return {phase: (trained - rest if phase == "model" else n) for phase, n in plan}
 
 
+@contextlib.contextmanager
+def one_thread() -> Iterator[None]:
+    """Time as ``train --all`` runs each seed, on one thread; the caller's thread count is given back after."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+def planned_config(name: str, out: Path, extra: list[str] | None = None) -> TrainConfig:
+    """The settings ``train NAME`` trains ``name`` with (``plan.command``), into ``out``."""
+    return TrainConfig(**train_args(command(name, out, extra)), command=[])
+
+
 def measured_minutes(name: str, steps: int = 20) -> float:
     """One run of ``name`` timed here on one thread: each phase's seconds a step, times the steps of the run
     ``train --all`` makes (``planned_run``), and the bundled run's learning-curve evaluations."""
     trained = int(planned_run(name)["train_steps"])
     log = (folder(name) / "log.jsonl").read_text().splitlines()
     evals = sum(json.loads(line).get("eval_seconds", 0.0) for line in log if line.strip())
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stderr(io.StringIO()):
-            tc = TrainConfig(**train_args(command(name, Path(tmp), ["--snapshots", "0"])), command=[])
-            seconds = Trainer(tc, pick_device(tc.device), 0, 1).time_steps(steps)
-    finally:
-        torch.set_num_threads(threads)
+    with one_thread(), tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stderr(io.StringIO()):
+        tc = planned_config(name, Path(tmp), ["--snapshots", "0"])
+        seconds = Trainer(tc, pick_device(tc.device), 0, 1).time_steps(steps)
     return (evals + sum(seconds[phase] * n for phase, n in phase_steps(tc, trained).items())) / 60
 
 
-def scorings(name: str) -> int:
-    """How many times a finished run of ``name`` is scored on its eval set: its saved weights, each snapshot it
-    keeps (only the entries that ship them keep any), and an adversarial run's base first."""
-    tc = TrainConfig(**train_args(command(name, paths.RUNS / name)), command=[])
+def scorings(name: str, tc: TrainConfig | None = None) -> int:
+    """How many times a finished run of ``name`` (settings ``tc``, the plan's by default) is scored on its eval
+    set: its saved weights, each snapshot it keeps (only the entries that ship them keep any), and an adversarial
+    run's base first."""
+    tc = planned_config(name, paths.RUNS / name) if tc is None else tc
     trained = int(planned_run(name)["train_steps"])
     return 1 + len(snapshots.schedule(trained, tc.snapshots)) + (tc.regime == "adversarial")
 
@@ -130,19 +142,15 @@ def scoring_minutes(name: str) -> float:
     """What scoring a finished run of ``name`` costs here on one thread: ``scorings`` times one scoring of the
     bundled weights, which costs what any weights of that shape cost (a maze's 2,000 episodes take about ten
     seconds, a Life run's one or two)."""
-    tc = TrainConfig(**train_args(command(name, paths.RUNS / name)), command=[])
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    tc = planned_config(name, paths.RUNS / name)
+    with one_thread():
         model = ImaginationModel.from_pretrained(folder(name))
         eval_set = eval_set_for(model.config, tc.eval_episodes, tc.eval_size, tc.eval_seed)
         episodes = eval_episodes(model.config, eval_set)  # drawn once a run: its snapshots reuse them
         t0 = time.perf_counter()
         evaluate(model, eval_set, episodes)
         seconds = time.perf_counter() - t0
-    finally:
-        torch.set_num_threads(threads)
-    return scorings(name) * seconds / 60
+    return scorings(name, tc) * seconds / 60
 
 
 def zoo_bound(names: list[str], jobs: int, minutes: Callable[[str], float] = run_minutes) -> Bound:
