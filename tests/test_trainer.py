@@ -84,3 +84,21 @@ def test_a_recalling_model_trains_with_hidden_noise() -> None:
     loss, _ = Objective(tc, model, extra)(ep, real, 0.0)
     loss.backward()
     assert torch.isfinite(loss) and model.core[0][0].weight.grad is not None
+
+
+def test_weight_decay_trains_with_adamw_and_without_it_adam_as_before(tmp_path: Path) -> None:
+    def run(decay: float) -> trainer.Trainer:
+        tc = TrainConfig(
+            out=str(tmp_path / f"wd{decay}"), steps=6, eval_episodes=8, log_episodes=4, weight_decay=decay, **TINY
+        )
+        r = trainer.Trainer(tc, torch.device("cpu"), rank=0, world=1)
+        r.fit()
+        return r
+
+    plain, decayed = run(0.0), run(0.5)
+    assert type(plain.opt) is torch.optim.Adam
+    assert type(decayed.opt) is torch.optim.AdamW
+    assert all(g["weight_decay"] == 0.5 for g in decayed.opt.param_groups)
+    # the same seed and batches: only the decay differs, and it pulls the weights towards zero
+    norm = [sum(p.norm() ** 2 for p in r.model.parameters()) for r in (plain, decayed)]
+    assert norm[1] < norm[0]

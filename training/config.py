@@ -84,6 +84,7 @@ class TrainConfig:
     lr_final: float = 1e-3  # exponential decay from lr to lr_final over each phase
     grad_clip: float = 0.0  # clip gradient values to +-grad_clip (the reference uses 0.1); 0: off
     clip_norm: float = 1.0  # clip the global gradient norm; 0: off
+    weight_decay: float = 0.0  # decoupled weight decay (AdamW) on the phase's parameters; 0: plain Adam
     zero_init: bool = False  # start each core step's residual branch at zero: h_{t+1} = h_t at init
     # -- training data ------------------------------------------------------------------------------
     train_size: int = 0  # 0: 2 x game steps + 2, at least 8: one cell's whole T-step neighbourhood fits, with a margin

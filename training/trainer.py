@@ -245,7 +245,12 @@ class Trainer:
         """A fresh optimiser and schedule for ``phase``, restored from the checkpoint when resuming inside it."""
         self.phase, self.phase_start, self.phase_end = phase, start, start + n
         self.objective.phase = phase
-        self.opt = torch.optim.Adam(phase_params(phase, self.model, self.extra, self.tc), lr=self.tc.lr)
+        params = phase_params(phase, self.model, self.extra, self.tc)
+        # AdamW only where asked: Adam is what every run before it trained with, step for step.
+        lr, decay = self.tc.lr, self.tc.weight_decay
+        self.opt: torch.optim.Optimizer = (
+            torch.optim.AdamW(params, lr=lr, weight_decay=decay) if decay else torch.optim.Adam(params, lr=lr)
+        )
         if self.info is not None:
             # A checkpoint inside this phase restores the optimiser too; one written at the end of
             # the previous phase holds only the weights this phase starts from.
