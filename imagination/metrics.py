@@ -7,6 +7,7 @@ reference, rather than averaged per board.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
@@ -47,7 +48,10 @@ def mcc_from_counts(tp: float, tn: float, fp: float, fn: float) -> float:
     """``mcc`` from the confusion counts: 1.0 when nothing is wrong, 0.0 where it is undefined, clipped at 0."""
     if fp == 0 and fn == 0:
         return 1.0
-    denom = ((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn)) ** 0.5
+    # float64 in score_matrix's order and a correctly rounded root (pow(x, 0.5) can differ from it in the
+    # last bit), so the two agree bit for bit
+    tp, tn, fp, fn = float(tp), float(tn), float(fp), float(fn)
+    denom = math.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn))
     if denom == 0.0:
         return 0.0
     return max(0.0, (tp * tn - fp * fn) / denom)
@@ -86,7 +90,7 @@ def score_matrix(true: torch.Tensor | np.ndarray, decoded: torch.Tensor | np.nda
     fp = df.sum(1, dtype=torch.float64).numpy()[:, None] - tp
     fn = tf.sum(1, dtype=torch.float64).numpy()[None, :] - tp
     tn = float(tf.shape[1]) - tp - fp - fn
-    denom = ((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn)) ** 0.5
+    denom = np.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn))
     with np.errstate(divide="ignore", invalid="ignore"):
         scores = np.maximum(0.0, (tp * tn - fp * fn) / denom)
     scores[denom == 0.0] = 0.0

@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from imagination import life, metrics
@@ -175,6 +175,7 @@ def test_the_monotone_pairing_follows_a_network_at_its_own_pace() -> None:
 @given(
     st.integers(1, 3), st.integers(1, 6), st.integers(1, 6), st.integers(1, 7), st.floats(0, 1), st.integers(0, 2**31)
 )
+@example(2, 4, 1, 5, 0.734375, 65)  # a CI run's find: pow(x, 0.5) and sqrt(x) one bit apart
 def test_the_score_matrix_is_mcc_of_every_pair_to_the_last_bit(n: int, g: int, m: int, side: int, p: float, seed: int):
     """All pairs are counted at once (a maze's run of hundreds of steps): each entry must still be ``mcc``'s,
     identical frames 1.0 and constant ones 0.0 included, bit for bit."""
