@@ -9,10 +9,9 @@ import pytest
 import torch
 
 from training import snapshots
-from training.config import TrainConfig
 from training.trainer import Trainer
 from training.zoo import cli, paths
-from training.zoo.build import train_args, trainable_here
+from training.zoo.build import planned_config, train_args, trainable_here
 from training.zoo.estimate import (
     bound,
     measured_minutes,
@@ -54,9 +53,9 @@ def test_the_cli_prints_the_bound_of_what_train_all_trains_here(capsys) -> None:
 
 
 def test_a_finished_runs_steps_split_by_phase_only_the_model_phase_stopping_early() -> None:
-    tc = TrainConfig(**train_args(command("gol2-adversarial", Path("x"))), command=[])
+    tc = planned_config("gol2-adversarial", Path("x"))
     assert phase_steps(tc, 3000) == {"decoder": tc.decoder_steps, "adversarial": tc.adver_steps}
-    tc = TrainConfig(**train_args(command("gol2-baseline", Path("x"))), command=[])
+    tc = planned_config("gol2-baseline", Path("x"))
     assert phase_steps(tc, 1050) == {"model": 1050}  # stopped early at the bar, far short of its planned steps
     assert tc.steps > 1050
 

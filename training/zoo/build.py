@@ -40,6 +40,11 @@ def train_args(cmd: list[str]) -> dict:
     return args
 
 
+def planned_config(name: str, out: Path, extra: list[str] | None = None) -> train.TrainConfig:
+    """The settings ``train NAME`` trains ``name`` with (``plan.command``), into ``out``."""
+    return train.TrainConfig(**train_args(command(name, out, extra)), command=[])
+
+
 def train_one(name: str, extra: list[str], seeds: list[str] = SEEDS, recipe: str = "fast") -> None:
     """Train (resumably) and install one zoo entry; a model trained from scratch, or an entry that names its
     own seeds (plan.toml), is the best of its seeds."""
@@ -248,7 +253,7 @@ def plan_differences(train_config: dict, name: str) -> dict[str, tuple]:
     device: that is the run ``train NAME`` makes wherever it is. How many snapshots a run kept matters only
     for an entry that ships them: they never change a run's weights (a seed checked by ``zoo seeds`` kept none).
     """
-    want = asdict(train.TrainConfig(**train_args(command(name, paths.RUNS / name))))
+    want = asdict(planned_config(name, paths.RUNS / name))
     got = {**asdict(train.TrainConfig()), **train_config}
     ignored = ADOPT_IGNORES + (("device",) if want["device"] == "auto" else ())
     ignored += ("snapshots",) if name not in SNAPSHOTS else ()

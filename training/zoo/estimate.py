@@ -39,8 +39,8 @@ from training.config import TrainConfig
 from training.runtime import pick_device
 from training.trainer import Trainer, phases
 from training.zoo import paths
-from training.zoo.build import train_args, trained_seed
-from training.zoo.plan import ENTRY_SEEDS, PLAN, SEEDS, command, folder
+from training.zoo.build import planned_config, trained_seed
+from training.zoo.plan import ENTRY_SEEDS, PLAN, SEEDS, folder
 
 
 @dataclass(frozen=True)
@@ -110,11 +110,6 @@ def one_thread() -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(threads)
-
-
-def planned_config(name: str, out: Path, extra: list[str] | None = None) -> TrainConfig:
-    """The settings ``train NAME`` trains ``name`` with (``plan.command``), into ``out``."""
-    return TrainConfig(**train_args(command(name, out, extra)), command=[])
 
 
 def measured_minutes(name: str, steps: int = 20) -> float:
