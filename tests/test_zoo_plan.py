@@ -51,7 +51,8 @@ def test_every_entry_says_why_in_one_line_and_its_base_is_planned() -> None:
     assert all(base is None or base in plan.PLAN for _, base in plan.PLAN.values())
     assert list(plan.RECIPES) == ["fast", "batch256"]
     # two adversarial decoders are the best of three seeds (docs/analysis.md); the others train their best seed alone
-    assert plan.ENTRY_SEEDS == dict.fromkeys(["count2ts-long-adversarial", "count3ts-adversarial"], ["0", "1", "2"])
+    best_of_three = dict.fromkeys(["count2ts-long-adversarial", "count3ts-adversarial"], ["0", "1", "2"])
+    assert best_of_three == plan.ENTRY_SEEDS
 
 
 def test_a_later_layer_wins_and_moves_its_flag_to_the_end() -> None:
