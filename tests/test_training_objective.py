@@ -150,6 +150,22 @@ def test_hidden_noise_perturbs_the_core_inputs_not_h0() -> None:
     assert loss_noisy != loss_quiet
 
 
+def test_hidden_noise_is_the_same_draw_whatever_the_states_layout() -> None:
+    """A bf16 run keeps its states channels-last; the noise on them is drawn cell for cell as on an fp32 run's."""
+    tc = config.TrainConfig(channels=4, core_hidden=8, batch_size=8, train_size=8, game_steps=3, hidden_noise=0.5)
+    model, _ = trainer.build(tc)
+    ep, _ = data.sample_batch(tc, model.config, 0, 0)
+    with torch.no_grad():
+        torch.manual_seed(1)
+        plain = Objective(tc, model, torch.nn.ModuleDict())._noisy_hidden(ep[:, 0], tc.game_steps)
+        model.to(memory_format=torch.channels_last)
+        torch.manual_seed(1)
+        last = Objective(tc, model, torch.nn.ModuleDict())._noisy_hidden(ep[:, 0], tc.game_steps)
+        state = model.encode(ep[:, 0])
+    assert state.is_contiguous(memory_format=torch.channels_last) and not state.is_contiguous()  # it did change
+    torch.testing.assert_close(last, plain)  # only a conv's rounding apart
+
+
 # -- a new decoder on a frozen summary model ------------------------------------------------------
 def test_the_decoded_summary_at_T_is_scored_against_the_task_answer_in_cells() -> None:
     """The summary of the new decoder's board T against the count of board T: 0 for the true board, the
