@@ -46,6 +46,13 @@ def relative_mse(a: torch.Tensor, b: torch.Tensor, scale_free: bool = True) -> t
     return F.mse_loss(a, b) / (mean_square if scale_free else mean_square.detach())
 
 
+def noise_like(h: torch.Tensor, scale: float) -> torch.Tensor:
+    """Gaussian noise of ``scale`` times h's root mean square. Drawn in the default layout, as an fp32 state is
+    (the same draw): on a channels-last state (bf16 runs) randn_like draws ten times slower, in another order."""
+    rms = h.detach().pow(2).mean().sqrt()
+    return scale * rms * torch.randn_like(h, memory_format=torch.contiguous_format)
+
+
 class Discriminator(nn.Module):
     """Tells real boards from decodings: 3 strided convs (4/8/16 channels), dropout 0.3, a linear head.
 
@@ -137,8 +144,7 @@ class Objective(nn.Module):
         from_start = model.continue_from(last, steps, k)[:, -1]
         start_t = model.encode(board_t)
         if self.tc.agree_noise > 0:
-            rms = start_t.detach().pow(2).mean().sqrt()
-            start_t = start_t + self.tc.agree_noise * rms * torch.randn_like(start_t)
+            start_t = start_t + noise_like(start_t, self.tc.agree_noise)
         from_t = model.continue_from(start_t, 0, k)[:, -1]
         return relative_mse(from_start, from_t)
 
@@ -181,10 +187,7 @@ class Objective(nn.Module):
         h = model.encode(boards)
         hidden = [h]
         for t in range(steps):
-            rms = h.detach().pow(2).mean().sqrt()
-            # in the default layout, as an fp32 state is (the same draw); a channels-last one (bf16) draws 10x slower
-            noise = torch.randn_like(h, memory_format=torch.contiguous_format)
-            h = model.core_step(h + self.tc.hidden_noise * rms * noise, t, recall)
+            h = model.core_step(h + noise_like(h, self.tc.hidden_noise), t, recall)
             hidden.append(h)
         return torch.stack(hidden, dim=1)
 
