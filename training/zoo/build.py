@@ -69,7 +69,7 @@ def trained_seed(name: str) -> str:
     entry continued from its base trains with the plan's own seed."""
     if PLAN[name][1] is None or name in ENTRY_SEEDS:
         return ENTRY_SEEDS.get(name, SEEDS)[0]
-    return str(train_args(command(name, paths.RUNS / name))["seed"])
+    return str(planned_config(name, paths.RUNS / name).seed)
 
 
 def schedule(
@@ -231,10 +231,10 @@ def same_base(train_config: dict, name: str, run: Path) -> dict[str, str]:
     looked for beside the run, where ``train --all`` into another zoo puts it, and else in this zoo (a run
     started from a zoo name, ``--warm-start gol3-longrun``)."""
     _, base = PLAN[name]
-    want = train_args(command(name, paths.RUNS / name))
+    want = planned_config(name, paths.RUNS / name)
     out = {}
     for key in ("init", "warm_start"):
-        ran, planned = train_config.get(key) or "", want[key]
+        ran, planned = train_config.get(key) or "", getattr(want, key)
         if base is None or not ran or not planned or ran == planned or Path(ran).name != base:
             continue
         ours = folder(base) / "model.safetensors"
@@ -268,10 +268,10 @@ def needs_gpu(name: str) -> bool:
     GPU only if its own plan does.
     """
     _, base = PLAN[name]
-    train_config = train_args(command(name, paths.RUNS / name))
-    if train_config["device"] == "cuda":
+    planned = planned_config(name, paths.RUNS / name)
+    if planned.device == "cuda":
         return True
-    return base is not None and not train_config["init"] and needs_gpu(base)
+    return base is not None and not planned.init and needs_gpu(base)
 
 
 def trainable_here(names: list[str], every: bool) -> list[str]:
