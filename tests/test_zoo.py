@@ -510,7 +510,7 @@ def test_the_seed_train_trains_is_best_ofs_from_scratch_and_the_plans_when_conti
 
 
 def _seed_selection(name: str) -> dict:
-    return json.loads((ZOO_DIR / name / "eval.json").read_text()).get("seed_selection", {})
+    return _eval(name).get("seed_selection", {})
 
 
 # bundled entries picked from several seeds (training.best_of) whose plan now trains one
